@@ -1,0 +1,135 @@
+//! The card-face application (券面AP, DESIGN.md §2): the card-face record
+//! with the photo, behind 照合番号B (or A), and the chip signature.
+
+use crate::card::{Card, PinStatus};
+use crate::error::{Error, Result};
+use crate::secret::{BirthDate, CheckCodeB, PersonalBytes};
+use crate::ap::text::Sex;
+use crate::tlv::Record;
+use crate::transmit::Transmit;
+
+/// DF name of the card-face application.
+pub const AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
+
+/// Elementary files of the card-face application.
+pub mod ef {
+    /// The card-face record, tag `FF20`.
+    pub const RECORD: [u8; 2] = [0x00, 0x02];
+    /// 照合番号B.
+    pub const CHECK_CODE_B: [u8; 2] = [0x00, 0x12];
+    /// 照合番号A.
+    pub const CHECK_CODE_A: [u8; 2] = [0x00, 0x13];
+}
+
+/// The card-face record. Personal fields are redacted in `Debug`.
+#[derive(Clone, Debug)]
+pub struct CardFaceRecord {
+    /// Birth date (DF22).
+    pub birth_date: BirthDate,
+    /// Sex (DF23).
+    pub sex: Sex,
+    /// The chip's RSA public key for the card-face AP, DER (DF24).
+    pub public_key: Vec<u8>,
+    /// Image of the name (DF25).
+    pub name_image: PersonalBytes,
+    /// Image of the address (DF26).
+    pub address_image: PersonalBytes,
+    /// The photo: greyscale JPEG 2000 (DF27).
+    pub photo: PersonalBytes,
+    /// The issuer's signature over the record (DF28).
+    pub signature: Vec<u8>,
+    /// Card expiry `YYYYMMDD` (DF29).
+    pub expiry: String,
+    /// Image of the security code (DF2A).
+    pub security_code_image: PersonalBytes,
+    /// The record exactly as read, for evidence sent to the host.
+    pub raw: PersonalBytes,
+}
+
+/// JPEG 2000 signatures: the JP2 box header or a raw codestream.
+fn looks_like_jpeg2000(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]) || bytes.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
+}
+
+impl CardFaceRecord {
+    /// Parses `FF20 { DF21 … DF2A }`.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        let r = Record::parse(bytes, 0xFF20)?;
+        let photo = r.require(0xDF27, "card-face record lacks the photo (DF27)")?;
+        if !looks_like_jpeg2000(photo) {
+            return Err(Error::Malformed("card-face photo is not JPEG 2000"));
+        }
+        let expiry = r.require(0xDF29, "card-face record lacks the expiry (DF29)")?;
+        let expiry = std::str::from_utf8(expiry)
+            .ok()
+            .filter(|s| s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or(Error::Malformed("card expiry is not YYYYMMDD"))?;
+        let bytes_of = |tag, what| r.require(tag, what).map(|v| PersonalBytes::new(v.to_vec()));
+        Ok(Self {
+            birth_date: BirthDate::from_card(r.require(0xDF22, "card-face record lacks the birth date (DF22)")?)?,
+            sex: Sex::from_card(r.require(0xDF23, "card-face record lacks the sex (DF23)")?)?,
+            public_key: r.require(0xDF24, "card-face record lacks the public key (DF24)")?.to_vec(),
+            name_image: bytes_of(0xDF25, "card-face record lacks the name image (DF25)")?,
+            address_image: bytes_of(0xDF26, "card-face record lacks the address image (DF26)")?,
+            photo: PersonalBytes::new(photo.to_vec()),
+            signature: r.require(0xDF28, "card-face record lacks the signature (DF28)")?.to_vec(),
+            expiry: expiry.to_owned(),
+            security_code_image: bytes_of(0xDF2A, "card-face record lacks the security code image (DF2A)")?,
+            raw: PersonalBytes::new(bytes.to_vec()),
+        })
+    }
+}
+
+/// The card-face application, selected on a borrowed card.
+pub struct FaceAp<'c, T: Transmit> {
+    card: &'c mut Card<T>,
+}
+
+impl<'c, T: Transmit> FaceAp<'c, T> {
+    /// Selects the application.
+    pub fn select(card: &'c mut Card<T>) -> Result<Self> {
+        match card.select_df(&AID) {
+            Err(Error::FileNotFound) => Err(Error::NotMyNumberCard),
+            other => other.map(|()| Self { card }),
+        }
+    }
+
+    /// Tries left on 照合番号B, without spending one.
+    pub fn check_code_b_status(&mut self) -> Result<PinStatus> {
+        self.card.select_ef(ef::CHECK_CODE_B)?;
+        self.card.pin_status()
+    }
+
+    /// Verifies 照合番号B as read from the card face (retry count first).
+    pub fn verify_check_code_b(&mut self, code: &CheckCodeB) -> Result<()> {
+        self.card.verify_with_query(ef::CHECK_CODE_B, code.expose())
+    }
+
+    /// Reads and parses the card-face record (needs 照合番号).
+    pub fn read_record(&mut self) -> Result<CardFaceRecord> {
+        self.card.select_ef(ef::RECORD)?;
+        let raw = self.card.read_tlv_file()?;
+        CardFaceRecord::parse(&raw)
+    }
+
+    /// The credential-free chip signature `80 2A 00 00` over a DigestInfo.
+    pub fn chip_sign(&mut self, digest_info: &[u8]) -> Result<Vec<u8>> {
+        self.card.compute_signature(0x00, digest_info)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_photo_that_is_not_jpeg2000_is_rejected() {
+        assert!(!looks_like_jpeg2000(&[0xFF, 0xD8, 0xFF, 0xE0]));
+        assert!(looks_like_jpeg2000(&[0xFF, 0x4F, 0xFF, 0x51, 0x00]));
+    }
+
+    #[test]
+    fn a_truncated_record_is_malformed() {
+        assert!(matches!(CardFaceRecord::parse(&[0xFF, 0x20, 0x82, 0x10]), Err(Error::Malformed(_))));
+    }
+}

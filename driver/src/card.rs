@@ -1,0 +1,303 @@
+//! `Card<T: Transmit>`: APDU exchange with the recovery the transport does
+//! not own (`61xx` GET RESPONSE, `6Cxx` re-send), the common commands, and
+//! file reads sized from the BER header (DESIGN.md §2).
+
+use tracing::trace;
+use zeroize::Zeroizing;
+
+use crate::apdu::{Command, EXTENDED_MAX, Response, SHORT_MAX, StatusWord};
+use crate::error::{Error, Result};
+use crate::tlv::Header;
+use crate::transmit::Transmit;
+
+/// At most this many `61xx` rounds: a card that never stops is malformed.
+const MAX_GET_RESPONSE: usize = 64;
+/// The largest offset READ BINARY with even INS addresses (P1 bit 8 clear).
+const MAX_OFFSET: usize = 0x7FFF;
+/// The first read of a file: enough for a small file or a header.
+const FIRST_READ: usize = SHORT_MAX;
+
+/// State of a PIN or 照合番号 from the non-consuming retry query
+/// (`VERIFY` with no data).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", content = "tries", rename_all = "snake_case")]
+pub enum PinStatus {
+    /// `63Cx`: `x` tries left.
+    Tries(u8),
+    /// `9000`: already verified in this selection.
+    Verified,
+    /// `6983` / `6984` / `63C0`: blocked.
+    Blocked,
+    /// The PIN object does not exist (`6A82`/`6A88`): no usable PIN.
+    NotSet,
+}
+
+/// Whether the card has accepted extended-length READ BINARY.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Extended {
+    Untried,
+    Supported,
+    Unsupported,
+}
+
+/// A card behind a [`Transmit`] transport.
+pub struct Card<T: Transmit> {
+    io: T,
+    apdus: usize,
+    extended: Extended,
+}
+
+impl<T: Transmit> Card<T> {
+    /// Wraps a transport.
+    pub fn new(io: T) -> Self {
+        Self { io, apdus: 0, extended: Extended::Untried }
+    }
+
+    /// APDUs sent so far, including GET RESPONSE and re-sends.
+    pub fn apdu_count(&self) -> usize {
+        self.apdus
+    }
+
+    /// The transport back.
+    pub fn into_inner(self) -> T {
+        self.io
+    }
+
+    fn exchange(&mut self, cmd: &Command) -> Result<Response> {
+        // The encoded command may carry a PIN: zeroize it after sending.
+        let bytes = Zeroizing::new(cmd.to_bytes()?);
+        self.apdus += 1;
+        let raw = Zeroizing::new(self.io.transmit(&bytes)?);
+        let resp = Response::parse(&raw).map_err(|_| Error::Malformed("response shorter than a status word"))?;
+        trace!(cla = cmd.cla, ins = cmd.ins, p1 = cmd.p1, p2 = cmd.p2, nc = cmd.data.len(), ne = ?cmd.le, sw = %resp.sw, nr = resp.data.len(), "apdu");
+        Ok(resp)
+    }
+
+    /// Sends a command and returns the card's final response, after
+    /// following `61xx` with GET RESPONSE and `6Cxx` with one re-send.
+    /// A non-success status word is returned, not mapped.
+    pub fn transmit(&mut self, cmd: &Command) -> Result<Response> {
+        let mut resp = self.exchange(cmd)?;
+        if resp.sw.sw1() == 0x6C {
+            let le = if resp.sw.sw2() == 0 { SHORT_MAX } else { usize::from(resp.sw.sw2()) };
+            resp = self.exchange(&cmd.clone().with_le(le))?;
+        }
+        let mut data = std::mem::take(&mut resp.data);
+        let mut rounds = 0;
+        while resp.sw.sw1() == 0x61 {
+            rounds += 1;
+            if rounds > MAX_GET_RESPONSE {
+                return Err(Error::Malformed("card never finished its response (61xx loop)"));
+            }
+            let le = if resp.sw.sw2() == 0 { SHORT_MAX } else { usize::from(resp.sw.sw2()) };
+            resp = self.exchange(&Command::new(cmd.cla & 0x03, 0xC0, 0x00, 0x00).with_le(le))?;
+            data.append(&mut resp.data);
+        }
+        Ok(Response { data, sw: resp.sw })
+    }
+
+    /// Sends a command; returns the data on success, or the typed error.
+    pub fn execute(&mut self, cmd: &Command) -> Result<Vec<u8>> {
+        let resp = self.transmit(cmd)?;
+        if resp.sw.is_success() { Ok(resp.data) } else { Err(Error::from_status(resp.sw)) }
+    }
+
+    /// `SELECT` by DF name (`00 A4 04 0C Lc AID`), no FCI.
+    pub fn select_df(&mut self, aid: &[u8]) -> Result<()> {
+        self.execute(&Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(aid)).map(drop)
+    }
+
+    /// `SELECT` EF by file identifier (`00 A4 02 0C 02 fid`), no FCI.
+    pub fn select_ef(&mut self, fid: [u8; 2]) -> Result<()> {
+        self.execute(&Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(fid)).map(drop)
+    }
+
+    /// `READ BINARY` of up to `le` bytes at `offset` of the current EF.
+    pub fn read_binary(&mut self, offset: usize, le: usize) -> Result<Vec<u8>> {
+        if offset > MAX_OFFSET {
+            return Err(Error::Malformed("file larger than READ BINARY can address"));
+        }
+        let [p1, p2] = (offset as u16).to_be_bytes();
+        self.execute(&Command::new(0x00, 0xB0, p1, p2).with_le(le))
+    }
+
+    /// Reads the whole current EF, sized from its BER-TLV header.
+    ///
+    /// The first read is a short APDU; the rest goes in extended-length
+    /// reads when the card accepts them, else in 256-byte chunks.
+    pub fn read_tlv_file(&mut self) -> Result<Zeroizing<Vec<u8>>> {
+        let mut data = Zeroizing::new(self.read_binary(0, FIRST_READ)?);
+        let total = match Header::parse(&data)? {
+            Some(h) => h.total_len(),
+            None => return Err(Error::Malformed("file too short for its BER-TLV header")),
+        };
+        if total > MAX_OFFSET + 1 {
+            return Err(Error::Malformed("file larger than READ BINARY can address"));
+        }
+        while data.len() < total {
+            let want = total - data.len();
+            let chunk = self.read_chunk(data.len(), want)?;
+            if chunk.is_empty() {
+                return Err(Error::Malformed("file shorter than its BER-TLV length"));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        data.truncate(total);
+        Ok(data)
+    }
+
+    fn read_chunk(&mut self, offset: usize, want: usize) -> Result<Zeroizing<Vec<u8>>> {
+        if want > SHORT_MAX && self.extended != Extended::Unsupported {
+            let le = want.min(EXTENDED_MAX - 1);
+            match self.read_binary(offset, le) {
+                Ok(chunk) => {
+                    self.extended = Extended::Supported;
+                    return Ok(Zeroizing::new(chunk));
+                }
+                Err(Error::WrongLength | Error::WrongParameters | Error::InsNotSupported)
+                    if self.extended == Extended::Untried =>
+                {
+                    trace!("card refused extended READ BINARY; falling back to short reads");
+                    self.extended = Extended::Unsupported;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Zeroizing::new(self.read_binary(offset, want.min(SHORT_MAX))?))
+    }
+
+    /// The non-consuming retry query: `VERIFY` with no data on the current
+    /// PIN EF (`00 20 00 80`). Never spends a try.
+    pub fn pin_status(&mut self) -> Result<PinStatus> {
+        let resp = self.transmit(&Command::new(0x00, 0x20, 0x00, 0x80))?;
+        match resp.sw {
+            StatusWord::OK => Ok(PinStatus::Verified),
+            sw if sw.retries_left() == Some(0) => Ok(PinStatus::Blocked),
+            sw if sw.retries_left().is_some() => Ok(PinStatus::Tries(sw.sw2() & 0x0F)),
+            sw => match Error::from_status(sw) {
+                Error::PinBlocked => Ok(PinStatus::Blocked),
+                Error::FileNotFound | Error::ReferencedDataNotFound => Ok(PinStatus::NotSet),
+                e => Err(e),
+            },
+        }
+    }
+
+    /// Selects the PIN EF `fid`, reads its retry count, and only if the PIN
+    /// can still be tried sends `VERIFY` with `secret` (DESIGN.md §5).
+    pub fn verify_with_query(&mut self, fid: [u8; 2], secret: &[u8]) -> Result<()> {
+        match self.select_ef(fid) {
+            Err(Error::FileNotFound) => return Err(Error::NotAvailable("this card has no such PIN")),
+            other => other?,
+        }
+        match self.pin_status()? {
+            PinStatus::Verified | PinStatus::Tries(_) => {}
+            PinStatus::Blocked => return Err(Error::PinBlocked),
+            PinStatus::NotSet => return Err(Error::NotAvailable("this card has no usable PIN")),
+        }
+        let mut cmd = Command::new(0x00, 0x20, 0x00, 0x80).with_data(secret.to_vec());
+        let result = self.execute(&cmd).map(drop);
+        zeroize::Zeroize::zeroize(&mut cmd.data);
+        result
+    }
+
+    /// A signature over `digest_info` with the current key:
+    /// `80 2A 00 p2 Lc DigestInfo 00`.
+    pub fn compute_signature(&mut self, p2: u8, digest_info: &[u8]) -> Result<Vec<u8>> {
+        self.execute(&Command::new(0x80, 0x2A, 0x00, p2).with_data(digest_info).with_le(SHORT_MAX))
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::ScriptedCard;
+    use crate::transmit::TransportError;
+
+    fn card(m: ScriptedCard) -> Card<ScriptedCard> {
+        Card::new(m)
+    }
+
+    #[test]
+    fn status_61xx_is_followed_by_get_response_and_the_data_joined() {
+        let mut c = card(
+            ScriptedCard::new()
+                .expect("802A00000101", "AABB6102")
+                .expect("00C0000002", "CCDD9000"),
+        );
+        let cmd = Command::new(0x80, 0x2A, 0x00, 0x00).with_data([0x01]);
+        assert_eq!(c.execute(&cmd).ok(), Some(vec![0xAA, 0xBB, 0xCC, 0xDD]));
+        assert_eq!(c.apdu_count(), 2);
+    }
+
+    #[test]
+    fn status_6cxx_resends_once_with_the_length_the_card_asked_for() {
+        let mut c = card(ScriptedCard::new().expect("00B0000000", "6C03").expect("00B0000003", "0102039000"));
+        assert_eq!(c.read_binary(0, 256).ok(), Some(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn a_card_that_never_ends_61xx_is_malformed() {
+        let mut m = ScriptedCard::new().expect("00B0000000", "6101");
+        for _ in 0..MAX_GET_RESPONSE {
+            m = m.expect("00C0000001", "006101");
+        }
+        let mut c = card(m);
+        assert!(matches!(c.read_binary(0, 256), Err(Error::Malformed(_))));
+    }
+
+    #[test]
+    fn a_small_file_is_read_in_one_apdu_and_trimmed_to_its_header_length() {
+        let mut c = card(ScriptedCard::new().expect("00B0000000", "3003010203FFFF9000"));
+        assert_eq!(c.read_tlv_file().map(|v| v.to_vec()).ok(), Some(vec![0x30, 0x03, 1, 2, 3]));
+    }
+
+    #[test]
+    fn a_large_file_continues_with_one_extended_read() {
+        let first = format!("30820400{}9000", "11".repeat(252));
+        let rest = format!("{}9000", "22".repeat(772));
+        let mut c = card(ScriptedCard::new().expect("00B0000000", &first).expect("00B00100000304", &rest));
+        let data = c.read_tlv_file().map(|v| v.to_vec()).unwrap_or_default();
+        assert_eq!(data.len(), 0x400 + 4);
+        assert_eq!(c.apdu_count(), 2);
+    }
+
+    #[test]
+    fn a_card_refusing_extended_reads_falls_back_to_short_chunks() {
+        let first = format!("30820400{}9000", "11".repeat(252));
+        let chunk = format!("{}9000", "22".repeat(256));
+        let mut c = card(
+            ScriptedCard::new()
+                .expect("00B0000000", &first)
+                .expect("00B00100000304", "6700")
+                .expect("00B0010000", &chunk)
+                .expect("00B0020000", &chunk)
+                .expect("00B0030000", &chunk)
+                .expect("00B0040004", &format!("{}9000", "22".repeat(4))),
+        );
+        let data = c.read_tlv_file().map(|v| v.to_vec()).unwrap_or_default();
+        assert_eq!(data.len(), 0x400 + 4);
+    }
+
+    #[test]
+    fn removal_during_a_read_is_a_typed_error() {
+        let mut c = card(ScriptedCard::new().expect_error("00B0000000", TransportError::CardRemoved));
+        let e = c.read_tlv_file().err();
+        assert!(e.as_ref().is_some_and(Error::is_card_removed), "{e:?}");
+    }
+
+    #[test]
+    fn the_retry_query_reads_each_answer_without_sending_data() {
+        for (sw, want) in [
+            ("63C3", PinStatus::Tries(3)),
+            ("63C0", PinStatus::Blocked),
+            ("6983", PinStatus::Blocked),
+            ("6984", PinStatus::Blocked),
+            ("6A88", PinStatus::NotSet),
+            ("9000", PinStatus::Verified),
+        ] {
+            let mut c = card(ScriptedCard::new().expect("00200080", sw));
+            assert_eq!(c.pin_status().ok(), Some(want), "{sw}");
+        }
+    }
+}

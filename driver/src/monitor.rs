@@ -1,0 +1,251 @@
+//! Reader and card monitor: readers added and removed (PnP notification),
+//! cards inserted (with ATR) and removed, delivered as an async stream on
+//! tokio. It survives readers being unplugged and pcscd restarting.
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+
+use crate::pcsc_transport::map_pcsc_error;
+use crate::transmit::TransportError;
+
+/// How long one status wait lasts before the thread checks for shutdown.
+const WAIT_SLICE: Duration = Duration::from_millis(500);
+/// Pause between attempts to reach a pcscd that is down.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(300);
+
+/// What the monitor saw.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MonitorEvent {
+    /// A reader appeared.
+    ReaderAdded {
+        /// Reader name.
+        reader: String,
+    },
+    /// A reader went away (unplugged, or pcscd stopped).
+    ReaderRemoved {
+        /// Reader name.
+        reader: String,
+    },
+    /// A card was placed on a reader.
+    CardInserted {
+        /// Reader name.
+        reader: String,
+        /// The ATR, upper-case hex.
+        atr: String,
+    },
+    /// The card left the reader.
+    CardRemoved {
+        /// Reader name.
+        reader: String,
+    },
+    /// pcscd cannot be reached; the monitor keeps trying.
+    ServiceLost,
+    /// pcscd is reachable (again).
+    ServiceAvailable,
+}
+
+/// A stream of [`MonitorEvent`]s. Dropping it stops the monitor thread.
+pub struct Monitor {
+    rx: mpsc::UnboundedReceiver<MonitorEvent>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Monitor {
+    /// Starts the monitor on a blocking thread. Needs a tokio runtime only
+    /// to be polled; the thread itself is plain.
+    pub fn start() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("pcsc-monitor".into())
+            .spawn(move || run(&tx, &flag))
+            .map_or_else(|e| warn!(error = %e, "cannot start the card monitor thread"), drop);
+        Self { rx, stop }
+    }
+
+    /// The next event, or `None` when the monitor has stopped.
+    pub async fn next(&mut self) -> Option<MonitorEvent> {
+        self.rx.recv().await
+    }
+}
+
+impl futures_core::Stream for Monitor {
+    type Item = MonitorEvent;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<MonitorEvent>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// What the monitor knows of one reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Known {
+    card_present: bool,
+}
+
+struct Watcher<'a> {
+    tx: &'a mpsc::UnboundedSender<MonitorEvent>,
+    known: BTreeMap<String, Known>,
+}
+
+impl Watcher<'_> {
+    fn emit(&self, e: MonitorEvent) -> bool {
+        debug!(event = ?e, "monitor");
+        self.tx.send(e).is_ok()
+    }
+
+    /// Reports every reader as gone (pcscd stopped).
+    fn forget_all(&mut self) -> bool {
+        let known = std::mem::take(&mut self.known);
+        known.into_iter().all(|(reader, k)| {
+            (!k.card_present || self.emit(MonitorEvent::CardRemoved { reader: reader.clone() }))
+                && self.emit(MonitorEvent::ReaderRemoved { reader })
+        })
+    }
+
+    fn sync_readers(&mut self, names: &[String]) -> bool {
+        let gone: Vec<String> = self.known.keys().filter(|k| !names.contains(k)).cloned().collect();
+        for reader in gone {
+            if self.known.remove(&reader).is_some_and(|k| k.card_present)
+                && !self.emit(MonitorEvent::CardRemoved { reader: reader.clone() })
+            {
+                return false;
+            }
+            if !self.emit(MonitorEvent::ReaderRemoved { reader }) {
+                return false;
+            }
+        }
+        for name in names {
+            if !self.known.contains_key(name) {
+                self.known.insert(name.clone(), Known { card_present: false });
+                if !self.emit(MonitorEvent::ReaderAdded { reader: name.clone() }) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn card_state(&mut self, reader: &str, present: bool, atr: &[u8]) -> bool {
+        let Some(k) = self.known.get_mut(reader) else { return true };
+        if k.card_present == present {
+            return true;
+        }
+        k.card_present = present;
+        let reader = reader.to_owned();
+        if present {
+            self.emit(MonitorEvent::CardInserted { reader, atr: hex::encode_upper(atr) })
+        } else {
+            self.emit(MonitorEvent::CardRemoved { reader })
+        }
+    }
+}
+
+fn run(tx: &mpsc::UnboundedSender<MonitorEvent>, stop: &AtomicBool) {
+    let mut w = Watcher { tx, known: BTreeMap::new() };
+    let mut service_up: Option<bool> = None;
+    while !stop.load(Ordering::Relaxed) && !tx.is_closed() {
+        match watch_once(&mut w, stop, &mut service_up) {
+            Ok(()) => return,
+            Err(e) => {
+                debug!(error = %e, "pcscd unreachable; retrying");
+                if service_up != Some(false) {
+                    if !w.forget_all() || !w.emit(MonitorEvent::ServiceLost) {
+                        return;
+                    }
+                    service_up = Some(false);
+                }
+                std::thread::sleep(RECONNECT_PAUSE);
+            }
+        }
+    }
+}
+
+/// Watches with one context until the service fails (`Err`) or the
+/// monitor is told to stop (`Ok`).
+fn watch_once(w: &mut Watcher<'_>, stop: &AtomicBool, service_up: &mut Option<bool>) -> Result<(), TransportError> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(map_pcsc_error)?;
+    // A context can be established while pcscd is still starting: check it.
+    let names = reader_names(&ctx)?;
+    if *service_up != Some(true) {
+        if !w.emit(MonitorEvent::ServiceAvailable) {
+            return Ok(());
+        }
+        *service_up = Some(true);
+    }
+    let mut states = vec![pcsc::ReaderState::new(pcsc::PNP_NOTIFICATION(), pcsc::State::UNAWARE)];
+    let mut names = names;
+    loop {
+        if !w.sync_readers(&names) {
+            return Ok(());
+        }
+        states.retain(|s| s.name() == pcsc::PNP_NOTIFICATION() || names.iter().any(|n| s.name().to_bytes() == n.as_bytes()));
+        for n in &names {
+            if !states.iter().any(|s| s.name().to_bytes() == n.as_bytes())
+                && let Ok(c) = CString::new(n.as_bytes())
+            {
+                states.push(pcsc::ReaderState::new(c, pcsc::State::UNAWARE));
+            }
+        }
+        loop {
+            if stop.load(Ordering::Relaxed) || w.tx.is_closed() {
+                return Ok(());
+            }
+            for s in &mut states {
+                s.sync_current_state();
+            }
+            match ctx.get_status_change(WAIT_SLICE, &mut states) {
+                Ok(()) => {}
+                Err(pcsc::Error::Timeout) => continue,
+                Err(pcsc::Error::UnknownReader | pcsc::Error::ReaderUnavailable) => break,
+                Err(e) => return Err(map_pcsc_error(e)),
+            }
+            let mut readers_changed = false;
+            for s in &states {
+                let ev = s.event_state();
+                if s.name() == pcsc::PNP_NOTIFICATION() {
+                    readers_changed |= ev.contains(pcsc::State::CHANGED);
+                    continue;
+                }
+                let name = s.name().to_string_lossy().into_owned();
+                if ev.intersects(pcsc::State::UNKNOWN | pcsc::State::IGNORE | pcsc::State::UNAVAILABLE) {
+                    readers_changed = true;
+                    continue;
+                }
+                let present = ev.contains(pcsc::State::PRESENT) && !ev.contains(pcsc::State::MUTE);
+                if !w.card_state(&name, present, s.atr()) {
+                    return Ok(());
+                }
+            }
+            if readers_changed {
+                break;
+            }
+        }
+        names = reader_names(&ctx)?;
+    }
+}
+
+fn reader_names(ctx: &pcsc::Context) -> Result<Vec<String>, TransportError> {
+    match ctx.list_readers_owned() {
+        Ok(r) => Ok(r.into_iter().map(|c| c.to_string_lossy().into_owned()).collect()),
+        Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
+        Err(e) => Err(map_pcsc_error(e)),
+    }
+}

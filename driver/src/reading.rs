@@ -1,0 +1,52 @@
+//! Whole-card operations built from the applications: the summary an
+//! operator sees, and the identity read the face path needs (the one
+//! DESIGN.md §6 budgets at ≤ 25 APDUs).
+
+use crate::ap::face::{CardFaceRecord, FaceAp};
+use crate::ap::jpki::JpkiAp;
+use crate::card::{Card, PinStatus};
+use crate::cert::CertificateInfo;
+use crate::error::Result;
+use crate::kind::{CardKind, KindSignals};
+use crate::secret::CheckCodeB;
+use crate::transmit::Transmit;
+
+/// What can be learnt from a card without any credential.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CardSummary {
+    /// Standard or face-auth-only, with the reasons.
+    pub kind: CardKind,
+    /// The JPKI authentication certificate.
+    pub auth_cert: CertificateInfo,
+    /// Tries left on the authentication PIN (non-consuming query).
+    pub auth_pin: PinStatus,
+    /// Whether the signing certificate exists.
+    pub signing_cert_present: bool,
+}
+
+/// Reads the summary: kind signals, authentication certificate and PIN
+/// state. Spends no try.
+pub fn summarize<T: Transmit>(card: &mut Card<T>) -> Result<CardSummary> {
+    let signals = KindSignals::probe(card)?;
+    let auth_cert = JpkiAp::select(card)?.read_auth_cert()?;
+    Ok(CardSummary {
+        kind: signals.decide(),
+        auth_cert,
+        auth_pin: signals.auth_pin.unwrap_or(PinStatus::NotSet),
+        signing_cert_present: signals.signing_cert_present.unwrap_or(false),
+    })
+}
+
+/// The read the face path needs: select JPKI, read the authentication
+/// certificate, select the card-face AP, verify 照合番号B and read the
+/// card-face record with the photo.
+pub fn read_face_evidence<T: Transmit>(
+    card: &mut Card<T>,
+    code: &CheckCodeB,
+) -> Result<(CertificateInfo, CardFaceRecord)> {
+    let cert = JpkiAp::select(card)?.read_auth_cert()?;
+    let mut face = FaceAp::select(card)?;
+    face.verify_check_code_b(code)?;
+    let record = face.read_record()?;
+    Ok((cert, record))
+}
