@@ -31,7 +31,8 @@ pub struct CertificateInfo {
 impl CertificateInfo {
     /// Parses a DER certificate (trailing file padding is ignored).
     pub fn parse(der_bytes: &[u8]) -> Result<Self> {
-        let cert = Certificate::from_der(der_bytes).map_err(|_| Error::Malformed("certificate is not valid X.509 DER"))?;
+        let cert = Certificate::from_der(der_bytes)
+            .map_err(|_| Error::Malformed("certificate is not valid X.509 DER"))?;
         let tbs = &cert.tbs_certificate;
         let not_after = tbs.validity.not_after.to_date_time();
         Ok(Self {

@@ -16,10 +16,12 @@ pub fn map_pcsc_error(e: pcsc::Error) -> TransportError {
         pcsc::Error::UnresponsiveCard | pcsc::Error::UnpoweredCard | pcsc::Error::Timeout => {
             TransportError::Unresponsive
         }
-        pcsc::Error::ReaderUnavailable | pcsc::Error::UnknownReader | pcsc::Error::NoReadersAvailable => {
-            TransportError::ReaderUnavailable
+        pcsc::Error::ReaderUnavailable
+        | pcsc::Error::UnknownReader
+        | pcsc::Error::NoReadersAvailable => TransportError::ReaderUnavailable,
+        pcsc::Error::NoService | pcsc::Error::ServiceStopped | pcsc::Error::InvalidHandle => {
+            TransportError::NoService
         }
-        pcsc::Error::NoService | pcsc::Error::ServiceStopped | pcsc::Error::InvalidHandle => TransportError::NoService,
         other => TransportError::Other(other.to_string()),
     }
 }
@@ -59,7 +61,7 @@ impl PcscTransport {
     }
 
     fn from_card(card: pcsc::Card, reader: &CStr) -> Result<Self, TransportError> {
-        let atr = card.get_attribute_owned(pcsc::Attribute::AtrString).map_err(map_pcsc_error)?;
+        let atr = card.status2_owned().map_err(map_pcsc_error)?.atr().to_vec();
         Ok(Self {
             card,
             reader: reader.to_string_lossy().into_owned(),
@@ -81,7 +83,11 @@ impl PcscTransport {
 
 impl Transmit for PcscTransport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let out = self.card.transmit(command, &mut self.buffer).map_err(map_pcsc_error)?.to_vec();
+        let out = self
+            .card
+            .transmit(command, &mut self.buffer)
+            .map_err(map_pcsc_error)?
+            .to_vec();
         // The buffer may hold personal data; clear it after each exchange.
         zeroize::Zeroize::zeroize(&mut self.buffer[..]);
         Ok(out)
@@ -92,7 +98,10 @@ impl Transmit for PcscTransport {
 pub fn list_readers() -> Result<Vec<String>, TransportError> {
     let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(map_pcsc_error)?;
     match ctx.list_readers_owned() {
-        Ok(r) => Ok(r.into_iter().map(|c| c.to_string_lossy().into_owned()).collect()),
+        Ok(r) => Ok(r
+            .into_iter()
+            .map(|c| c.to_string_lossy().into_owned())
+            .collect()),
         Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
         Err(e) => Err(map_pcsc_error(e)),
     }

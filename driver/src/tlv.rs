@@ -28,15 +28,21 @@ impl Header {
     /// Returns `Ok(None)` when `bytes` is too short to hold the whole header,
     /// and an error when the header is not valid BER.
     pub fn parse(bytes: &[u8]) -> Result<Option<Self>> {
-        let Some(&first) = bytes.first() else { return Ok(None) };
+        let Some(&first) = bytes.first() else {
+            return Ok(None);
+        };
         if first == 0x00 || (first == 0xFF && bytes.get(1) == Some(&0xFF)) {
-            return Err(Error::Malformed("file holds no BER-TLV object (erased or padding)"));
+            return Err(Error::Malformed(
+                "file holds no BER-TLV object (erased or padding)",
+            ));
         }
         let mut pos = 1;
         let mut tag = u32::from(first);
         if first & 0x1F == 0x1F {
             loop {
-                let Some(&b) = bytes.get(pos) else { return Ok(None) };
+                let Some(&b) = bytes.get(pos) else {
+                    return Ok(None);
+                };
                 pos += 1;
                 if pos > 4 {
                     return Err(Error::Malformed("BER tag longer than three bytes"));
@@ -47,7 +53,9 @@ impl Header {
                 }
             }
         }
-        let Some(&len0) = bytes.get(pos) else { return Ok(None) };
+        let Some(&len0) = bytes.get(pos) else {
+            return Ok(None);
+        };
         pos += 1;
         let value_len = if len0 & 0x80 == 0 {
             usize::from(len0)
@@ -56,11 +64,19 @@ impl Header {
             if n == 0 || n > 3 {
                 return Err(Error::Malformed("unsupported BER length form"));
             }
-            let Some(len_bytes) = bytes.get(pos..pos + n) else { return Ok(None) };
+            let Some(len_bytes) = bytes.get(pos..pos + n) else {
+                return Ok(None);
+            };
             pos += n;
-            len_bytes.iter().fold(0usize, |acc, b| acc << 8 | usize::from(*b))
+            len_bytes
+                .iter()
+                .fold(0usize, |acc, b| acc << 8 | usize::from(*b))
         };
-        Ok(Some(Self { tag, header_len: pos, value_len }))
+        Ok(Some(Self {
+            tag,
+            header_len: pos,
+            value_len,
+        }))
     }
 }
 
@@ -94,7 +110,8 @@ impl Record {
         let object = bytes
             .get(..header.total_len())
             .ok_or(Error::Malformed("record shorter than its length"))?;
-        let tlv = Tlv::from_bytes(object).map_err(|_| Error::Malformed("record is not valid BER-TLV"))?;
+        let tlv =
+            Tlv::from_bytes(object).map_err(|_| Error::Malformed("record is not valid BER-TLV"))?;
         let Value::Constructed(children) = tlv.value() else {
             return Err(Error::Malformed("record is not a constructed object"));
         };
@@ -103,7 +120,11 @@ impl Record {
             let Value::Primitive(value) = child.value() else {
                 return Err(Error::Malformed("nested object inside a record"));
             };
-            let tag = child.tag().to_bytes().iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b));
+            let tag = child
+                .tag()
+                .to_bytes()
+                .iter()
+                .fold(0u32, |acc, b| acc << 8 | u32::from(*b));
             fields.push((tag, Zeroizing::new(value.clone())));
         }
         Ok(Self { fields })
@@ -111,7 +132,10 @@ impl Record {
 
     /// The value of the first field with `tag`.
     pub fn get(&self, tag: u32) -> Option<&[u8]> {
-        self.fields.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.as_slice())
+        self.fields
+            .iter()
+            .find(|(t, _)| *t == tag)
+            .map(|(_, v)| v.as_slice())
     }
 
     /// The value of a field that must be present.
@@ -127,13 +151,25 @@ mod tests {
     #[test]
     fn short_form_header_is_sized() {
         let h = Header::parse(&[0x30, 0x05, 1]).ok().flatten();
-        assert_eq!(h, Some(Header { tag: 0x30, header_len: 2, value_len: 5 }));
+        assert_eq!(
+            h,
+            Some(Header {
+                tag: 0x30,
+                header_len: 2,
+                value_len: 5
+            })
+        );
     }
 
     #[test]
     fn long_form_header_with_two_byte_tag_is_sized() {
-        let h = Header::parse(&[0xFF, 0x20, 0x82, 0x12, 0x34]).ok().flatten();
-        assert_eq!(h.map(|h| (h.tag, h.header_len, h.total_len())), Some((0xFF20, 5, 5 + 0x1234)));
+        let h = Header::parse(&[0xFF, 0x20, 0x82, 0x12, 0x34])
+            .ok()
+            .flatten();
+        assert_eq!(
+            h.map(|h| (h.tag, h.header_len, h.total_len())),
+            Some((0xFF20, 5, 5 + 0x1234))
+        );
     }
 
     #[test]
@@ -151,7 +187,9 @@ mod tests {
 
     #[test]
     fn records_expose_their_primitive_fields() {
-        let bytes = [0xFF, 0x20, 0x08, 0xDF, 0x22, 0x01, b'A', 0xDF, 0x24, 0x01, b'B', 0xFF, 0xFF];
+        let bytes = [
+            0xFF, 0x20, 0x08, 0xDF, 0x22, 0x01, b'A', 0xDF, 0x24, 0x01, b'B', 0xFF, 0xFF,
+        ];
         let r = Record::parse(&bytes, 0xFF20).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(r.get(0xDF22), Some(&b"A"[..]));
         assert_eq!(r.get(0xDF24), Some(&b"B"[..]));

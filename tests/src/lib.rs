@@ -1,1 +1,15 @@
-//! placeholder
+//! Support for Uketsuke's end-to-end tests: a private pcscd with vpcd per
+//! test, and helpers that run the real binaries against it.
+//!
+//! pcscd's socket path is fixed at build time (`/run/pcscd/pcscd.comm`) and
+//! pcscd 1.9 ignores `PCSCLITE_CSOCK_NAME`; each sandbox therefore runs its
+//! pcscd in a private mount namespace (`unshare -m`) with its own directory
+//! bind-mounted over `/run/pcscd`. Clients reach it through
+//! `PCSCLITE_CSOCK_NAME`, which libpcsclite honours. Each sandbox also has
+//! its own vpcd port pair, so parallel runs never collide.
+
+pub mod bins;
+pub mod sandbox;
+
+pub use bins::{SimCard, bin_path, card_cmd, run_card};
+pub use sandbox::PcscSandbox;

@@ -133,14 +133,20 @@ mod tests {
         let mut card = Card::new(mock);
         let mut ap = JpkiAp::select(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
         let pin = Pin::parse("1234").unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!(ap.verify_auth_pin(&pin), Err(Error::PinIncorrect { retries: 2 }));
+        assert_eq!(
+            ap.verify_auth_pin(&pin),
+            Err(Error::PinIncorrect { retries: 2 })
+        );
     }
 
     #[test]
     fn a_card_without_the_jpki_application_is_not_a_my_number_card() {
         let mock = ScriptedCard::new().expect(SELECT_JPKI, "6A82");
         let mut card = Card::new(mock);
-        assert!(matches!(JpkiAp::select(&mut card), Err(Error::NotMyNumberCard)));
+        assert!(matches!(
+            JpkiAp::select(&mut card),
+            Err(Error::NotMyNumberCard)
+        ));
     }
 
     #[test]
@@ -151,6 +157,9 @@ mod tests {
             .expect("802A008003AABBCC00", "01029000");
         let mut card = Card::new(mock);
         let mut ap = JpkiAp::select(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!(ap.sign_with_auth_key(&[0xAA, 0xBB, 0xCC]).ok(), Some(vec![1, 2]));
+        assert_eq!(
+            ap.sign_with_auth_key(&[0xAA, 0xBB, 0xCC]).ok(),
+            Some(vec![1, 2])
+        );
     }
 }

@@ -1,0 +1,192 @@
+//! `uketsuke-sim`: the simulator's command line.
+//!
+//! - `uketsuke-sim personas [--json]`
+//! - `uketsuke-sim card --persona ID [--vpcd 127.0.0.1:35963] [--remove-after SECS] [faults…]`
+//!
+//! `card` prints one JSON line per event on stdout (`inserted`, `removed`)
+//! so scripts and tests can follow it; logs go to stderr.
+#![allow(clippy::print_stdout)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use uketsuke_hw_sim::card::{ATR, CardSpec, build_card};
+use uketsuke_hw_sim::faults::{Faults, LinkModel};
+use uketsuke_hw_sim::persona::{self, CardImages};
+use uketsuke_hw_sim::vpcd::{self, Ended, Insertion};
+
+#[derive(Parser)]
+#[command(
+    name = "uketsuke-sim",
+    version,
+    about = "Uketsuke simulator: virtual My Number Cards in a real pcscd"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the personas.
+    Personas {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Insert a persona's virtual card into vpcd's reader until killed.
+    Card(CardArgs),
+}
+
+#[derive(clap::Args)]
+struct CardArgs {
+    /// Persona id (see `uketsuke-sim personas`).
+    #[arg(long)]
+    persona: String,
+    /// vpcd's address (the reader driver listens there).
+    #[arg(long, default_value = "127.0.0.1:35963")]
+    vpcd: SocketAddr,
+    /// Take the card away after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    remove_after: Option<f64>,
+    /// Fault: pull the card just before APDU N (counted from power-on).
+    #[arg(long, value_name = "N")]
+    remove_before_apdu: Option<usize>,
+    /// Fault: the card stops answering from APDU N on.
+    #[arg(long, value_name = "N")]
+    mute_from_apdu: Option<usize>,
+    /// Fault: corrupt the response to APDU N.
+    #[arg(long, value_name = "N")]
+    corrupt_apdu: Option<usize>,
+    /// Delay each APDU by a contactless link model.
+    #[arg(long)]
+    slow_link: bool,
+    /// Bit rate of the slow link, kbit/s.
+    #[arg(long, default_value_t = 424, value_name = "KBPS")]
+    link_kbps: u32,
+    /// After a fault removed the card, put it back after SECS, without faults.
+    #[arg(long, value_name = "SECS")]
+    reinsert_after: Option<f64>,
+    /// How long to wait for vpcd to accept the card.
+    #[arg(long, default_value_t = 15.0, value_name = "SECS")]
+    connect_timeout: f64,
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    if let Err(e) = run(Cli::parse()) {
+        eprintln_error(&e);
+        std::process::exit(1);
+    }
+}
+
+#[allow(clippy::print_stderr)]
+fn eprintln_error(e: &anyhow::Error) {
+    eprintln!("uketsuke-sim: error: {e:#}");
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Personas { json } => list_personas(json),
+        Command::Card(args) => card(&args),
+    }
+}
+
+fn list_personas(json: bool) -> Result<()> {
+    let all = persona::all()?;
+    if json {
+        let list: Vec<_> = all
+            .iter()
+            .map(|p| {
+                json!({
+                    "id": p.id,
+                    "description": p.description,
+                    "face_auth_only": p.face_auth_only,
+                    "pin_tries_left": if p.face_auth_only { None } else { Some(p.pin_tries_left) },
+                    "registered": p.insurance.registered,
+                    "birth_year": p.birth_date.year,
+                    "certificate_not_after": p.certificate.not_after,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        for p in &all {
+            println!("{:<18} {}", p.id, p.description);
+        }
+    }
+    Ok(())
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s.max(0.0))
+}
+
+fn event(value: serde_json::Value) {
+    println!("{value}");
+}
+
+fn card(args: &CardArgs) -> Result<()> {
+    let persona = persona::by_id(&args.persona)?;
+    let data = persona::data_dir();
+    let images = CardImages::load(&data, &persona)?;
+    let mut card = build_card(&CardSpec {
+        persona: &persona,
+        images: &images,
+    })
+    .context("building the virtual card")?;
+    let mut faults = Faults {
+        remove_before_apdu: args.remove_before_apdu,
+        mute_from_apdu: args.mute_from_apdu,
+        corrupt_apdu: args.corrupt_apdu,
+        link: args
+            .slow_link
+            .then(|| LinkModel::contactless(args.link_kbps)),
+    };
+    let deadline = args.remove_after.map(|s| Instant::now() + secs(s));
+    let stop = AtomicBool::new(false);
+    loop {
+        let stream = vpcd::connect(args.vpcd, secs(args.connect_timeout))?;
+        event(json!({"event": "inserted", "persona": persona.id, "vpcd": args.vpcd.to_string()}));
+        let mut on_powered = || event(json!({"event": "powered", "persona": persona.id}));
+        let mut insertion = Insertion {
+            card: &mut card,
+            atr: &ATR,
+            faults: &faults,
+            deadline,
+            stop: &stop,
+            on_powered: &mut on_powered,
+        };
+        let (ended, apdus) = insertion.run(stream)?;
+        match ended {
+            Ended::TimeUp | Ended::Stopped => {
+                event(json!({"event": "removed", "reason": "time_up", "apdus": apdus}));
+                return Ok(());
+            }
+            Ended::RemovedBeforeApdu(n) => {
+                event(json!({"event": "removed", "reason": "fault", "before_apdu": n}));
+                let Some(after) = args.reinsert_after else {
+                    return Ok(());
+                };
+                std::thread::sleep(secs(after));
+                faults = Faults {
+                    link: faults.link,
+                    ..Faults::default()
+                };
+            }
+            Ended::ReaderGone => {
+                event(json!({"event": "removed", "reason": "reader_gone", "apdus": apdus}));
+                // pcscd stopped or restarted: wait for vpcd to come back.
+            }
+        }
+    }
+}
