@@ -59,14 +59,7 @@ pub struct Command {
 impl Command {
     /// A command with no data and no expected response (case 1).
     pub fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
-        Self {
-            cla,
-            ins,
-            p1,
-            p2,
-            data: Vec::new(),
-            le: None,
-        }
+        Self { cla, ins, p1, p2, data: Vec::new(), le: None }
     }
 
     /// Sets the command data.
@@ -247,10 +240,7 @@ impl Response {
     /// Splits raw response bytes into data and status word.
     pub fn parse(raw: &[u8]) -> Result<Self, ResponseTooShort> {
         match raw {
-            [data @ .., sw1, sw2] => Ok(Self {
-                data: data.to_vec(),
-                sw: StatusWord::new(*sw1, *sw2),
-            }),
+            [data @ .., sw1, sw2] => Ok(Self { data: data.to_vec(), sw: StatusWord::new(*sw1, *sw2) }),
             _ => Err(ResponseTooShort(raw.len())),
         }
     }
@@ -292,9 +282,7 @@ mod tests {
 
     #[test]
     fn case_4_short_ends_with_le() {
-        let c = Command::new(0x80, 0x2A, 0x00, 0x80)
-            .with_data([1, 2, 3])
-            .with_le(256);
+        let c = Command::new(0x80, 0x2A, 0x00, 0x80).with_data([1, 2, 3]).with_le(256);
         assert_eq!(c.case(), Case::Case4);
         assert_eq!(enc(&c), "802A008003010203".to_owned() + "00");
     }
@@ -318,9 +306,7 @@ mod tests {
 
     #[test]
     fn case_4_extended_has_two_byte_le_after_the_data() {
-        let c = Command::new(0x00, 0x2A, 0x00, 0x00)
-            .with_data(vec![1; 300])
-            .with_le(1000);
+        let c = Command::new(0x00, 0x2A, 0x00, 0x00).with_data(vec![1; 300]).with_le(1000);
         let b = c.to_bytes().unwrap_or_default();
         assert_eq!(&b[b.len() - 2..], &[0x03, 0xE8]);
         assert_eq!(b.len(), 7 + 300 + 2);

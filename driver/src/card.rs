@@ -50,16 +50,17 @@ pub struct Card<T: Transmit> {
 impl<T: Transmit> Card<T> {
     /// Wraps a transport.
     pub fn new(io: T) -> Self {
-        Self {
-            io,
-            apdus: 0,
-            extended: Extended::Untried,
-        }
+        Self { io, apdus: 0, extended: Extended::Untried }
     }
 
     /// APDUs sent so far, including GET RESPONSE and re-sends.
     pub fn apdu_count(&self) -> usize {
         self.apdus
+    }
+
+    /// The transport, borrowed.
+    pub fn transport(&self) -> &T {
+        &self.io
     }
 
     /// The transport back.
@@ -72,8 +73,7 @@ impl<T: Transmit> Card<T> {
         let bytes = Zeroizing::new(cmd.to_bytes()?);
         self.apdus += 1;
         let raw = Zeroizing::new(self.io.transmit(&bytes)?);
-        let resp = Response::parse(&raw)
-            .map_err(|_| Error::Malformed("response shorter than a status word"))?;
+        let resp = Response::parse(&raw).map_err(|_| Error::Malformed("response shorter than a status word"))?;
         trace!(cla = cmd.cla, ins = cmd.ins, p1 = cmd.p1, p2 = cmd.p2, nc = cmd.data.len(), ne = ?cmd.le, sw = %resp.sw, nr = resp.data.len(), "apdu");
         Ok(resp)
     }
@@ -84,11 +84,7 @@ impl<T: Transmit> Card<T> {
     pub fn transmit(&mut self, cmd: &Command) -> Result<Response> {
         let mut resp = self.exchange(cmd)?;
         if resp.sw.sw1() == 0x6C {
-            let le = if resp.sw.sw2() == 0 {
-                SHORT_MAX
-            } else {
-                usize::from(resp.sw.sw2())
-            };
+            let le = if resp.sw.sw2() == 0 { SHORT_MAX } else { usize::from(resp.sw.sw2()) };
             resp = self.exchange(&cmd.clone().with_le(le))?;
         }
         let mut data = std::mem::take(&mut resp.data);
@@ -96,15 +92,9 @@ impl<T: Transmit> Card<T> {
         while resp.sw.sw1() == 0x61 {
             rounds += 1;
             if rounds > MAX_GET_RESPONSE {
-                return Err(Error::Malformed(
-                    "card never finished its response (61xx loop)",
-                ));
+                return Err(Error::Malformed("card never finished its response (61xx loop)"));
             }
-            let le = if resp.sw.sw2() == 0 {
-                SHORT_MAX
-            } else {
-                usize::from(resp.sw.sw2())
-            };
+            let le = if resp.sw.sw2() == 0 { SHORT_MAX } else { usize::from(resp.sw.sw2()) };
             resp = self.exchange(&Command::new(cmd.cla & 0x03, 0xC0, 0x00, 0x00).with_le(le))?;
             data.append(&mut resp.data);
         }
@@ -114,23 +104,17 @@ impl<T: Transmit> Card<T> {
     /// Sends a command; returns the data on success, or the typed error.
     pub fn execute(&mut self, cmd: &Command) -> Result<Vec<u8>> {
         let resp = self.transmit(cmd)?;
-        if resp.sw.is_success() {
-            Ok(resp.data)
-        } else {
-            Err(Error::from_status(resp.sw))
-        }
+        if resp.sw.is_success() { Ok(resp.data) } else { Err(Error::from_status(resp.sw)) }
     }
 
     /// `SELECT` by DF name (`00 A4 04 0C Lc AID`), no FCI.
     pub fn select_df(&mut self, aid: &[u8]) -> Result<()> {
-        self.execute(&Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(aid))
-            .map(drop)
+        self.execute(&Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(aid)).map(drop)
     }
 
     /// `SELECT` EF by file identifier (`00 A4 02 0C 02 fid`), no FCI.
     pub fn select_ef(&mut self, fid: [u8; 2]) -> Result<()> {
-        self.execute(&Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(fid))
-            .map(drop)
+        self.execute(&Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(fid)).map(drop)
     }
 
     /// `READ BINARY` of up to `le` bytes at `offset` of the current EF.
@@ -184,9 +168,7 @@ impl<T: Transmit> Card<T> {
                 Err(e) => return Err(e),
             }
         }
-        Ok(Zeroizing::new(
-            self.read_binary(offset, want.min(SHORT_MAX))?,
-        ))
+        Ok(Zeroizing::new(self.read_binary(offset, want.min(SHORT_MAX))?))
     }
 
     /// The non-consuming retry query: `VERIFY` with no data on the current
@@ -210,7 +192,7 @@ impl<T: Transmit> Card<T> {
     pub fn verify_with_query(&mut self, fid: [u8; 2], secret: &[u8]) -> Result<()> {
         match self.select_ef(fid) {
             Err(Error::FileNotFound) => {
-                return Err(Error::NotAvailable("this card has no such PIN"));
+                return Err(Error::NotAvailable("this card has no usable PIN"));
             }
             other => other?,
         }
@@ -228,11 +210,7 @@ impl<T: Transmit> Card<T> {
     /// A signature over `digest_info` with the current key:
     /// `80 2A 00 p2 Lc DigestInfo 00`.
     pub fn compute_signature(&mut self, p2: u8, digest_info: &[u8]) -> Result<Vec<u8>> {
-        self.execute(
-            &Command::new(0x80, 0x2A, 0x00, p2)
-                .with_data(digest_info)
-                .with_le(SHORT_MAX),
-        )
+        self.execute(&Command::new(0x80, 0x2A, 0x00, p2).with_data(digest_info).with_le(SHORT_MAX))
     }
 }
 
@@ -248,11 +226,7 @@ mod tests {
 
     #[test]
     fn status_61xx_is_followed_by_get_response_and_the_data_joined() {
-        let mut c = card(
-            ScriptedCard::new()
-                .expect("802A00000101", "AABB6102")
-                .expect("00C0000002", "CCDD9000"),
-        );
+        let mut c = card(ScriptedCard::new().expect("802A00000101", "AABB6102").expect("00C0000002", "CCDD9000"));
         let cmd = Command::new(0x80, 0x2A, 0x00, 0x00).with_data([0x01]);
         assert_eq!(c.execute(&cmd).ok(), Some(vec![0xAA, 0xBB, 0xCC, 0xDD]));
         assert_eq!(c.apdu_count(), 2);
@@ -260,11 +234,7 @@ mod tests {
 
     #[test]
     fn status_6cxx_resends_once_with_the_length_the_card_asked_for() {
-        let mut c = card(
-            ScriptedCard::new()
-                .expect("00B0000000", "6C03")
-                .expect("00B0000003", "0102039000"),
-        );
+        let mut c = card(ScriptedCard::new().expect("00B0000000", "6C03").expect("00B0000003", "0102039000"));
         assert_eq!(c.read_binary(0, 256).ok(), Some(vec![1, 2, 3]));
     }
 
@@ -281,21 +251,14 @@ mod tests {
     #[test]
     fn a_small_file_is_read_in_one_apdu_and_trimmed_to_its_header_length() {
         let mut c = card(ScriptedCard::new().expect("00B0000000", "3003010203FFFF9000"));
-        assert_eq!(
-            c.read_tlv_file().map(|v| v.to_vec()).ok(),
-            Some(vec![0x30, 0x03, 1, 2, 3])
-        );
+        assert_eq!(c.read_tlv_file().map(|v| v.to_vec()).ok(), Some(vec![0x30, 0x03, 1, 2, 3]));
     }
 
     #[test]
     fn a_large_file_continues_with_one_extended_read() {
         let first = format!("30820400{}9000", "11".repeat(252));
         let rest = format!("{}9000", "22".repeat(772));
-        let mut c = card(
-            ScriptedCard::new()
-                .expect("00B0000000", &first)
-                .expect("00B00100000304", &rest),
-        );
+        let mut c = card(ScriptedCard::new().expect("00B0000000", &first).expect("00B00100000304", &rest));
         let data = c.read_tlv_file().map(|v| v.to_vec()).unwrap_or_default();
         assert_eq!(data.len(), 0x400 + 4);
         assert_eq!(c.apdu_count(), 2);
@@ -320,8 +283,7 @@ mod tests {
 
     #[test]
     fn removal_during_a_read_is_a_typed_error() {
-        let mut c =
-            card(ScriptedCard::new().expect_error("00B0000000", TransportError::CardRemoved));
+        let mut c = card(ScriptedCard::new().expect_error("00B0000000", TransportError::CardRemoved));
         let e = c.read_tlv_file().err();
         assert!(e.as_ref().is_some_and(Error::is_card_removed), "{e:?}");
     }

@@ -31,8 +31,8 @@ pub struct CertificateInfo {
 impl CertificateInfo {
     /// Parses a DER certificate (trailing file padding is ignored).
     pub fn parse(der_bytes: &[u8]) -> Result<Self> {
-        let cert = Certificate::from_der(der_bytes)
-            .map_err(|_| Error::Malformed("certificate is not valid X.509 DER"))?;
+        let cert =
+            Certificate::from_der(der_bytes).map_err(|_| Error::Malformed("certificate is not valid X.509 DER"))?;
         let tbs = &cert.tbs_certificate;
         let not_after = tbs.validity.not_after.to_date_time();
         Ok(Self {
@@ -53,15 +53,7 @@ impl CertificateInfo {
 }
 
 fn rfc3339(t: der::DateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minutes(),
-        t.seconds()
-    )
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year(), t.month(), t.day(), t.hour(), t.minutes(), t.seconds())
 }
 
 #[cfg(test)]

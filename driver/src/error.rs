@@ -67,22 +67,14 @@ impl Error {
     /// Maps a non-success status word to its typed error.
     pub fn from_status(sw: StatusWord) -> Self {
         if let Some(retries) = sw.retries_left() {
-            return if retries == 0 {
-                Self::PinBlocked
-            } else {
-                Self::PinIncorrect { retries }
-            };
+            return if retries == 0 { Self::PinBlocked } else { Self::PinIncorrect { retries } };
         }
         match sw {
-            StatusWord::AUTH_METHOD_BLOCKED | StatusWord::REFERENCE_DATA_NOT_USABLE => {
-                Self::PinBlocked
-            }
+            StatusWord::AUTH_METHOD_BLOCKED | StatusWord::REFERENCE_DATA_NOT_USABLE => Self::PinBlocked,
             StatusWord::FILE_NOT_FOUND => Self::FileNotFound,
             StatusWord::REFERENCED_DATA_NOT_FOUND => Self::ReferencedDataNotFound,
             StatusWord::SECURITY_STATUS_NOT_SATISFIED => Self::SecurityStatusNotSatisfied,
-            StatusWord::CONDITIONS_NOT_SATISFIED | StatusWord::COMMAND_NOT_ALLOWED => {
-                Self::ConditionsNotSatisfied
-            }
+            StatusWord::CONDITIONS_NOT_SATISFIED | StatusWord::COMMAND_NOT_ALLOWED => Self::ConditionsNotSatisfied,
             StatusWord::WRONG_LENGTH => Self::WrongLength,
             StatusWord::INCORRECT_P1P2 | StatusWord::WRONG_PARAMETERS => Self::WrongParameters,
             StatusWord::INS_NOT_SUPPORTED => Self::InsNotSupported,
@@ -93,10 +85,7 @@ impl Error {
 
     /// Whether the card left the reader: the session must end, nothing was spent.
     pub fn is_card_removed(&self) -> bool {
-        matches!(
-            self,
-            Self::Transport(TransportError::CardRemoved | TransportError::NoCard)
-        )
+        matches!(self, Self::Transport(TransportError::CardRemoved | TransportError::NoCard))
     }
 }
 
@@ -109,10 +98,7 @@ mod tests {
 
     #[test]
     fn wrong_pin_status_words_carry_the_tries_left() {
-        assert_eq!(
-            Error::from_status(StatusWord(0x63C2)),
-            Error::PinIncorrect { retries: 2 }
-        );
+        assert_eq!(Error::from_status(StatusWord(0x63C2)), Error::PinIncorrect { retries: 2 });
         assert_eq!(Error::from_status(StatusWord(0x63C0)), Error::PinBlocked);
     }
 
@@ -125,13 +111,7 @@ mod tests {
     #[test]
     fn file_and_security_status_words_map_to_their_variants() {
         assert_eq!(Error::from_status(StatusWord(0x6A82)), Error::FileNotFound);
-        assert_eq!(
-            Error::from_status(StatusWord(0x6982)),
-            Error::SecurityStatusNotSatisfied
-        );
-        assert_eq!(
-            Error::from_status(StatusWord(0x6F00)),
-            Error::UnexpectedStatus(StatusWord(0x6F00))
-        );
+        assert_eq!(Error::from_status(StatusWord(0x6982)), Error::SecurityStatusNotSatisfied);
+        assert_eq!(Error::from_status(StatusWord(0x6F00)), Error::UnexpectedStatus(StatusWord(0x6F00)));
     }
 }

@@ -71,11 +71,7 @@ impl KindSignals {
         if self.terminal_face_only == Some(true) {
             reasons.push(FaceOnlyReason::TerminalSaysFaceOnly);
         }
-        if reasons.is_empty() {
-            CardKind::Standard
-        } else {
-            CardKind::FaceAuthOnly(reasons)
-        }
+        if reasons.is_empty() { CardKind::Standard } else { CardKind::FaceAuthOnly(reasons) }
     }
 
     /// Reads the chip's signals: signing-certificate presence and the
@@ -84,11 +80,7 @@ impl KindSignals {
         let mut ap = JpkiAp::select(card)?;
         let signing_cert_present = Some(ap.has_signing_cert()?);
         let auth_pin = Some(ap.auth_pin_status()?);
-        Ok(Self {
-            signing_cert_present,
-            auth_pin,
-            ..Self::default()
-        })
+        Ok(Self { signing_cert_present, auth_pin, ..Self::default() })
     }
 }
 
@@ -103,34 +95,18 @@ mod tests {
 
     #[test]
     fn a_blocked_pin_alone_does_not_make_a_card_face_only() {
-        let s = KindSignals {
-            signing_cert_present: Some(true),
-            auth_pin: Some(PinStatus::Blocked),
-            ..Default::default()
-        };
+        let s =
+            KindSignals { signing_cert_present: Some(true), auth_pin: Some(PinStatus::Blocked), ..Default::default() };
         assert_eq!(s.decide(), CardKind::Standard);
     }
 
     #[test]
     fn any_single_face_only_signal_makes_the_card_face_only() {
         let cases = [
-            KindSignals {
-                signing_cert_present: Some(false),
-                ..Default::default()
-            },
-            KindSignals {
-                auth_pin: Some(PinStatus::NotSet),
-                ..Default::default()
-            },
-            KindSignals {
-                amendment_face_mark: Some(true),
-                signing_cert_present: Some(true),
-                ..Default::default()
-            },
-            KindSignals {
-                terminal_face_only: Some(true),
-                ..Default::default()
-            },
+            KindSignals { signing_cert_present: Some(false), ..Default::default() },
+            KindSignals { auth_pin: Some(PinStatus::NotSet), ..Default::default() },
+            KindSignals { amendment_face_mark: Some(true), signing_cert_present: Some(true), ..Default::default() },
+            KindSignals { terminal_face_only: Some(true), ..Default::default() },
         ];
         for s in cases {
             assert!(!s.decide().offers_pin(), "{s:?}");

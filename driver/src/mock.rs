@@ -31,20 +31,14 @@ impl ScriptedCard {
     /// Expects `command` (hex) and answers `response` (hex, data and SW).
     #[must_use]
     pub fn expect(mut self, command: &str, response: &str) -> Self {
-        self.steps.push_back(Step {
-            expect: unhex(command),
-            reply: Ok(unhex(response)),
-        });
+        self.steps.push_back(Step { expect: unhex(command), reply: Ok(unhex(response)) });
         self
     }
 
     /// Expects `command` (hex) and fails the transport with `error`.
     #[must_use]
     pub fn expect_error(mut self, command: &str, error: TransportError) -> Self {
-        self.steps.push_back(Step {
-            expect: unhex(command),
-            reply: Err(error),
-        });
+        self.steps.push_back(Step { expect: unhex(command), reply: Err(error) });
         self
     }
 
@@ -67,23 +61,13 @@ fn panic_in_test(msg: &str) -> ! {
 impl Transmit for ScriptedCard {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let Some(step) = self.steps.pop_front() else {
-            self.failure = Some(format!(
-                "unexpected command after end of script: {}",
-                hex::encode_upper(command)
-            ));
-            return Err(TransportError::Other(
-                "strict mock: script exhausted".into(),
-            ));
+            self.failure = Some(format!("unexpected command after end of script: {}", hex::encode_upper(command)));
+            return Err(TransportError::Other("strict mock: script exhausted".into()));
         };
         if step.expect != command {
-            self.failure = Some(format!(
-                "expected {} but got {}",
-                hex::encode_upper(&step.expect),
-                hex::encode_upper(command)
-            ));
-            return Err(TransportError::Other(
-                "strict mock: unexpected command".into(),
-            ));
+            self.failure =
+                Some(format!("expected {} but got {}", hex::encode_upper(&step.expect), hex::encode_upper(command)));
+            return Err(TransportError::Other("strict mock: unexpected command".into()));
         }
         step.reply
     }
@@ -98,10 +82,7 @@ impl Drop for ScriptedCard {
             panic_in_test(&format!("strict mock: {f}"));
         }
         if !self.steps.is_empty() {
-            panic_in_test(&format!(
-                "strict mock: {} scripted commands never sent",
-                self.steps.len()
-            ));
+            panic_in_test(&format!("strict mock: {} scripted commands never sent", self.steps.len()));
         }
     }
 }

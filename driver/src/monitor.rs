@@ -70,10 +70,7 @@ impl Monitor {
         std::thread::Builder::new()
             .name("pcsc-monitor".into())
             .spawn(move || run(&tx, &flag))
-            .map_or_else(
-                |e| warn!(error = %e, "cannot start the card monitor thread"),
-                drop,
-            );
+            .map_or_else(|e| warn!(error = %e, "cannot start the card monitor thread"), drop);
         Self { rx, stop }
     }
 
@@ -118,26 +115,16 @@ impl Watcher<'_> {
     fn forget_all(&mut self) -> bool {
         let known = std::mem::take(&mut self.known);
         known.into_iter().all(|(reader, k)| {
-            (!k.card_present
-                || self.emit(MonitorEvent::CardRemoved {
-                    reader: reader.clone(),
-                }))
+            (!k.card_present || self.emit(MonitorEvent::CardRemoved { reader: reader.clone() }))
                 && self.emit(MonitorEvent::ReaderRemoved { reader })
         })
     }
 
     fn sync_readers(&mut self, names: &[String]) -> bool {
-        let gone: Vec<String> = self
-            .known
-            .keys()
-            .filter(|k| !names.contains(k))
-            .cloned()
-            .collect();
+        let gone: Vec<String> = self.known.keys().filter(|k| !names.contains(k)).cloned().collect();
         for reader in gone {
             if self.known.remove(&reader).is_some_and(|k| k.card_present)
-                && !self.emit(MonitorEvent::CardRemoved {
-                    reader: reader.clone(),
-                })
+                && !self.emit(MonitorEvent::CardRemoved { reader: reader.clone() })
             {
                 return false;
             }
@@ -147,15 +134,8 @@ impl Watcher<'_> {
         }
         for name in names {
             if !self.known.contains_key(name) {
-                self.known.insert(
-                    name.clone(),
-                    Known {
-                        card_present: false,
-                    },
-                );
-                if !self.emit(MonitorEvent::ReaderAdded {
-                    reader: name.clone(),
-                }) {
+                self.known.insert(name.clone(), Known { card_present: false });
+                if !self.emit(MonitorEvent::ReaderAdded { reader: name.clone() }) {
                     return false;
                 }
             }
@@ -173,10 +153,7 @@ impl Watcher<'_> {
         k.card_present = present;
         let reader = reader.to_owned();
         if present {
-            self.emit(MonitorEvent::CardInserted {
-                reader,
-                atr: hex::encode_upper(atr),
-            })
+            self.emit(MonitorEvent::CardInserted { reader, atr: hex::encode_upper(atr) })
         } else {
             self.emit(MonitorEvent::CardRemoved { reader })
         }
@@ -184,10 +161,7 @@ impl Watcher<'_> {
 }
 
 fn run(tx: &mpsc::UnboundedSender<MonitorEvent>, stop: &AtomicBool) {
-    let mut w = Watcher {
-        tx,
-        known: BTreeMap::new(),
-    };
+    let mut w = Watcher { tx, known: BTreeMap::new() };
     let mut service_up: Option<bool> = None;
     while !stop.load(Ordering::Relaxed) && !tx.is_closed() {
         match watch_once(&mut w, stop, &mut service_up) {
@@ -208,11 +182,7 @@ fn run(tx: &mpsc::UnboundedSender<MonitorEvent>, stop: &AtomicBool) {
 
 /// Watches with one context until the service fails (`Err`) or the
 /// monitor is told to stop (`Ok`).
-fn watch_once(
-    w: &mut Watcher<'_>,
-    stop: &AtomicBool,
-    service_up: &mut Option<bool>,
-) -> Result<(), TransportError> {
+fn watch_once(w: &mut Watcher<'_>, stop: &AtomicBool, service_up: &mut Option<bool>) -> Result<(), TransportError> {
     let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(map_pcsc_error)?;
     // A context can be established while pcscd is still starting: check it.
     let names = reader_names(&ctx)?;
@@ -222,18 +192,14 @@ fn watch_once(
         }
         *service_up = Some(true);
     }
-    let mut states = vec![pcsc::ReaderState::new(
-        pcsc::PNP_NOTIFICATION(),
-        pcsc::State::UNAWARE,
-    )];
+    let mut states = vec![pcsc::ReaderState::new(pcsc::PNP_NOTIFICATION(), pcsc::State::UNAWARE)];
     let mut names = names;
     loop {
         if !w.sync_readers(&names) {
             return Ok(());
         }
         states.retain(|s| {
-            s.name() == pcsc::PNP_NOTIFICATION()
-                || names.iter().any(|n| s.name().to_bytes() == n.as_bytes())
+            s.name() == pcsc::PNP_NOTIFICATION() || names.iter().any(|n| s.name().to_bytes() == n.as_bytes())
         });
         for n in &names {
             if !states.iter().any(|s| s.name().to_bytes() == n.as_bytes())
@@ -263,9 +229,7 @@ fn watch_once(
                     continue;
                 }
                 let name = s.name().to_string_lossy().into_owned();
-                if ev.intersects(
-                    pcsc::State::UNKNOWN | pcsc::State::IGNORE | pcsc::State::UNAVAILABLE,
-                ) {
+                if ev.intersects(pcsc::State::UNKNOWN | pcsc::State::IGNORE | pcsc::State::UNAVAILABLE) {
                     readers_changed = true;
                     continue;
                 }
@@ -284,10 +248,7 @@ fn watch_once(
 
 fn reader_names(ctx: &pcsc::Context) -> Result<Vec<String>, TransportError> {
     match ctx.list_readers_owned() {
-        Ok(r) => Ok(r
-            .into_iter()
-            .map(|c| c.to_string_lossy().into_owned())
-            .collect()),
+        Ok(r) => Ok(r.into_iter().map(|c| c.to_string_lossy().into_owned()).collect()),
         Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
         Err(e) => Err(map_pcsc_error(e)),
     }

@@ -16,12 +16,10 @@ pub fn map_pcsc_error(e: pcsc::Error) -> TransportError {
         pcsc::Error::UnresponsiveCard | pcsc::Error::UnpoweredCard | pcsc::Error::Timeout => {
             TransportError::Unresponsive
         }
-        pcsc::Error::ReaderUnavailable
-        | pcsc::Error::UnknownReader
-        | pcsc::Error::NoReadersAvailable => TransportError::ReaderUnavailable,
-        pcsc::Error::NoService | pcsc::Error::ServiceStopped | pcsc::Error::InvalidHandle => {
-            TransportError::NoService
+        pcsc::Error::ReaderUnavailable | pcsc::Error::UnknownReader | pcsc::Error::NoReadersAvailable => {
+            TransportError::ReaderUnavailable
         }
+        pcsc::Error::NoService | pcsc::Error::ServiceStopped | pcsc::Error::InvalidHandle => TransportError::NoService,
         other => TransportError::Other(other.to_string()),
     }
 }
@@ -83,14 +81,42 @@ impl PcscTransport {
 
 impl Transmit for PcscTransport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let out = self
-            .card
-            .transmit(command, &mut self.buffer)
-            .map_err(map_pcsc_error)?
-            .to_vec();
+        let out = match self.card.transmit(command, &mut self.buffer) {
+            // An answer without a status word: the card left mid-exchange
+            // (vpcd reports it so) or is mute.
+            Ok(r) if r.len() < 2 => return Err(self.lost_or_mute(TransportError::Unresponsive)),
+            Ok(r) => r.to_vec(),
+            Err(e) => return Err(self.diagnose(e)),
+        };
         // The buffer may hold personal data; clear it after each exchange.
         zeroize::Zeroize::zeroize(&mut self.buffer[..]);
         Ok(out)
+    }
+}
+
+impl PcscTransport {
+    /// Some drivers (vpcd among them) report a card that vanished mid-APDU
+    /// as "not transacted"; ask the reader whether the card is still there.
+    fn diagnose(&self, e: pcsc::Error) -> TransportError {
+        let mapped = map_pcsc_error(e);
+        if matches!(mapped, TransportError::Other(_)) { self.lost_or_mute(mapped) } else { mapped }
+    }
+
+    /// Asks the reader, for up to a second (its presence polling lags the
+    /// exchange), whether the card is still there; `otherwise` if it is.
+    fn lost_or_mute(&self, otherwise: TransportError) -> TransportError {
+        for _ in 0..20 {
+            match self.card.status2_owned() {
+                Ok(s) if !s.status().contains(pcsc::Status::PRESENT) => return TransportError::CardRemoved,
+                Ok(_) => {}
+                Err(e) => match map_pcsc_error(e) {
+                    TransportError::Other(_) => {}
+                    other => return other,
+                },
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        otherwise
     }
 }
 
@@ -98,11 +124,42 @@ impl Transmit for PcscTransport {
 pub fn list_readers() -> Result<Vec<String>, TransportError> {
     let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(map_pcsc_error)?;
     match ctx.list_readers_owned() {
-        Ok(r) => Ok(r
-            .into_iter()
-            .map(|c| c.to_string_lossy().into_owned())
-            .collect()),
+        Ok(r) => Ok(r.into_iter().map(|c| c.to_string_lossy().into_owned()).collect()),
         Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
         Err(e) => Err(map_pcsc_error(e)),
+    }
+}
+
+/// Waits until a card is present in `reader` (or in any reader), up to
+/// `timeout`; returns the reader's name.
+pub fn wait_for_card(reader: Option<&str>, timeout: std::time::Duration) -> Result<String, TransportError> {
+    let deadline = std::time::Instant::now() + timeout;
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(map_pcsc_error)?;
+    loop {
+        let names = match ctx.list_readers_owned() {
+            Ok(r) => r,
+            Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
+            Err(e) => return Err(map_pcsc_error(e)),
+        };
+        let mut states: Vec<pcsc::ReaderState> = names
+            .into_iter()
+            .filter(|n| reader.is_none_or(|want| n.to_string_lossy() == want))
+            .map(|n| pcsc::ReaderState::new(n, pcsc::State::UNAWARE))
+            .collect();
+        if !states.is_empty() {
+            ctx.get_status_change(std::time::Duration::ZERO, &mut states).or_else(|e| match e {
+                pcsc::Error::Timeout => Ok(()),
+                e => Err(map_pcsc_error(e)),
+            })?;
+            if let Some(s) = states.iter().find(|s| {
+                s.event_state().contains(pcsc::State::PRESENT) && !s.event_state().contains(pcsc::State::MUTE)
+            }) {
+                return Ok(s.name().to_string_lossy().into_owned());
+            }
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(TransportError::NoCard);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::ap::face::{CardFaceRecord, FaceAp};
 use crate::ap::jpki::JpkiAp;
+use crate::ap::text::TextAp;
 use crate::card::{Card, PinStatus};
 use crate::cert::CertificateInfo;
 use crate::error::Result;
@@ -22,6 +23,8 @@ pub struct CardSummary {
     pub auth_pin: PinStatus,
     /// Whether the signing certificate exists.
     pub signing_cert_present: bool,
+    /// Tries left on the text application's PIN (its own counter).
+    pub text_pin: PinStatus,
 }
 
 /// Reads the summary: kind signals, authentication certificate and PIN
@@ -29,7 +32,9 @@ pub struct CardSummary {
 pub fn summarize<T: Transmit>(card: &mut Card<T>) -> Result<CardSummary> {
     let signals = KindSignals::probe(card)?;
     let auth_cert = JpkiAp::select(card)?.read_auth_cert()?;
+    let text_pin = TextAp::select(card)?.pin_status()?;
     Ok(CardSummary {
+        text_pin,
         kind: signals.decide(),
         auth_cert,
         auth_pin: signals.auth_pin.unwrap_or(PinStatus::NotSet),

@@ -53,10 +53,7 @@ secret_type!(
 
 /// Reads a secret typed by the patient: strips one trailing line ending only.
 fn strip_line(input: &str) -> &str {
-    input
-        .strip_suffix("\r\n")
-        .or_else(|| input.strip_suffix('\n'))
-        .unwrap_or(input)
+    input.strip_suffix("\r\n").or_else(|| input.strip_suffix('\n')).unwrap_or(input)
 }
 
 fn all_digits(s: &str, len: usize) -> bool {
@@ -67,11 +64,7 @@ impl Pin {
     /// Accepts exactly four ASCII digits.
     pub fn parse(input: &str) -> Result<Self> {
         let s = strip_line(input);
-        if all_digits(s, 4) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(Error::InvalidInput("the PIN must be 4 digits"))
-        }
+        if all_digits(s, 4) { Ok(Self(s.to_owned())) } else { Err(Error::InvalidInput("the PIN must be 4 digits")) }
     }
 
     /// The PIN bytes to send in VERIFY.
@@ -84,15 +77,11 @@ impl SignPassword {
     /// Accepts 6–16 ASCII upper-case letters and digits.
     pub fn parse(input: &str) -> Result<Self> {
         let s = strip_line(input);
-        let ok = (6..=16).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        let ok = (6..=16).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
         if ok {
             Ok(Self(s.to_owned()))
         } else {
-            Err(Error::InvalidInput(
-                "the signing password must be 6-16 upper-case letters and digits",
-            ))
+            Err(Error::InvalidInput("the signing password must be 6-16 upper-case letters and digits"))
         }
     }
 
@@ -122,13 +111,8 @@ impl CheckCodeB {
 impl MyNumber {
     /// Wraps 12 digits read from the card.
     pub fn from_card(bytes: &[u8]) -> Result<Self> {
-        let s =
-            std::str::from_utf8(bytes).map_err(|_| Error::Malformed("My Number is not text"))?;
-        if all_digits(s, 12) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(Error::Malformed("My Number is not 12 digits"))
-        }
+        let s = std::str::from_utf8(bytes).map_err(|_| Error::Malformed("My Number is not text"))?;
+        if all_digits(s, 12) { Ok(Self(s.to_owned())) } else { Err(Error::Malformed("My Number is not 12 digits")) }
     }
 
     /// The 12 digits.
@@ -140,9 +124,7 @@ impl MyNumber {
 impl PersonalText {
     /// Wraps UTF-8 text read from the card.
     pub fn from_card(bytes: &[u8]) -> Result<Self> {
-        std::str::from_utf8(bytes)
-            .map(|s| Self(s.to_owned()))
-            .map_err(|_| Error::Malformed("text field is not UTF-8"))
+        std::str::from_utf8(bytes).map(|s| Self(s.to_owned())).map_err(|_| Error::Malformed("text field is not UTF-8"))
     }
 
     /// The text.
@@ -154,11 +136,9 @@ impl PersonalText {
 impl BirthDate {
     /// Accepts `YYYYMMDD` with a plausible month and day.
     pub fn from_card(bytes: &[u8]) -> Result<Self> {
-        let s =
-            std::str::from_utf8(bytes).map_err(|_| Error::Malformed("birth date is not text"))?;
+        let s = std::str::from_utf8(bytes).map_err(|_| Error::Malformed("birth date is not text"))?;
         let date = Self(s.to_owned());
-        if !all_digits(s, 8) || !(1..=12).contains(&date.month()) || !(1..=31).contains(&date.day())
-        {
+        if !all_digits(s, 8) || !(1..=12).contains(&date.month()) || !(1..=31).contains(&date.day()) {
             return Err(Error::Malformed("birth date is not YYYYMMDD"));
         }
         Ok(date)
@@ -186,8 +166,7 @@ impl BirthDate {
     /// Age in whole years on the given date (the birthday counts from its day).
     pub fn age_on(&self, year: u32, month: u32, day: u32) -> u32 {
         let had_birthday = (month, day) >= (self.month(), self.day());
-        year.saturating_sub(self.year())
-            .saturating_sub(u32::from(!had_birthday))
+        year.saturating_sub(self.year()).saturating_sub(u32::from(!had_birthday))
     }
 
     /// `YYYYMMDD`.
@@ -241,10 +220,7 @@ mod tests {
 
     #[test]
     fn input_errors_never_echo_the_input() {
-        let e = Pin::parse("98x")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let e = Pin::parse("98x").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(!e.contains("98x"));
     }
 

@@ -32,9 +32,7 @@ impl Header {
             return Ok(None);
         };
         if first == 0x00 || (first == 0xFF && bytes.get(1) == Some(&0xFF)) {
-            return Err(Error::Malformed(
-                "file holds no BER-TLV object (erased or padding)",
-            ));
+            return Err(Error::Malformed("file holds no BER-TLV object (erased or padding)"));
         }
         let mut pos = 1;
         let mut tag = u32::from(first);
@@ -68,15 +66,9 @@ impl Header {
                 return Ok(None);
             };
             pos += n;
-            len_bytes
-                .iter()
-                .fold(0usize, |acc, b| acc << 8 | usize::from(*b))
+            len_bytes.iter().fold(0usize, |acc, b| acc << 8 | usize::from(*b))
         };
-        Ok(Some(Self {
-            tag,
-            header_len: pos,
-            value_len,
-        }))
+        Ok(Some(Self { tag, header_len: pos, value_len }))
     }
 }
 
@@ -87,9 +79,7 @@ pub fn opaque_value(bytes: &[u8], expected: u32) -> Result<&[u8]> {
     if header.tag != expected {
         return Err(Error::Malformed("unexpected BER-TLV tag"));
     }
-    bytes
-        .get(header.header_len..header.total_len())
-        .ok_or(Error::Malformed("BER-TLV value shorter than its length"))
+    bytes.get(header.header_len..header.total_len()).ok_or(Error::Malformed("BER-TLV value shorter than its length"))
 }
 
 /// The primitive children of a constructed record such as `FF20`, in order.
@@ -107,11 +97,8 @@ impl Record {
         if header.tag != expected {
             return Err(Error::Malformed("unexpected record tag"));
         }
-        let object = bytes
-            .get(..header.total_len())
-            .ok_or(Error::Malformed("record shorter than its length"))?;
-        let tlv =
-            Tlv::from_bytes(object).map_err(|_| Error::Malformed("record is not valid BER-TLV"))?;
+        let object = bytes.get(..header.total_len()).ok_or(Error::Malformed("record shorter than its length"))?;
+        let tlv = Tlv::from_bytes(object).map_err(|_| Error::Malformed("record is not valid BER-TLV"))?;
         let Value::Constructed(children) = tlv.value() else {
             return Err(Error::Malformed("record is not a constructed object"));
         };
@@ -120,11 +107,7 @@ impl Record {
             let Value::Primitive(value) = child.value() else {
                 return Err(Error::Malformed("nested object inside a record"));
             };
-            let tag = child
-                .tag()
-                .to_bytes()
-                .iter()
-                .fold(0u32, |acc, b| acc << 8 | u32::from(*b));
+            let tag = child.tag().to_bytes().iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b));
             fields.push((tag, Zeroizing::new(value.clone())));
         }
         Ok(Self { fields })
@@ -132,10 +115,7 @@ impl Record {
 
     /// The value of the first field with `tag`.
     pub fn get(&self, tag: u32) -> Option<&[u8]> {
-        self.fields
-            .iter()
-            .find(|(t, _)| *t == tag)
-            .map(|(_, v)| v.as_slice())
+        self.fields.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.as_slice())
     }
 
     /// The value of a field that must be present.
@@ -151,25 +131,13 @@ mod tests {
     #[test]
     fn short_form_header_is_sized() {
         let h = Header::parse(&[0x30, 0x05, 1]).ok().flatten();
-        assert_eq!(
-            h,
-            Some(Header {
-                tag: 0x30,
-                header_len: 2,
-                value_len: 5
-            })
-        );
+        assert_eq!(h, Some(Header { tag: 0x30, header_len: 2, value_len: 5 }));
     }
 
     #[test]
     fn long_form_header_with_two_byte_tag_is_sized() {
-        let h = Header::parse(&[0xFF, 0x20, 0x82, 0x12, 0x34])
-            .ok()
-            .flatten();
-        assert_eq!(
-            h.map(|h| (h.tag, h.header_len, h.total_len())),
-            Some((0xFF20, 5, 5 + 0x1234))
-        );
+        let h = Header::parse(&[0xFF, 0x20, 0x82, 0x12, 0x34]).ok().flatten();
+        assert_eq!(h.map(|h| (h.tag, h.header_len, h.total_len())), Some((0xFF20, 5, 5 + 0x1234)));
     }
 
     #[test]
@@ -187,9 +155,7 @@ mod tests {
 
     #[test]
     fn records_expose_their_primitive_fields() {
-        let bytes = [
-            0xFF, 0x20, 0x08, 0xDF, 0x22, 0x01, b'A', 0xDF, 0x24, 0x01, b'B', 0xFF, 0xFF,
-        ];
+        let bytes = [0xFF, 0x20, 0x08, 0xDF, 0x22, 0x01, b'A', 0xDF, 0x24, 0x01, b'B', 0xFF, 0xFF];
         let r = Record::parse(&bytes, 0xFF20).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(r.get(0xDF22), Some(&b"A"[..]));
         assert_eq!(r.get(0xDF24), Some(&b"B"[..]));

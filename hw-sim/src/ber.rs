@@ -36,9 +36,6 @@ mod tests {
     #[test]
     fn long_lengths_use_the_81_and_82_forms() {
         assert_eq!(&encode(0x30, &[0; 200])[..3], &[0x30, 0x81, 200]);
-        assert_eq!(
-            &encode(0xFF20, &[0; 0x1234])[..5],
-            &[0xFF, 0x20, 0x82, 0x12, 0x34]
-        );
+        assert_eq!(&encode(0xFF20, &[0; 0x1234])[..5], &[0xFF, 0x20, 0x82, 0x12, 0x34]);
     }
 }

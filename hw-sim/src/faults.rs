@@ -94,9 +94,7 @@ impl Faults {
             corrupt(&mut resp);
         }
         let ins = apdu.get(1).copied().unwrap_or(0);
-        let delay = self
-            .link
-            .map_or(Duration::ZERO, |l| l.delay(ins, apdu.len(), resp.len()));
+        let delay = self.link.map_or(Duration::ZERO, |l| l.delay(ins, apdu.len(), resp.len()));
         Outcome::Respond(resp, delay)
     }
 }
@@ -125,10 +123,7 @@ mod tests {
         let read_4k = link.delay(0xB0, 7, 4096);
         let sign = link.delay(0x2A, 57, 258);
         assert!(select < Duration::from_millis(10), "{select:?}");
-        assert!(
-            read_4k > Duration::from_millis(100) && read_4k < Duration::from_millis(150),
-            "{read_4k:?}"
-        );
+        assert!(read_4k > Duration::from_millis(100) && read_4k < Duration::from_millis(150), "{read_4k:?}");
         assert!(sign > Duration::from_millis(320), "{sign:?}");
     }
 

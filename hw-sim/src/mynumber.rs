@@ -23,10 +23,7 @@ pub fn check_digit(first11: &str) -> Option<u8> {
 /// Whether a 12-digit My Number has a valid check digit.
 pub fn is_valid(number: &str) -> bool {
     number.len() == 12
-        && number
-            .bytes()
-            .last()
-            .is_some_and(|last| check_digit(&number[..11]) == Some(last.wrapping_sub(b'0')))
+        && number.bytes().last().is_some_and(|last| check_digit(&number[..11]) == Some(last.wrapping_sub(b'0')))
 }
 
 #[cfg(test)]

@@ -12,22 +12,13 @@ use crate::pki::Date;
 
 /// The persona files, embedded so the simulator works from any directory.
 const EMBEDDED: [(&str, &str); 7] = [
-    (
-        "adult-registered",
-        include_str!("../personas/adult-registered.toml"),
-    ),
+    ("adult-registered", include_str!("../personas/adult-registered.toml")),
     ("under-40", include_str!("../personas/under-40.toml")),
     ("face-only", include_str!("../personas/face-only.toml")),
     ("pin-one-try", include_str!("../personas/pin-one-try.toml")),
     ("pin-blocked", include_str!("../personas/pin-blocked.toml")),
-    (
-        "expired-cert",
-        include_str!("../personas/expired-cert.toml"),
-    ),
-    (
-        "unregistered",
-        include_str!("../personas/unregistered.toml"),
-    ),
+    ("expired-cert", include_str!("../personas/expired-cert.toml")),
+    ("unregistered", include_str!("../personas/unregistered.toml")),
 ];
 
 /// Problems with personas or their prepared data.
@@ -154,41 +145,29 @@ fn three() -> u8 {
 impl std::fmt::Debug for Persona {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Synthetic, but treated like the real thing: no personal data in logs.
-        f.debug_struct("Persona")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
+        f.debug_struct("Persona").field("id", &self.id).finish_non_exhaustive()
     }
 }
 
 impl Persona {
     /// Parses and checks one persona file.
     pub fn parse(id_hint: &str, text: &str) -> Result<Self, PersonaError> {
-        let invalid = |reason: String| PersonaError::Invalid {
-            id: id_hint.to_owned(),
-            reason,
-        };
+        let invalid = |reason: String| PersonaError::Invalid { id: id_hint.to_owned(), reason };
         let p: Self = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         if p.id != id_hint {
-            return Err(invalid(format!(
-                "id {:?} does not match its file name",
-                p.id
-            )));
+            return Err(invalid(format!("id {:?} does not match its file name", p.id)));
         }
         if !mynumber::is_valid(&p.my_number) {
             return Err(invalid("my_number has an invalid check digit".into()));
         }
         if p.check_code_b().is_none() {
-            return Err(invalid(
-                "birth date or security code cannot form 照合番号B".into(),
-            ));
+            return Err(invalid("birth date or security code cannot form 照合番号B".into()));
         }
         match (&p.pin, p.face_auth_only) {
             (Some(pin), false) if pin.len() == 4 && pin.bytes().all(|b| b.is_ascii_digit()) => {}
             (None, true) => {}
             _ => {
-                return Err(invalid(
-                    "a PIN of 4 digits is required, except on face-auth-only cards (none)".into(),
-                ));
+                return Err(invalid("a PIN of 4 digits is required, except on face-auth-only cards (none)".into()));
             }
         }
         if p.pin_tries_left > 3 {
@@ -209,27 +188,18 @@ impl Persona {
 
     /// The birth date as `YYYYMMDD`.
     pub fn birth_date_compact(&self) -> String {
-        format!(
-            "{:04}{:02}{:02}",
-            self.birth_date.year, self.birth_date.month, self.birth_date.day
-        )
+        format!("{:04}{:02}{:02}", self.birth_date.year, self.birth_date.month, self.birth_date.day)
     }
 }
 
 /// All personas, in a stable order.
 pub fn all() -> Result<Vec<Persona>, PersonaError> {
-    EMBEDDED
-        .iter()
-        .map(|(id, text)| Persona::parse(id, text))
-        .collect()
+    EMBEDDED.iter().map(|(id, text)| Persona::parse(id, text)).collect()
 }
 
 /// The persona with this id.
 pub fn by_id(id: &str) -> Result<Persona, PersonaError> {
-    let (_, text) = EMBEDDED
-        .iter()
-        .find(|(i, _)| *i == id)
-        .ok_or_else(|| PersonaError::Unknown(id.to_owned()))?;
+    let (_, text) = EMBEDDED.iter().find(|(i, _)| *i == id).ok_or_else(|| PersonaError::Unknown(id.to_owned()))?;
     Persona::parse(id, text)
 }
 
@@ -289,16 +259,10 @@ mod tests {
     fn every_file_in_the_personas_folder_is_embedded() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("personas");
         let mut files: Vec<String> = std::fs::read_dir(dir)
-            .map(|d| {
-                d.filter_map(|e| e.ok()?.file_name().into_string().ok())
-                    .collect()
-            })
+            .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
             .unwrap_or_default();
         files.sort();
-        let mut embedded: Vec<String> = EMBEDDED
-            .iter()
-            .map(|(id, _)| format!("{id}.toml"))
-            .collect();
+        let mut embedded: Vec<String> = EMBEDDED.iter().map(|(id, _)| format!("{id}.toml")).collect();
         embedded.sort();
         assert_eq!(files, embedded);
     }
@@ -307,10 +271,7 @@ mod tests {
     fn the_required_situations_are_all_covered() {
         let all = all().unwrap_or_else(|e| unreachable!("{e}"));
         let age_on_2026 = |p: &Persona| 2026 - u32::from(p.birth_date.year);
-        assert!(
-            all.iter()
-                .any(|p| age_on_2026(p) >= 41 && p.insurance.registered)
-        );
+        assert!(all.iter().any(|p| age_on_2026(p) >= 41 && p.insurance.registered));
         assert!(all.iter().any(|p| age_on_2026(p) < 40));
         assert!(all.iter().any(|p| p.face_auth_only && p.pin.is_none()));
         assert!(all.iter().any(|p| p.pin_tries_left == 1));
@@ -322,10 +283,7 @@ mod tests {
     #[test]
     fn a_bad_check_digit_is_refused() {
         let text = EMBEDDED[0].1.replace("123456789018", "123456789012");
-        assert!(matches!(
-            Persona::parse("adult-registered", &text),
-            Err(PersonaError::Invalid { .. })
-        ));
+        assert!(matches!(Persona::parse("adult-registered", &text), Err(PersonaError::Invalid { .. })));
     }
 
     #[test]

@@ -38,9 +38,7 @@ pub enum PkiError {
 }
 
 /// A calendar date (UTC midnight).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
 pub struct Date {
     /// Year.
     pub year: u16,
@@ -52,12 +50,9 @@ pub struct Date {
 
 impl Date {
     fn to_time(self) -> Result<Time, PkiError> {
-        let dt = DateTime::new(self.year, self.month, self.day, 0, 0, 0)
-            .map_err(|e| PkiError::Date(e.to_string()))?;
+        let dt = DateTime::new(self.year, self.month, self.day, 0, 0, 0).map_err(|e| PkiError::Date(e.to_string()))?;
         if self.year < 2050 {
-            UtcTime::from_date_time(dt)
-                .map(Time::UtcTime)
-                .map_err(|e| PkiError::Date(e.to_string()))
+            UtcTime::from_date_time(dt).map(Time::UtcTime).map_err(|e| PkiError::Date(e.to_string()))
         } else {
             Ok(Time::GeneralTime(GeneralizedTime::from_date_time(dt)))
         }
@@ -88,8 +83,7 @@ pub const JPKI_CA_LABEL: &str = "test JPKI CA";
 /// Label of the test card-face issuer key.
 pub const CARD_FACE_ISSUER_LABEL: &str = "test card-face issuer";
 /// Subject of the test JPKI CA.
-pub const JPKI_CA_SUBJECT: &str =
-    "CN=Uketsuke Test JPKI User Authentication CA,OU=Simulator,O=Uketsuke,C=JP";
+pub const JPKI_CA_SUBJECT: &str = "CN=Uketsuke Test JPKI User Authentication CA,OU=Simulator,O=Uketsuke,C=JP";
 
 /// Signs a DigestInfo (already DER-encoded) with PKCS#1 v1.5, as the chip does.
 pub fn sign_digest_info(key: &RsaPrivateKey, digest_info: &[u8]) -> Result<Vec<u8>, PkiError> {
@@ -103,12 +97,7 @@ pub fn sign_sha256(key: &RsaPrivateKey, message: &[u8]) -> Result<Vec<u8>, PkiEr
 
 /// Verifies a PKCS#1 v1.5 SHA-256 signature over `message`.
 pub fn verify_sha256(key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
-    key.verify(
-        Pkcs1v15Sign::new::<Sha256>(),
-        &Sha256::digest(message),
-        signature,
-    )
-    .is_ok()
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message), signature).is_ok()
 }
 
 fn build_cert(
@@ -120,16 +109,13 @@ fn build_cert(
     issuer_key: &RsaPrivateKey,
 ) -> Result<Vec<u8>, PkiError> {
     let cert_err = |e: &dyn std::fmt::Display| PkiError::Certificate(e.to_string());
-    let validity = Validity {
-        not_before: validity.0.to_time()?,
-        not_after: validity.1.to_time()?,
-    };
+    let validity = Validity { not_before: validity.0.to_time()?, not_after: validity.1.to_time()? };
     let subject = Name::from_str(subject).map_err(|e| cert_err(&e))?;
     let spki = SubjectPublicKeyInfoOwned::from_key(public.clone()).map_err(|e| cert_err(&e))?;
     let serial = SerialNumber::from(serial);
     let signer = SigningKey::<Sha256>::new(issuer_key.clone());
-    let builder = CertificateBuilder::new(profile, serial, validity, subject, spki, &signer)
-        .map_err(|e| cert_err(&e))?;
+    let builder =
+        CertificateBuilder::new(profile, serial, validity, subject, spki, &signer).map_err(|e| cert_err(&e))?;
     let cert = builder.build::<Signature>().map_err(|e| cert_err(&e))?;
     cert.to_der().map_err(|e| cert_err(&e))
 }
@@ -137,26 +123,8 @@ fn build_cert(
 /// The self-signed test JPKI CA certificate (valid 2020–2045).
 pub fn jpki_ca_cert() -> Result<Vec<u8>, PkiError> {
     let key = derived_key(JPKI_CA_LABEL)?;
-    let validity = (
-        Date {
-            year: 2020,
-            month: 1,
-            day: 1,
-        },
-        Date {
-            year: 2045,
-            month: 12,
-            day: 31,
-        },
-    );
-    build_cert(
-        Profile::Root,
-        1,
-        validity,
-        JPKI_CA_SUBJECT,
-        &key.to_public_key(),
-        &key,
-    )
+    let validity = (Date { year: 2020, month: 1, day: 1 }, Date { year: 2045, month: 12, day: 31 });
+    build_cert(Profile::Root, 1, validity, JPKI_CA_SUBJECT, &key.to_public_key(), &key)
 }
 
 /// An end-entity certificate issued by the test JPKI CA.
@@ -167,13 +135,8 @@ pub fn jpki_leaf_cert(
     public: &RsaPublicKey,
 ) -> Result<Vec<u8>, PkiError> {
     let ca = derived_key(JPKI_CA_LABEL)?;
-    let issuer =
-        Name::from_str(JPKI_CA_SUBJECT).map_err(|e| PkiError::Certificate(e.to_string()))?;
-    let profile = Profile::Leaf {
-        issuer,
-        enable_key_agreement: false,
-        enable_key_encipherment: false,
-    };
+    let issuer = Name::from_str(JPKI_CA_SUBJECT).map_err(|e| PkiError::Certificate(e.to_string()))?;
+    let profile = Profile::Leaf { issuer, enable_key_agreement: false, enable_key_encipherment: false };
     build_cert(profile, serial, validity, subject, public, &ca)
 }
 

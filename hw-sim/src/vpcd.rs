@@ -117,14 +117,8 @@ impl Insertion<'_> {
             match s.read(&mut buf[got..]) {
                 Ok(0) => return Ok(Some(Read2::Closed)),
                 Ok(n) => got += n,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                    ) => {}
-                Err(e)
-                    if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) =>
-                {
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {
                     return Ok(Some(Read2::Closed));
                 }
                 Err(e) => return Err(e.into()),
@@ -204,8 +198,7 @@ impl Insertion<'_> {
 }
 
 fn send(s: &mut TcpStream, payload: &[u8]) -> Result<(), BridgeError> {
-    let len = u16::try_from(payload.len())
-        .map_err(|_| std::io::Error::other("response longer than 65535 bytes"))?;
+    let len = u16::try_from(payload.len()).map_err(|_| std::io::Error::other("response longer than 65535 bytes"))?;
     let mut msg = Vec::with_capacity(payload.len() + 2);
     msg.extend_from_slice(&len.to_be_bytes());
     msg.extend_from_slice(payload);

@@ -14,11 +14,7 @@ use crate::sandbox::PcscSandbox;
 /// The README's test command builds them first (`cargo build --bins`).
 pub fn bin_path(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
-    let dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .map(PathBuf::from)
-        .unwrap_or_default();
+    let dir = exe.parent().and_then(|d| d.parent()).map(PathBuf::from).unwrap_or_default();
     dir.join(name)
 }
 
@@ -32,21 +28,23 @@ pub fn card_cmd(sb: &PcscSandbox, args: &[&str]) -> Command {
 
 /// Runs `uketsuke-card` with `stdin` (a secret) and returns its output.
 pub fn run_card(sb: &PcscSandbox, args: &[&str], stdin: &str) -> Result<Output> {
-    let mut child = card_cmd(sb, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| {
-            format!(
-                "running {} (build it with cargo build --bins)",
-                bin_path("uketsuke-card").display()
-            )
-        })?;
+    let mut child =
+        card_cmd(sb, args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().with_context(
+            || format!("running {} (build it with cargo build --bins)", bin_path("uketsuke-card").display()),
+        )?;
     if let Some(mut input) = child.stdin.take() {
         input.write_all(stdin.as_bytes())?;
     }
     Ok(child.wait_with_output()?)
+}
+
+/// Waits until pcscd reports a card in the sandbox's reader.
+pub fn wait_for_card(sb: &PcscSandbox) -> Result<()> {
+    let out = card_cmd(sb, &["wait", "--reader", sb.reader_name(), "--timeout", "15"]).output()?;
+    if !out.status.success() {
+        bail!("no card became present: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
 }
 
 /// A `uketsuke-sim card` process holding a virtual card in the sandbox's reader.
@@ -61,31 +59,17 @@ impl SimCard {
     /// Inserts `persona`'s card with extra `uketsuke-sim card` arguments and
     /// waits until the reader has powered it.
     pub fn start(sb: &PcscSandbox, persona: &str, extra: &[&str]) -> Result<Self> {
-        let log = sb
-            .scratch()
-            .join(format!("sim-{persona}-{}.log", std::process::id()));
+        let log = sb.scratch().join(format!("sim-{persona}-{}.log", std::process::id()));
         let mut child = Command::new(bin_path("uketsuke-sim"))
-            .args([
-                "card",
-                "--persona",
-                persona,
-                "--vpcd",
-                &sb.vpcd_addr().to_string(),
-            ])
+            .args(["card", "--persona", persona, "--vpcd", &sb.vpcd_addr().to_string()])
             .args(extra)
-            .env(
-                "RUST_LOG",
-                std::env::var("UKETSUKE_SIM_LOG").unwrap_or_else(|_| "trace".into()),
-            )
+            .env("RUST_LOG", std::env::var("UKETSUKE_SIM_LOG").unwrap_or_else(|_| "trace".into()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log)?)
             .spawn()
             .with_context(|| {
-                format!(
-                    "running {} (build it with cargo build --bins)",
-                    bin_path("uketsuke-sim").display()
-                )
+                format!("running {} (build it with cargo build --bins)", bin_path("uketsuke-sim").display())
             })?;
         let stdout = child.stdout.take().context("no stdout")?;
         let (tx, events) = mpsc::channel();
@@ -100,6 +84,7 @@ impl SimCard {
         });
         let mut sim = Self { child, events, log };
         sim.wait_event("powered", Duration::from_secs(30))?;
+        wait_for_card(sb)?;
         Ok(sim)
     }
 

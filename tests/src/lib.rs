@@ -9,7 +9,8 @@
 //! its own vpcd port pair, so parallel runs never collide.
 
 pub mod bins;
+pub mod direct;
 pub mod sandbox;
 
-pub use bins::{SimCard, bin_path, card_cmd, run_card};
+pub use bins::{SimCard, bin_path, card_cmd, run_card, wait_for_card};
 pub use sandbox::PcscSandbox;

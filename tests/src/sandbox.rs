@@ -23,11 +23,8 @@ fn ports_free(port: u16) -> bool {
 
 /// A pseudo-random even port in 40000..=59998, different per process and call.
 fn candidate_port(attempt: u32) -> u16 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let mix =
-        (std::process::id().wrapping_mul(2_654_435_761)) ^ nanos ^ attempt.wrapping_mul(40_503);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let mix = (std::process::id().wrapping_mul(2_654_435_761)) ^ nanos ^ attempt.wrapping_mul(40_503);
     40_000 + ((mix % 10_000) as u16) * 2
 }
 
@@ -40,16 +37,10 @@ impl PcscSandbox {
             if !ports_free(port) {
                 continue;
             }
-            let dir = tempfile::Builder::new()
-                .prefix("uketsuke-pcscd-")
-                .tempdir()?;
+            let dir = tempfile::Builder::new().prefix("uketsuke-pcscd-").tempdir()?;
             std::fs::create_dir_all(dir.path().join("conf"))?;
             std::fs::create_dir_all(dir.path().join("run"))?;
-            let mut sb = Self {
-                dir,
-                port,
-                child: None,
-            };
+            let mut sb = Self { dir, port, child: None };
             match sb.launch() {
                 Ok(()) => return Ok(sb),
                 Err(e) => last = Some(e),
@@ -81,17 +72,11 @@ impl PcscSandbox {
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()
-            .context(
-                "starting pcscd (needs pcscd, vsmartcard-vpcd and unshare: run scripts/setup)",
-            )?;
+            .context("starting pcscd (needs pcscd, vsmartcard-vpcd and unshare: run scripts/setup)")?;
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while !(self.socket().exists() && listening(self.port)) {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 bail!("pcscd exited early ({status}); log: {}", self.log());
             }
             if Instant::now() > deadline {

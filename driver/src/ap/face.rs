@@ -48,8 +48,7 @@ pub struct CardFaceRecord {
 
 /// JPEG 2000 signatures: the JP2 box header or a raw codestream.
 fn looks_like_jpeg2000(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20])
-        || bytes.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
+    bytes.starts_with(&[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]) || bytes.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
 }
 
 impl CardFaceRecord {
@@ -67,24 +66,15 @@ impl CardFaceRecord {
             .ok_or(Error::Malformed("card expiry is not YYYYMMDD"))?;
         let bytes_of = |tag, what| r.require(tag, what).map(|v| PersonalBytes::new(v.to_vec()));
         Ok(Self {
-            birth_date: BirthDate::from_card(
-                r.require(0xDF22, "card-face record lacks the birth date (DF22)")?,
-            )?,
+            birth_date: BirthDate::from_card(r.require(0xDF22, "card-face record lacks the birth date (DF22)")?)?,
             sex: Sex::from_card(r.require(0xDF23, "card-face record lacks the sex (DF23)")?)?,
-            public_key: r
-                .require(0xDF24, "card-face record lacks the public key (DF24)")?
-                .to_vec(),
+            public_key: r.require(0xDF24, "card-face record lacks the public key (DF24)")?.to_vec(),
             name_image: bytes_of(0xDF25, "card-face record lacks the name image (DF25)")?,
             address_image: bytes_of(0xDF26, "card-face record lacks the address image (DF26)")?,
             photo: PersonalBytes::new(photo.to_vec()),
-            signature: r
-                .require(0xDF28, "card-face record lacks the signature (DF28)")?
-                .to_vec(),
+            signature: r.require(0xDF28, "card-face record lacks the signature (DF28)")?.to_vec(),
             expiry: expiry.to_owned(),
-            security_code_image: bytes_of(
-                0xDF2A,
-                "card-face record lacks the security code image (DF2A)",
-            )?,
+            security_code_image: bytes_of(0xDF2A, "card-face record lacks the security code image (DF2A)")?,
             raw: PersonalBytes::new(bytes.to_vec()),
         })
     }
@@ -140,9 +130,6 @@ mod tests {
 
     #[test]
     fn a_truncated_record_is_malformed() {
-        assert!(matches!(
-            CardFaceRecord::parse(&[0xFF, 0x20, 0x82, 0x10]),
-            Err(Error::Malformed(_))
-        ));
+        assert!(matches!(CardFaceRecord::parse(&[0xFF, 0x20, 0x82, 0x10]), Err(Error::Malformed(_))));
     }
 }

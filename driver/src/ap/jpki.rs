@@ -102,10 +102,8 @@ mod tests {
 
     #[test]
     fn the_retry_query_sends_verify_without_data() {
-        let mock = ScriptedCard::new()
-            .expect(SELECT_JPKI, "9000")
-            .expect("00A4020C020018", "9000")
-            .expect("00200080", "63C2");
+        let mock =
+            ScriptedCard::new().expect(SELECT_JPKI, "9000").expect("00A4020C020018", "9000").expect("00200080", "63C2");
         let mut card = Card::new(mock);
         let mut ap = JpkiAp::select(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(ap.auth_pin_status().ok(), Some(PinStatus::Tries(2)));
@@ -113,10 +111,8 @@ mod tests {
 
     #[test]
     fn a_blocked_pin_is_never_sent() {
-        let mock = ScriptedCard::new()
-            .expect(SELECT_JPKI, "9000")
-            .expect("00A4020C020018", "9000")
-            .expect("00200080", "6983");
+        let mock =
+            ScriptedCard::new().expect(SELECT_JPKI, "9000").expect("00A4020C020018", "9000").expect("00200080", "6983");
         let mut card = Card::new(mock);
         let mut ap = JpkiAp::select(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
         let pin = Pin::parse("1234").unwrap_or_else(|e| unreachable!("{e}"));
@@ -133,20 +129,14 @@ mod tests {
         let mut card = Card::new(mock);
         let mut ap = JpkiAp::select(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
         let pin = Pin::parse("1234").unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!(
-            ap.verify_auth_pin(&pin),
-            Err(Error::PinIncorrect { retries: 2 })
-        );
+        assert_eq!(ap.verify_auth_pin(&pin), Err(Error::PinIncorrect { retries: 2 }));
     }
 
     #[test]
     fn a_card_without_the_jpki_application_is_not_a_my_number_card() {
         let mock = ScriptedCard::new().expect(SELECT_JPKI, "6A82");
         let mut card = Card::new(mock);
-        assert!(matches!(
-            JpkiAp::select(&mut card),
-            Err(Error::NotMyNumberCard)
-        ));
+        assert!(matches!(JpkiAp::select(&mut card), Err(Error::NotMyNumberCard)));
     }
 
     #[test]
@@ -157,9 +147,6 @@ mod tests {
             .expect("802A008003AABBCC00", "01029000");
         let mut card = Card::new(mock);
         let mut ap = JpkiAp::select(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!(
-            ap.sign_with_auth_key(&[0xAA, 0xBB, 0xCC]).ok(),
-            Some(vec![1, 2])
-        );
+        assert_eq!(ap.sign_with_auth_key(&[0xAA, 0xBB, 0xCC]).ok(), Some(vec![1, 2]));
     }
 }

@@ -8,10 +8,8 @@ pub mod text;
 use sha2::{Digest, Sha256};
 
 /// DER prefix of a SHA-256 DigestInfo (RFC 8017 §9.2, note 1).
-const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
-    0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-    0x00, 0x04, 0x20,
-];
+const SHA256_DIGEST_INFO_PREFIX: [u8; 19] =
+    [0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
 
 /// The PKCS#1 v1.5 DigestInfo for a SHA-256 digest.
 pub fn sha256_digest_info(digest: &[u8; 32]) -> Vec<u8> {
@@ -33,9 +31,6 @@ mod tests {
     fn sha256_digest_info_is_51_bytes_with_the_standard_prefix() {
         let di = sha256_digest_info(&[0xAA; 32]);
         assert_eq!(di.len(), 51);
-        assert_eq!(
-            hex::encode(&di[..19]),
-            "3031300d060960864801650304020105000420"
-        );
+        assert_eq!(hex::encode(&di[..19]), "3031300d060960864801650304020105000420");
     }
 }

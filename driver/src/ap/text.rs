@@ -67,12 +67,8 @@ impl BasicInfo {
         let r = Record::parse(bytes, 0xFF20)?;
         Ok(Self {
             name: PersonalText::from_card(r.require(0xDF22, "basic info lacks the name (DF22)")?)?,
-            address: PersonalText::from_card(
-                r.require(0xDF23, "basic info lacks the address (DF23)")?,
-            )?,
-            birth_date: BirthDate::from_card(
-                r.require(0xDF24, "basic info lacks the birth date (DF24)")?,
-            )?,
+            address: PersonalText::from_card(r.require(0xDF23, "basic info lacks the address (DF23)")?)?,
+            birth_date: BirthDate::from_card(r.require(0xDF24, "basic info lacks the birth date (DF24)")?)?,
             sex: Sex::from_card(r.require(0xDF25, "basic info lacks the sex (DF25)")?)?,
         })
     }

@@ -15,18 +15,14 @@ use uketsuke_driver::ap::face::FaceAp;
 use uketsuke_driver::ap::jpki::JpkiAp;
 use uketsuke_driver::ap::text::TextAp;
 use uketsuke_driver::monitor::Monitor;
-use uketsuke_driver::pcsc_transport::{PcscTransport, list_readers};
+use uketsuke_driver::pcsc_transport::{PcscTransport, list_readers, wait_for_card};
 use uketsuke_driver::reading::summarize;
 use uketsuke_driver::secret::{CheckCodeB, Pin};
 use uketsuke_driver::{Card, Error, PinStatus, TransportError};
 use zeroize::Zeroizing;
 
 #[derive(Parser)]
-#[command(
-    name = "uketsuke-card",
-    version,
-    about = "Inspect card readers and My Number Cards over PC/SC"
-)]
+#[command(name = "uketsuke-card", version, about = "Inspect card readers and My Number Cards over PC/SC")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,6 +45,14 @@ enum Command {
     },
     /// Follow readers and cards coming and going (one JSON line per event).
     Watch,
+    /// Wait until a card is present; print the reader's name.
+    Wait {
+        #[command(flatten)]
+        reader: ReaderArg,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 30.0)]
+        timeout: f64,
+    },
     /// Card kind, authentication certificate, PIN tries left (spends nothing).
     Info {
         #[command(flatten)]
@@ -102,8 +106,7 @@ impl From<Error> for Failure {
         };
         let msg = match &e {
             Error::PinBlocked => {
-                "the PIN is blocked; it must be reset at the municipality office (住所地の市区町村)"
-                    .to_owned()
+                "the PIN is blocked; it must be reset at the municipality office (住所地の市区町村)".to_owned()
             }
             _ => e.to_string(),
         };
@@ -132,9 +135,7 @@ impl From<serde_json::Error> for Failure {
 fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
     let cli = Cli::parse();
     if let Err(Failure(code, msg)) = run(cli) {
@@ -170,6 +171,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Watch => watch(),
+        Command::Wait { reader, timeout } => {
+            let found = wait_for_card(reader.reader.as_deref(), std::time::Duration::from_secs_f64(timeout.max(0.0)))?;
+            println!("{found}");
+            Ok(())
+        }
         Command::Info { reader, json } => info(&reader, json),
         Command::Photo { reader, out } => photo(&reader, &out),
         Command::BasicInfo { reader, json } => basic_info(&reader, json),
@@ -185,9 +191,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn watch() -> Result<(), Failure> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         let mut monitor = Monitor::start();
         let mut out = std::io::stdout();
@@ -211,10 +215,7 @@ fn pin_text(p: PinStatus) -> String {
 fn info(reader: &ReaderArg, as_json: bool) -> Result<(), Failure> {
     let mut card = connect(reader)?;
     let s = summarize(&mut card)?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let expired = s.auth_cert.is_expired_at(now);
     let io = card.into_inner();
     if as_json {
@@ -234,18 +235,12 @@ fn info(reader: &ReaderArg, as_json: bool) -> Result<(), Failure> {
                 "expired": expired,
             },
             "auth_pin": s.auth_pin,
+            "text_pin": s.text_pin,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!("reader:        {}", io.reader());
-        println!(
-            "card:          My Number Card ({})",
-            if s.kind.offers_pin() {
-                "standard"
-            } else {
-                "face-auth-only"
-            }
-        );
+        println!("card:          My Number Card ({})", if s.kind.offers_pin() { "standard" } else { "face-auth-only" });
         println!("auth cert:     {}", s.auth_cert.subject);
         println!("  serial:      {}", s.auth_cert.serial);
         println!(
@@ -255,6 +250,7 @@ fn info(reader: &ReaderArg, as_json: bool) -> Result<(), Failure> {
             if expired { " (EXPIRED)" } else { "" }
         );
         println!("PIN:           {}", pin_text(s.auth_pin));
+        println!("text AP PIN:   {}", pin_text(s.text_pin));
     }
     Ok(())
 }
@@ -266,11 +262,7 @@ fn photo(reader: &ReaderArg, out: &std::path::Path) -> Result<(), Failure> {
     face.verify_check_code_b(&code)?;
     let record = face.read_record()?;
     std::fs::write(out, record.photo.expose())?;
-    println!(
-        "wrote {} bytes of JPEG 2000 to {}",
-        record.photo.expose().len(),
-        out.display()
-    );
+    println!("wrote {} bytes of JPEG 2000 to {}", record.photo.expose().len(), out.display());
     Ok(())
 }
 
@@ -301,12 +293,7 @@ fn sign(reader: &ReaderArg, digest_hex: &str) -> Result<(), Failure> {
     let digest: [u8; 32] = hex::decode(digest_hex)
         .ok()
         .and_then(|d| d.try_into().ok())
-        .ok_or_else(|| {
-            Failure(
-                1,
-                "--digest must be 64 hex digits (a SHA-256 digest)".into(),
-            )
-        })?;
+        .ok_or_else(|| Failure(1, "--digest must be 64 hex digits (a SHA-256 digest)".into()))?;
     let pin = Pin::parse(&read_secret("PIN (4 digits): ")?)?;
     let mut card = connect(reader)?;
     let mut jpki = JpkiAp::select(&mut card)?;

@@ -14,17 +14,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use uketsuke_hw_sim::card::{ATR, CardSpec, build_card};
+use uketsuke_hw_sim::card::{ATR, CardSpec, VirtualCard, build_card};
 use uketsuke_hw_sim::faults::{Faults, LinkModel};
 use uketsuke_hw_sim::persona::{self, CardImages};
 use uketsuke_hw_sim::vpcd::{self, Ended, Insertion};
 
 #[derive(Parser)]
-#[command(
-    name = "uketsuke-sim",
-    version,
-    about = "Uketsuke simulator: virtual My Number Cards in a real pcscd"
-)]
+#[command(name = "uketsuke-sim", version, about = "Uketsuke simulator: virtual My Number Cards in a real pcscd")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,6 +67,9 @@ struct CardArgs {
     /// After a fault removed the card, put it back after SECS, without faults.
     #[arg(long, value_name = "SECS")]
     reinsert_after: Option<f64>,
+    /// Present a contactless card that is not a My Number Card (no applications).
+    #[arg(long)]
+    foreign_card: bool,
     /// How long to wait for vpcd to accept the card.
     #[arg(long, default_value_t = 15.0, value_name = "SECS")]
     connect_timeout: f64,
@@ -79,9 +78,7 @@ struct CardArgs {
 fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     if let Err(e) = run(Cli::parse()) {
         eprintln_error(&e);
@@ -139,18 +136,16 @@ fn card(args: &CardArgs) -> Result<()> {
     let persona = persona::by_id(&args.persona)?;
     let data = persona::data_dir();
     let images = CardImages::load(&data, &persona)?;
-    let mut card = build_card(&CardSpec {
-        persona: &persona,
-        images: &images,
-    })
-    .context("building the virtual card")?;
+    let mut card = if args.foreign_card {
+        VirtualCard::new(Vec::new())
+    } else {
+        build_card(&CardSpec { persona: &persona, images: &images }).context("building the virtual card")?
+    };
     let mut faults = Faults {
         remove_before_apdu: args.remove_before_apdu,
         mute_from_apdu: args.mute_from_apdu,
         corrupt_apdu: args.corrupt_apdu,
-        link: args
-            .slow_link
-            .then(|| LinkModel::contactless(args.link_kbps)),
+        link: args.slow_link.then(|| LinkModel::contactless(args.link_kbps)),
     };
     let deadline = args.remove_after.map(|s| Instant::now() + secs(s));
     let stop = AtomicBool::new(false);
@@ -178,10 +173,7 @@ fn card(args: &CardArgs) -> Result<()> {
                     return Ok(());
                 };
                 std::thread::sleep(secs(after));
-                faults = Faults {
-                    link: faults.link,
-                    ..Faults::default()
-                };
+                faults = Faults { link: faults.link, ..Faults::default() };
             }
             Ended::ReaderGone => {
                 event(json!({"event": "removed", "reason": "reader_gone", "apdus": apdus}));

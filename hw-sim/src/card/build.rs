@@ -76,75 +76,31 @@ fn key(persona: &Persona, what: &str) -> Result<std::sync::Arc<rsa::RsaPrivateKe
 
 fn jpki_df(p: &Persona) -> Result<Df, PkiError> {
     let auth_key = key(p, "jpki auth")?;
-    let subject = format!(
-        "CN=UKETSUKE-SIM-AUTH-{:08},OU=Simulator,O=Uketsuke,C=JP",
-        p.certificate.serial
-    );
+    let subject = format!("CN=UKETSUKE-SIM-AUTH-{:08},OU=Simulator,O=Uketsuke,C=JP", p.certificate.serial);
     let validity = (p.certificate.not_before, p.certificate.not_after);
-    let auth_cert = pki::jpki_leaf_cert(
-        p.certificate.serial,
-        &subject,
-        validity,
-        &auth_key.to_public_key(),
-    )?;
+    let auth_cert = pki::jpki_leaf_cert(p.certificate.serial, &subject, validity, &auth_key.to_public_key())?;
     let ca = pki::jpki_ca_cert()?;
-    let mut efs = vec![
-        Ef::binary([0x00, 0x0A], auth_cert, Access::Always),
-        Ef::binary([0x00, 0x0B], ca.clone(), Access::Always),
-    ];
+    let mut efs =
+        vec![Ef::binary([0x00, 0x0A], auth_cert, Access::Always), Ef::binary([0x00, 0x0B], ca.clone(), Access::Always)];
     match &p.pin {
         Some(pin) if !p.face_auth_only => {
-            efs.push(Ef::credential(
-                [0x00, 0x18],
-                pin.as_bytes(),
-                PIN_TRIES,
-                p.pin_tries_left,
-            ));
-            efs.push(Ef::key(
-                [0x00, 0x17],
-                auth_key,
-                Access::AfterAny(vec![[0x00, 0x18]]),
-            ));
+            efs.push(Ef::credential([0x00, 0x18], pin.as_bytes(), PIN_TRIES, p.pin_tries_left));
+            efs.push(Ef::key([0x00, 0x17], auth_key, Access::AfterAny(vec![[0x00, 0x18]])));
         }
         // A face-auth-only card has no usable PIN: the key cannot be used.
         _ => efs.push(Ef::key([0x00, 0x17], auth_key, Access::Never)),
     }
     if let (Some(password), false) = (&p.sign_password, p.face_auth_only) {
         let sign_key = key(p, "jpki sign")?;
-        let subject = format!(
-            "CN=UKETSUKE-SIM-SIGN-{:08},OU=Simulator,O=Uketsuke,C=JP",
-            p.certificate.serial
-        );
-        let sign_cert = pki::jpki_leaf_cert(
-            p.certificate.serial + 500_000,
-            &subject,
-            validity,
-            &sign_key.to_public_key(),
-        )?;
-        efs.push(Ef::credential(
-            [0x00, 0x1B],
-            password.as_bytes(),
-            SIGN_PASSWORD_TRIES,
-            SIGN_PASSWORD_TRIES,
-        ));
-        efs.push(Ef::binary(
-            [0x00, 0x01],
-            sign_cert,
-            Access::AfterAny(vec![[0x00, 0x1B]]),
-        ));
+        let subject = format!("CN=UKETSUKE-SIM-SIGN-{:08},OU=Simulator,O=Uketsuke,C=JP", p.certificate.serial);
+        let sign_cert =
+            pki::jpki_leaf_cert(p.certificate.serial + 500_000, &subject, validity, &sign_key.to_public_key())?;
+        efs.push(Ef::credential([0x00, 0x1B], password.as_bytes(), SIGN_PASSWORD_TRIES, SIGN_PASSWORD_TRIES));
+        efs.push(Ef::binary([0x00, 0x01], sign_cert, Access::AfterAny(vec![[0x00, 0x1B]])));
         efs.push(Ef::binary([0x00, 0x02], ca, Access::Always));
-        efs.push(Ef::key(
-            [0x00, 0x1A],
-            sign_key,
-            Access::AfterAny(vec![[0x00, 0x1B]]),
-        ));
+        efs.push(Ef::key([0x00, 0x1A], sign_key, Access::AfterAny(vec![[0x00, 0x1B]])));
     }
-    Ok(Df {
-        name: "jpki",
-        aid: JPKI_AID.to_vec(),
-        efs,
-        chip_key: None,
-    })
+    Ok(Df { name: "jpki", aid: JPKI_AID.to_vec(), efs, chip_key: None })
 }
 
 fn text_df(p: &Persona, check_b: &str) -> Result<Df, PkiError> {
@@ -156,53 +112,21 @@ fn text_df(p: &Persona, check_b: &str) -> Result<Df, PkiError> {
         ber::encode(0xDF25, sex_code(p.sex)),
     ]);
     let mut efs = vec![
-        Ef::binary(
-            [0x00, 0x01],
-            my_number,
-            Access::AfterAny(vec![[0x00, 0x11], [0x00, 0x14]]),
-        ),
-        Ef::binary(
-            [0x00, 0x02],
-            basic,
-            Access::AfterAny(vec![[0x00, 0x11], [0x00, 0x14], [0x00, 0x15]]),
-        ),
-        Ef::credential(
-            [0x00, 0x14],
-            p.my_number.as_bytes(),
-            CHECK_CODE_TRIES,
-            CHECK_CODE_TRIES,
-        ),
-        Ef::credential(
-            [0x00, 0x15],
-            check_b.as_bytes(),
-            CHECK_CODE_TRIES,
-            CHECK_CODE_TRIES,
-        ),
+        Ef::binary([0x00, 0x01], my_number, Access::AfterAny(vec![[0x00, 0x11], [0x00, 0x14]])),
+        Ef::binary([0x00, 0x02], basic, Access::AfterAny(vec![[0x00, 0x11], [0x00, 0x14], [0x00, 0x15]])),
+        Ef::credential([0x00, 0x14], p.my_number.as_bytes(), CHECK_CODE_TRIES, CHECK_CODE_TRIES),
+        Ef::credential([0x00, 0x15], check_b.as_bytes(), CHECK_CODE_TRIES, CHECK_CODE_TRIES),
     ];
     if let (Some(pin), false) = (&p.pin, p.face_auth_only) {
-        efs.push(Ef::credential(
-            [0x00, 0x11],
-            pin.as_bytes(),
-            PIN_TRIES,
-            p.pin_tries_left,
-        ));
+        efs.push(Ef::credential([0x00, 0x11], pin.as_bytes(), PIN_TRIES, p.pin_tries_left));
     }
-    Ok(Df {
-        name: "text",
-        aid: TEXT_AID.to_vec(),
-        efs,
-        chip_key: Some(key(p, "text ap")?),
-    })
+    Ok(Df { name: "text", aid: TEXT_AID.to_vec(), efs, chip_key: Some(key(p, "text ap")?) })
 }
 
 fn face_df(p: &Persona, images: &CardImages, check_b: &str) -> Result<Df, PkiError> {
     let chip_key = key(p, "card-face ap")?;
-    let public = chip_key
-        .to_public_key()
-        .to_pkcs1_der()
-        .map_err(|e| PkiError::Certificate(e.to_string()))?
-        .as_bytes()
-        .to_vec();
+    let public =
+        chip_key.to_public_key().to_pkcs1_der().map_err(|e| PkiError::Certificate(e.to_string()))?.as_bytes().to_vec();
     let mut fields: Vec<(u32, Vec<u8>)> = vec![
         (0xDF22, p.birth_date_compact().into_bytes()),
         (0xDF23, sex_code(p.sex).to_vec()),
@@ -218,41 +142,16 @@ fn face_df(p: &Persona, images: &CardImages, check_b: &str) -> Result<Df, PkiErr
     fields.insert(6, (0xDF28, signature));
     let children: Vec<Vec<u8>> = fields.iter().map(|(t, v)| ber::encode(*t, v)).collect();
     let efs = vec![
-        Ef::binary(
-            [0x00, 0x02],
-            record_with_offsets(&children),
-            Access::AfterAny(vec![[0x00, 0x12], [0x00, 0x13]]),
-        ),
-        Ef::credential(
-            [0x00, 0x12],
-            check_b.as_bytes(),
-            CHECK_CODE_TRIES,
-            CHECK_CODE_TRIES,
-        ),
-        Ef::credential(
-            [0x00, 0x13],
-            p.my_number.as_bytes(),
-            CHECK_CODE_TRIES,
-            CHECK_CODE_TRIES,
-        ),
+        Ef::binary([0x00, 0x02], record_with_offsets(&children), Access::AfterAny(vec![[0x00, 0x12], [0x00, 0x13]])),
+        Ef::credential([0x00, 0x12], check_b.as_bytes(), CHECK_CODE_TRIES, CHECK_CODE_TRIES),
+        Ef::credential([0x00, 0x13], p.my_number.as_bytes(), CHECK_CODE_TRIES, CHECK_CODE_TRIES),
     ];
-    Ok(Df {
-        name: "card-face",
-        aid: FACE_AID.to_vec(),
-        efs,
-        chip_key: Some(chip_key),
-    })
+    Ok(Df { name: "card-face", aid: FACE_AID.to_vec(), efs, chip_key: Some(chip_key) })
 }
 
 /// Builds the persona's card.
 pub fn build_card(spec: &CardSpec<'_>) -> Result<VirtualCard, PkiError> {
     let p = spec.persona;
-    let check_b = p
-        .check_code_b()
-        .ok_or_else(|| PkiError::Date("persona cannot form 照合番号B".into()))?;
-    Ok(VirtualCard::new(vec![
-        jpki_df(p)?,
-        text_df(p, &check_b)?,
-        face_df(p, spec.images, &check_b)?,
-    ]))
+    let check_b = p.check_code_b().ok_or_else(|| PkiError::Date("persona cannot form 照合番号B".into()))?;
+    Ok(VirtualCard::new(vec![jpki_df(p)?, text_df(p, &check_b)?, face_df(p, spec.images, &check_b)?]))
 }

@@ -23,24 +23,10 @@ pub struct Apdu<'a> {
 pub fn parse(b: &[u8]) -> Option<Apdu<'_>> {
     let (header, body) = b.split_at_checked(4)?;
     let [cla, ins, p1, p2] = header.try_into().ok()?;
-    let mk = |data, ne: Option<usize>, ne_max| {
-        Some(Apdu {
-            cla,
-            ins,
-            p1,
-            p2,
-            data,
-            ne,
-            ne_max,
-        })
-    };
+    let mk = |data, ne: Option<usize>, ne_max| Some(Apdu { cla, ins, p1, p2, data, ne, ne_max });
     match body {
         [] => mk(&[], None, false),
-        [le] => mk(
-            &[],
-            Some(if *le == 0 { 256 } else { usize::from(*le) }),
-            *le == 0,
-        ),
+        [le] => mk(&[], Some(if *le == 0 { 256 } else { usize::from(*le) }), *le == 0),
         [0, rest @ ..] if rest.len() >= 2 => {
             let n = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
             let after = &rest[2..];
@@ -65,11 +51,7 @@ pub fn parse(b: &[u8]) -> Option<Apdu<'_>> {
             let data = rest.get(..usize::from(*lc))?;
             match &rest[usize::from(*lc)..] {
                 [] => mk(data, None, false),
-                [le] => mk(
-                    data,
-                    Some(if *le == 0 { 256 } else { usize::from(*le) }),
-                    *le == 0,
-                ),
+                [le] => mk(data, Some(if *le == 0 { 256 } else { usize::from(*le) }), *le == 0),
                 _ => None,
             }
         }
@@ -84,27 +66,15 @@ mod tests {
     fn all_four_short_cases_parse() {
         assert!(parse(&[0, 0xA4, 4, 0x0C]).is_some_and(|a| a.data.is_empty() && a.ne.is_none()));
         assert!(parse(&[0, 0xB0, 0, 0, 0]).is_some_and(|a| a.ne == Some(256) && a.ne_max));
-        assert!(
-            parse(&[0, 0xA4, 2, 0x0C, 2, 0, 0x0A])
-                .is_some_and(|a| a.data == [0, 0x0A] && a.ne.is_none())
-        );
-        assert!(
-            parse(&[0x80, 0x2A, 0, 0x80, 1, 9, 0])
-                .is_some_and(|a| a.data == [9] && a.ne == Some(256))
-        );
+        assert!(parse(&[0, 0xA4, 2, 0x0C, 2, 0, 0x0A]).is_some_and(|a| a.data == [0, 0x0A] && a.ne.is_none()));
+        assert!(parse(&[0x80, 0x2A, 0, 0x80, 1, 9, 0]).is_some_and(|a| a.data == [9] && a.ne == Some(256)));
     }
 
     #[test]
     fn extended_cases_parse() {
-        assert!(
-            parse(&[0, 0xB0, 1, 0, 0, 0x03, 0x04])
-                .is_some_and(|a| a.ne == Some(0x304) && !a.ne_max)
-        );
+        assert!(parse(&[0, 0xB0, 1, 0, 0, 0x03, 0x04]).is_some_and(|a| a.ne == Some(0x304) && !a.ne_max));
         assert!(parse(&[0, 0xB0, 0, 0, 0, 0, 0]).is_some_and(|a| a.ne == Some(65_536)));
-        assert!(
-            parse(&[0, 0x2A, 0, 0, 0, 0, 1, 7, 0, 0])
-                .is_some_and(|a| a.data == [7] && a.ne == Some(65_536))
-        );
+        assert!(parse(&[0, 0x2A, 0, 0, 0, 0, 1, 7, 0, 0]).is_some_and(|a| a.data == [7] && a.ne == Some(65_536)));
     }
 
     #[test]

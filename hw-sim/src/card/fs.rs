@@ -39,11 +39,7 @@ pub enum Check {
 impl Credential {
     /// A credential with `max` tries of which `remaining` are left.
     pub fn new(secret: &[u8], max: u8, remaining: u8) -> Self {
-        Self {
-            secret: Zeroizing::new(secret.to_vec()),
-            max,
-            remaining: remaining.min(max),
-        }
+        Self { secret: Zeroizing::new(secret.to_vec()), max, remaining: remaining.min(max) }
     }
 
     /// Tries left.
@@ -89,29 +85,17 @@ pub struct Ef {
 impl Ef {
     /// A data file.
     pub fn binary(fid: [u8; 2], data: Vec<u8>, read: Access) -> Self {
-        Self {
-            fid,
-            body: Body::Binary(data),
-            read,
-        }
+        Self { fid, body: Body::Binary(data), read }
     }
 
     /// A credential file (never readable).
     pub fn credential(fid: [u8; 2], secret: &[u8], max: u8, remaining: u8) -> Self {
-        Self {
-            fid,
-            body: Body::Credential(Credential::new(secret, max, remaining)),
-            read: Access::Never,
-        }
+        Self { fid, body: Body::Credential(Credential::new(secret, max, remaining)), read: Access::Never }
     }
 
     /// A key file (never readable).
     pub fn key(fid: [u8; 2], key: Arc<RsaPrivateKey>, usable: Access) -> Self {
-        Self {
-            fid,
-            body: Body::Key(key, usable),
-            read: Access::Never,
-        }
+        Self { fid, body: Body::Key(key, usable), read: Access::Never }
     }
 }
 

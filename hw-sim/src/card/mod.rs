@@ -53,12 +53,7 @@ fn status(s: u16) -> Vec<u8> {
 impl VirtualCard {
     /// A card with these applications, powered off.
     pub fn new(dfs: Vec<Df>) -> Self {
-        Self {
-            dfs,
-            current_df: None,
-            current_ef: None,
-            verified: Vec::new(),
-        }
+        Self { dfs, current_df: None, current_ef: None, verified: Vec::new() }
     }
 
     /// Power on or reset: nothing selected, nothing verified.
@@ -169,11 +164,7 @@ impl VirtualCard {
         }
         let end = offset.saturating_add(ne).min(content.len());
         let chunk = content[offset..end].to_vec();
-        let code = if chunk.len() < ne && !ne_max {
-            sw::END_OF_FILE
-        } else {
-            sw::OK
-        };
+        let code = if chunk.len() < ne && !ne_max { sw::END_OF_FILE } else { sw::OK };
         with_sw(chunk, code)
     }
 
@@ -239,11 +230,7 @@ impl VirtualCard {
                 key.clone()
             }
             // Text and card-face APs: the application's own key, no credential.
-            0x00 => match self
-                .current_df
-                .and_then(|i| self.dfs.get(i))
-                .and_then(|d| d.chip_key.clone())
-            {
+            0x00 => match self.current_df.and_then(|i| self.dfs.get(i)).and_then(|d| d.chip_key.clone()) {
                 Some(k) => k,
                 None => return status(sw::CONDITIONS),
             },
