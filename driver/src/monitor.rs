@@ -253,3 +253,59 @@ fn reader_names(ctx: &pcsc::Context) -> Result<Vec<String>, TransportError> {
         Err(e) => Err(map_pcsc_error(e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(rx: &mut mpsc::UnboundedReceiver<MonitorEvent>) -> Vec<MonitorEvent> {
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+
+    #[test]
+    fn an_unplugged_reader_with_a_card_reports_the_card_removed_then_the_reader() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut w = Watcher { tx: &tx, known: BTreeMap::new() };
+        assert!(w.sync_readers(&["A".to_owned(), "B".to_owned()]));
+        assert!(w.card_state("A", true, &[0x3B, 0x00]));
+        assert!(w.sync_readers(&["B".to_owned()]));
+        let r = |s: &str| s.to_owned();
+        assert_eq!(
+            drain(&mut rx),
+            vec![
+                MonitorEvent::ReaderAdded { reader: r("A") },
+                MonitorEvent::ReaderAdded { reader: r("B") },
+                MonitorEvent::CardInserted { reader: r("A"), atr: r("3B00") },
+                MonitorEvent::CardRemoved { reader: r("A") },
+                MonitorEvent::ReaderRemoved { reader: r("A") },
+            ]
+        );
+    }
+
+    #[test]
+    fn repeated_states_are_reported_once() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut w = Watcher { tx: &tx, known: BTreeMap::new() };
+        assert!(w.sync_readers(&["A".to_owned()]));
+        assert!(w.sync_readers(&["A".to_owned()]));
+        assert!(w.card_state("A", false, &[]));
+        assert!(w.card_state("A", true, &[1]));
+        assert!(w.card_state("A", true, &[1]));
+        assert_eq!(drain(&mut rx).len(), 2);
+    }
+
+    #[test]
+    fn losing_the_service_forgets_every_reader_and_card() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut w = Watcher { tx: &tx, known: BTreeMap::new() };
+        assert!(w.sync_readers(&["A".to_owned()]));
+        assert!(w.card_state("A", true, &[1]));
+        assert!(w.forget_all());
+        let events = drain(&mut rx);
+        assert_eq!(
+            events[2..],
+            [MonitorEvent::CardRemoved { reader: "A".into() }, MonitorEvent::ReaderRemoved { reader: "A".into() }]
+        );
+        assert!(w.known.is_empty());
+    }
+}

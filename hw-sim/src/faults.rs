@@ -31,13 +31,15 @@ impl LinkModel {
         }
     }
 
-    /// The card's processing time for an instruction.
-    fn processing(ins: u8) -> Duration {
-        Duration::from_millis(match ins {
-            0xA4 => 2,
-            0xB0 => 4,
-            0x20 => 18,
-            0x2A => 320, // RSA-2048 private-key operation on a smart card
+    /// The card's processing time for an instruction (`with_data`: the
+    /// command carries data, e.g. a VERIFY that compares, not a query).
+    fn processing(ins: u8, with_data: bool) -> Duration {
+        Duration::from_millis(match (ins, with_data) {
+            (0xA4, _) => 2,
+            (0xB0, _) => 4,
+            (0x20, true) => 18,
+            (0x20, false) => 2,
+            (0x2A, _) => 320, // RSA-2048 private-key operation on a smart card
             _ => 1,
         })
     }
@@ -47,7 +49,7 @@ impl LinkModel {
         let bytes = (cmd_len + resp_len) as u64;
         let frames = cmd_len.div_ceil(250).max(1) + resp_len.div_ceil(250).max(1);
         let wire = Duration::from_micros(bytes * 10 * 1_000_000 / u64::from(self.bitrate));
-        self.overhead + wire + self.frame_gap * frames as u32 + Self::processing(ins)
+        self.overhead + wire + self.frame_gap * frames as u32 + Self::processing(ins, cmd_len > 5)
     }
 }
 

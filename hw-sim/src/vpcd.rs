@@ -116,7 +116,12 @@ impl Insertion<'_> {
             }
             match s.read(&mut buf[got..]) {
                 Ok(0) => return Ok(Some(Read2::Closed)),
-                Ok(n) => got += n,
+                Ok(n) => {
+                    got += n;
+                    // vpcd writes the length and the APDU separately, with Nagle on:
+                    // acknowledge at once, or every APDU waits for delayed ACK (~40 ms).
+                    quick_ack(s);
+                }
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {}
                 Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {
                     return Ok(Some(Read2::Closed));
@@ -142,6 +147,7 @@ impl Insertion<'_> {
     /// Runs the insertion on a connected stream until the card is removed.
     pub fn run(&mut self, mut s: TcpStream) -> Result<(Ended, usize), BridgeError> {
         s.set_nodelay(true)?;
+        quick_ack(&s);
         s.set_read_timeout(Some(POLL))?;
         let mut apdus = 0usize;
         let mut muted = false;
@@ -196,6 +202,14 @@ impl Insertion<'_> {
         Ok((ended, apdus))
     }
 }
+
+#[cfg(target_os = "linux")]
+fn quick_ack(s: &TcpStream) {
+    let _ = socket2::SockRef::from(s).set_quickack(true);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn quick_ack(_: &TcpStream) {}
 
 fn send(s: &mut TcpStream, payload: &[u8]) -> Result<(), BridgeError> {
     let len = u16::try_from(payload.len()).map_err(|_| std::io::Error::other("response longer than 65535 bytes"))?;

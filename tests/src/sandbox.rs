@@ -49,15 +49,19 @@ impl PcscSandbox {
         Err(last.unwrap_or_else(|| anyhow::anyhow!("no free port pair for vpcd after 20 attempts")))
     }
 
-    fn launch(&mut self) -> Result<()> {
-        let conf = self.dir.path().join("conf").join("vpcd");
+    fn write_reader_conf(&self) -> Result<()> {
         std::fs::write(
-            &conf,
+            self.dir.path().join("conf").join("vpcd"),
             format!(
                 "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME   /dev/null:0x{p:X}\nLIBPATH      {VPCD_DRIVER}\nCHANNELID    0x{p:X}\n",
                 p = self.port
             ),
         )?;
+        Ok(())
+    }
+
+    fn launch(&mut self) -> Result<()> {
+        self.write_reader_conf()?;
         let run = self.dir.path().join("run");
         let _ = std::fs::remove_file(run.join("pcscd.comm"));
         let script = format!(
@@ -66,7 +70,11 @@ impl PcscSandbox {
             conf = self.dir.path().join("conf").display()
         );
         let log = std::fs::File::create(self.dir.path().join("pcscd.log"))?;
+        // Root makes a mount namespace directly; anyone else through a user
+        // namespace in which they are root (Debian allows these by default).
+        let userns: &[&str] = if is_root() { &[] } else { &["--user", "--map-root-user"] };
         let child = Command::new("unshare")
+            .args(userns)
             .args(["--mount", "--propagation", "private", "sh", "-c", &script])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -136,6 +144,10 @@ impl PcscSandbox {
     pub fn env<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
         cmd.env("PCSCLITE_CSOCK_NAME", self.socket())
     }
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
 
 /// Whether something listens on TCP `port` (from `/proc/net/tcp`), checked
