@@ -77,7 +77,11 @@ impl KindSignals {
     /// Reads the chip's signals: signing-certificate presence and the
     /// authentication PIN's retry count (non-consuming). Selects JPKI.
     pub fn probe<T: Transmit>(card: &mut Card<T>) -> Result<Self> {
-        let mut ap = JpkiAp::select(card)?;
+        Self::probe_jpki(&mut JpkiAp::select(card)?)
+    }
+
+    /// [`KindSignals::probe`] on an already selected JPKI application.
+    pub fn probe_jpki<T: Transmit>(ap: &mut JpkiAp<'_, T>) -> Result<Self> {
         let signing_cert_present = Some(ap.has_signing_cert()?);
         let auth_pin = Some(ap.auth_pin_status()?);
         Ok(Self { signing_cert_present, auth_pin, ..Self::default() })

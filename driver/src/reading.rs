@@ -29,9 +29,11 @@ pub struct CardSummary {
 
 /// Reads the summary: kind signals, authentication certificate and PIN
 /// state. Spends no try.
+#[tracing::instrument(name = "card_summary", skip_all)]
 pub fn summarize<T: Transmit>(card: &mut Card<T>) -> Result<CardSummary> {
-    let signals = KindSignals::probe(card)?;
-    let auth_cert = JpkiAp::select(card)?.read_auth_cert()?;
+    let mut jpki = JpkiAp::select(card)?;
+    let signals = KindSignals::probe_jpki(&mut jpki)?;
+    let auth_cert = jpki.read_auth_cert()?;
     let text_pin = TextAp::select(card)?.pin_status()?;
     Ok(CardSummary {
         text_pin,
@@ -45,6 +47,7 @@ pub fn summarize<T: Transmit>(card: &mut Card<T>) -> Result<CardSummary> {
 /// The read the face path needs: select JPKI, read the authentication
 /// certificate, select the card-face AP, verify 照合番号B and read the
 /// card-face record with the photo.
+#[tracing::instrument(name = "card_face_read", skip_all)]
 pub fn read_face_evidence<T: Transmit>(
     card: &mut Card<T>,
     code: &CheckCodeB,

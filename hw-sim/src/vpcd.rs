@@ -20,6 +20,12 @@ const CTRL_OFF: u8 = 0;
 const CTRL_ON: u8 = 1;
 const CTRL_RESET: u8 = 2;
 const CTRL_ATR: u8 = 4;
+/// How long a reader waits for a mute card before it gives up. vpcd has no
+/// such timeout (pcscd would wait forever, and vpcd ejects the card on an
+/// empty answer), so the bridge plays the reader: after this long it answers
+/// one byte with no status word, which PC/SC clients see as no valid answer
+/// while the card stays in the field.
+pub const READER_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often a blocked read wakes to check the deadline and stop flag.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -150,7 +156,6 @@ impl Insertion<'_> {
         quick_ack(&s);
         s.set_read_timeout(Some(POLL))?;
         let mut apdus = 0usize;
-        let mut muted = false;
         let mut powered = false;
         let ended = loop {
             let frame = match self.read_frame(&mut s)? {
@@ -175,9 +180,6 @@ impl Insertion<'_> {
                 [other] => warn!(code = other, "unknown vpcd control code"),
                 apdu => {
                     apdus += 1;
-                    if muted {
-                        continue;
-                    }
                     match self.faults.exchange(apdus, self.card, apdu) {
                         Outcome::Respond(resp, delay) => {
                             if !delay.is_zero() {
@@ -190,8 +192,9 @@ impl Insertion<'_> {
                             break Ended::RemovedBeforeApdu(apdus);
                         }
                         Outcome::Mute => {
-                            info!(apdu = apdus, "fault: card goes mute");
-                            muted = true;
+                            info!(apdu = apdus, "fault: the card does not answer");
+                            std::thread::sleep(READER_TIMEOUT);
+                            send(&mut s, &[0x00])?;
                         }
                     }
                 }

@@ -137,3 +137,36 @@ fn no_card_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(5));
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "uketsuke-card: error: no card in the reader");
 }
+
+#[test]
+fn a_mute_card_is_a_clear_error_not_a_hang() {
+    let sb = sandbox();
+    let _sim = SimCard::start(&sb, "adult-registered", &["--mute-from-apdu", "3"]).unwrap_or_else(|e| panic!("{e:#}"));
+    let out = run_card(&sb, &["info"], "").unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "uketsuke-card: error: the card does not respond");
+}
+
+#[test]
+fn a_corrupted_response_is_a_clear_error() {
+    let sb = sandbox();
+    // info: SELECT JPKI, SELECT 0001, SELECT 0018, retry query, SELECT 000A,
+    // then APDU 6 is the first READ BINARY of the certificate.
+    let _sim = SimCard::start(&sb, "adult-registered", &["--corrupt-apdu", "6"]).unwrap_or_else(|e| panic!("{e:#}"));
+    let out = run_card(&sb, &["info"], "").unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("malformed card data"), "{out:?}");
+}
+
+#[test]
+fn a_slow_contactless_link_still_reads_correctly() {
+    let sb = sandbox();
+    let _sim =
+        SimCard::start(&sb, "under-40", &["--slow-link", "--link-kbps", "106"]).unwrap_or_else(|e| panic!("{e:#}"));
+    let code = uketsuke_hw_sim::persona::by_id("under-40").ok().and_then(|p| p.check_code_b()).unwrap_or_default();
+    let jp2 = sb.scratch().join("slow.jp2");
+    let out = run_card(&sb, &["photo", "--out", &jp2.to_string_lossy()], &format!("{code}\n"))
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read(&jp2).unwrap_or_default().starts_with(&[0x00, 0x00, 0x00, 0x0C, b'j', b'P']));
+}

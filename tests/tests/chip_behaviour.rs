@@ -185,3 +185,30 @@ fn hw_fields(raw: &[u8]) -> Vec<(u32, Vec<u8>)> {
     let r = uketsuke_driver::tlv::Record::parse(raw, 0xFF20).unwrap_or_else(|e| panic!("{e}"));
     (0xDF21..=0xDF2A).filter_map(|t| r.get(t).map(|v| (t, v.to_vec()))).collect()
 }
+
+#[test]
+fn the_text_application_gives_my_number_and_basic_info_only_after_the_pin() {
+    let mut card = direct("under-40", Faults::default());
+    let persona = card.transport().persona.clone();
+    let mut ap = text::TextAp::select(&mut card).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ap.read_my_number().err(), Some(Error::SecurityStatusNotSatisfied));
+    assert_eq!(ap.read_basic_info().err(), Some(Error::SecurityStatusNotSatisfied));
+    let pin = Pin::parse(persona.pin.as_deref().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    ap.verify_pin(&pin).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ap.read_my_number().map(|n| n.expose().to_owned()), Ok(persona.my_number.clone()));
+    let info = ap.read_basic_info().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(info.name.expose(), persona.name);
+    assert_eq!(info.address.expose(), persona.address);
+    assert_eq!(info.birth_date.expose(), persona.birth_date_compact());
+    assert_eq!(info.birth_date.age_on(2026, 11, 22), 31);
+}
+
+#[test]
+fn selecting_another_application_forgets_the_verified_pin() {
+    let mut card = direct("adult-registered", Faults::default());
+    let pin = Pin::parse("1234").unwrap_or_else(|e| panic!("{e}"));
+    text::TextAp::select(&mut card).and_then(|mut ap| ap.verify_pin(&pin)).unwrap_or_else(|e| panic!("{e}"));
+    JpkiAp::select(&mut card).unwrap_or_else(|e| panic!("{e}"));
+    let mut ap = text::TextAp::select(&mut card).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ap.read_basic_info().err(), Some(Error::SecurityStatusNotSatisfied));
+}

@@ -101,6 +101,7 @@ impl<'c, T: Transmit> FaceAp<'c, T> {
     }
 
     /// Verifies 照合番号B as read from the card face (retry count first).
+    #[tracing::instrument(name = "verify", skip_all, fields(ap = "card_face_ap"))]
     pub fn verify_check_code_b(&mut self, code: &CheckCodeB) -> Result<()> {
         self.card.verify_with_query(ef::CHECK_CODE_B, code.expose())
     }
@@ -113,6 +114,7 @@ impl<'c, T: Transmit> FaceAp<'c, T> {
     }
 
     /// The credential-free chip signature `80 2A 00 00` over a DigestInfo.
+    #[tracing::instrument(name = "sign", skip_all, fields(ap = "card_face_ap"))]
     pub fn chip_sign(&mut self, digest_info: &[u8]) -> Result<Vec<u8>> {
         self.card.compute_signature(0x00, digest_info)
     }

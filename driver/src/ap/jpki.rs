@@ -81,12 +81,14 @@ impl<'c, T: Transmit> JpkiAp<'c, T> {
 
     /// Verifies the authentication PIN the patient just entered. Reads the
     /// retry count first and sends nothing if the PIN is blocked.
+    #[tracing::instrument(name = "verify", skip_all, fields(ap = "jpki"))]
     pub fn verify_auth_pin(&mut self, pin: &Pin) -> Result<()> {
         self.card.verify_with_query(ef::AUTH_PIN, pin.expose())
     }
 
     /// Signs a DigestInfo with the authentication key (RSA-2048,
     /// PKCS#1 v1.5): `80 2A 00 80`. The PIN must be verified first.
+    #[tracing::instrument(name = "sign", skip_all, fields(ap = "jpki"))]
     pub fn sign_with_auth_key(&mut self, digest_info: &[u8]) -> Result<Vec<u8>> {
         self.card.select_ef(ef::AUTH_KEY)?;
         self.card.compute_signature(0x80, digest_info)

@@ -97,6 +97,7 @@ impl<'c, T: Transmit> TextAp<'c, T> {
     }
 
     /// Verifies the PIN the patient just entered (retry count read first).
+    #[tracing::instrument(name = "verify", skip_all, fields(ap = "text_ap"))]
     pub fn verify_pin(&mut self, pin: &Pin) -> Result<()> {
         self.card.verify_with_query(ef::PIN, pin.expose())
     }
@@ -117,6 +118,7 @@ impl<'c, T: Transmit> TextAp<'c, T> {
 
     /// The credential-free chip signature `80 2A 00 00` over a DigestInfo,
     /// proving that a genuine chip is present.
+    #[tracing::instrument(name = "sign", skip_all, fields(ap = "text_ap"))]
     pub fn chip_sign(&mut self, digest_info: &[u8]) -> Result<Vec<u8>> {
         self.card.compute_signature(0x00, digest_info)
     }
