@@ -131,14 +131,18 @@ impl<T: Transmit> Card<T> {
     /// The first read is a short APDU; the rest goes in extended-length
     /// reads when the card accepts them, else in 256-byte chunks.
     pub fn read_tlv_file(&mut self) -> Result<Zeroizing<Vec<u8>>> {
-        let mut data = Zeroizing::new(self.read_binary(0, FIRST_READ)?);
-        let total = match Header::parse(&data)? {
+        let first = Zeroizing::new(self.read_binary(0, FIRST_READ)?);
+        let total = match Header::parse(&first)? {
             Some(h) => h.total_len(),
             None => return Err(Error::Malformed("file too short for its BER-TLV header")),
         };
         if total > MAX_OFFSET + 1 {
             return Err(Error::Malformed("file larger than READ BINARY can address"));
         }
+        // Allocated once at full size: growing would leave copies of
+        // personal data behind in freed memory.
+        let mut data = Zeroizing::new(Vec::with_capacity(total.max(first.len())));
+        data.extend_from_slice(&first);
         while data.len() < total {
             let want = total - data.len();
             let chunk = self.read_chunk(data.len(), want)?;

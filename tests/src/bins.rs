@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -38,6 +38,30 @@ pub fn run_card(sb: &PcscSandbox, args: &[&str], stdin: &str) -> Result<Output> 
     Ok(child.wait_with_output()?)
 }
 
+/// Parses a child's stdout as JSON lines, on a thread, into a channel.
+pub fn json_lines(stdout: ChildStdout) -> mpsc::Receiver<serde_json::Value> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str(&line)
+                && tx.send(v).is_err()
+            {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// `uketsuke-card info --json` as JSON; an error if the command fails.
+pub fn card_info(sb: &PcscSandbox) -> Result<serde_json::Value> {
+    let out = run_card(sb, &["info", "--json"], "")?;
+    if !out.status.success() {
+        bail!("info failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
 /// Waits until pcscd reports a card in the sandbox's reader.
 pub fn wait_for_card(sb: &PcscSandbox) -> Result<()> {
     let out = card_cmd(sb, &["wait", "--reader", sb.reader_name(), "--timeout", "15"]).output()?;
@@ -71,17 +95,7 @@ impl SimCard {
             .with_context(|| {
                 format!("running {} (build it with cargo build --bins)", bin_path("uketsuke-sim").display())
             })?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        let (tx, events) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str(&line)
-                    && tx.send(v).is_err()
-                {
-                    break;
-                }
-            }
-        });
+        let events = json_lines(child.stdout.take().context("no stdout")?);
         let mut sim = Self { child, events, log };
         sim.wait_event("powered", Duration::from_secs(30))?;
         wait_for_card(sb)?;

@@ -5,16 +5,14 @@
 use std::process::Command;
 
 use serde_json::Value;
-use uketsuke_tests::{PcscSandbox, SimCard, run_card};
+use uketsuke_tests::{PcscSandbox, SimCard, card_info, run_card};
 
 fn sandbox() -> PcscSandbox {
     PcscSandbox::start().unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn info(sb: &PcscSandbox) -> Value {
-    let out = run_card(sb, &["info", "--json"], "").unwrap_or_else(|e| panic!("{e:#}"));
-    assert!(out.status.success(), "info failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"))
+    card_info(sb).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 #[test]
@@ -169,4 +167,26 @@ fn a_slow_contactless_link_still_reads_correctly() {
         .unwrap_or_else(|e| panic!("{e:#}"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::read(&jp2).unwrap_or_default().starts_with(&[0x00, 0x00, 0x00, 0x0C, b'j', b'P']));
+}
+
+#[test]
+fn the_simulator_without_prepared_data_names_the_fix() {
+    let out = Command::new(uketsuke_tests::bin_path("uketsuke-sim"))
+        .args(["card", "--persona", "adult-registered", "--connect-timeout", "0"])
+        .env("UKETSUKE_DATA_DIR", "/nonexistent/uketsuke-data")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("run scripts/setup"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_persona_is_a_clear_error() {
+    let out = Command::new(uketsuke_tests::bin_path("uketsuke-sim"))
+        .args(["card", "--persona", "nobody"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no persona named \"nobody\""));
 }

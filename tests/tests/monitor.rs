@@ -3,13 +3,12 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use uketsuke_tests::{PcscSandbox, SimCard, card_cmd};
+use uketsuke_tests::{PcscSandbox, SimCard, card_cmd, json_lines};
 
 struct Watch {
     child: Child,
@@ -23,17 +22,7 @@ impl Watch {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"));
-        let out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str(&line)
-                    && tx.send(v).is_err()
-                {
-                    break;
-                }
-            }
-        });
+        let rx = json_lines(child.stdout.take().unwrap_or_else(|| panic!("no stdout")));
         Self { child, rx }
     }
 

@@ -6,16 +6,14 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use uketsuke_tests::{PcscSandbox, SimCard, run_card, wait_for_card};
+use uketsuke_tests::{PcscSandbox, SimCard, card_info, run_card, wait_for_card};
 
 fn sandbox() -> PcscSandbox {
     PcscSandbox::start().unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn info(sb: &PcscSandbox) -> Value {
-    let out = run_card(sb, &["info", "--json"], "").unwrap_or_else(|e| panic!("{e:#}"));
-    assert!(out.status.success(), "info failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_default()
+    card_info(sb).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 #[test]
