@@ -145,23 +145,27 @@ impl<T: Transmit> Card<T> {
         data.extend_from_slice(&first);
         while data.len() < total {
             let want = total - data.len();
-            let chunk = self.read_chunk(data.len(), want)?;
-            if chunk.is_empty() {
+            let (chunk, asked) = self.read_chunk(data.len(), want)?;
+            // A card returns all it was asked for while data remains; less
+            // means the file ends before its declared length.
+            if chunk.len() < asked {
                 return Err(Error::Malformed("file shorter than its BER-TLV length"));
             }
-            data.extend_from_slice(&chunk);
+            data.extend_from_slice(&chunk[..asked.min(want)]);
         }
         data.truncate(total);
         Ok(data)
     }
 
-    fn read_chunk(&mut self, offset: usize, want: usize) -> Result<Zeroizing<Vec<u8>>> {
+    /// Reads up to `want` bytes at `offset`; returns the data and how many
+    /// bytes were asked for.
+    fn read_chunk(&mut self, offset: usize, want: usize) -> Result<(Zeroizing<Vec<u8>>, usize)> {
         if want > SHORT_MAX && self.extended != Extended::Unsupported {
             let le = want.min(EXTENDED_MAX - 1);
             match self.read_binary(offset, le) {
                 Ok(chunk) => {
                     self.extended = Extended::Supported;
-                    return Ok(Zeroizing::new(chunk));
+                    return Ok((Zeroizing::new(chunk), le));
                 }
                 Err(Error::WrongLength | Error::WrongParameters | Error::InsNotSupported)
                     if self.extended == Extended::Untried =>
@@ -172,7 +176,8 @@ impl<T: Transmit> Card<T> {
                 Err(e) => return Err(e),
             }
         }
-        Ok(Zeroizing::new(self.read_binary(offset, want.min(SHORT_MAX))?))
+        let le = want.min(SHORT_MAX);
+        Ok((Zeroizing::new(self.read_binary(offset, le)?), le))
     }
 
     /// The non-consuming retry query: `VERIFY` with no data on the current
@@ -304,6 +309,41 @@ mod tests {
         ] {
             let mut c = card(ScriptedCard::new().expect("00200080", sw));
             assert_eq!(c.pin_status().ok(), Some(want), "{sw}");
+        }
+    }
+
+    /// Answers every command with pseudo-random bytes (xorshift64*).
+    struct Noise(u64);
+
+    impl Noise {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+    }
+
+    impl Transmit for Noise {
+        fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+            let len = (self.next() % 300) as usize;
+            let mut out: Vec<u8> = (0..len).map(|_| self.next() as u8).collect();
+            // Often a plausible status word, so reads go deeper.
+            if len >= 2 && self.next() % 2 == 0 {
+                out[len - 2] = [0x90, 0x61, 0x6C, 0x63][(self.next() % 4) as usize];
+            }
+            Ok(out)
+        }
+    }
+
+    #[test]
+    fn random_card_answers_never_panic_or_loop() {
+        for seed in 1..3000u64 {
+            let mut c = Card::new(Noise(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1));
+            let _ = c.read_tlv_file();
+            let _ = c.pin_status();
+            let _ = c.verify_with_query([0x00, 0x18], b"1234");
+            assert!(c.apdu_count() < 2000, "seed {seed} sent {} APDUs", c.apdu_count());
         }
     }
 }

@@ -212,3 +212,37 @@ fn selecting_another_application_forgets_the_verified_pin() {
     let mut ap = text::TextAp::select(&mut card).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ap.read_basic_info().err(), Some(Error::SecurityStatusNotSatisfied));
 }
+
+/// xorshift64*: deterministic, so a failure reproduces.
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+}
+
+#[test]
+fn mutated_and_truncated_card_data_never_panics_the_parsers() {
+    let mut card = direct("adult-registered", Faults::default());
+    let code = code_b(&card);
+    let (cert, record) = read_face_evidence(&mut card, &code).unwrap_or_else(|e| panic!("{e}"));
+    let samples = [cert.der.clone(), record.raw.expose().to_vec()];
+    let mut seed = 0xD1B5_4A32_D192_ED03;
+    for sample in &samples {
+        for round in 0..3000 {
+            let mut bytes = sample.clone();
+            let flips = 1 + next(&mut seed) % 8;
+            for _ in 0..flips {
+                let i = (next(&mut seed) as usize) % bytes.len();
+                bytes[i] ^= (next(&mut seed) as u8) | 1;
+            }
+            if round % 3 == 0 {
+                bytes.truncate((next(&mut seed) as usize) % bytes.len());
+            }
+            let _ = uketsuke_driver::cert::CertificateInfo::parse(&bytes);
+            let _ = uketsuke_driver::face::CardFaceRecord::parse(&bytes);
+            let _ = text::BasicInfo::parse(&bytes);
+            let _ = uketsuke_driver::tlv::Header::parse(&bytes);
+        }
+    }
+}

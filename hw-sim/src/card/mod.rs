@@ -246,3 +246,73 @@ impl VirtualCard {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fs::{Df, Ef};
+    use super::*;
+
+    fn small_card() -> VirtualCard {
+        VirtualCard::new(vec![Df {
+            name: "test",
+            aid: vec![0xA0, 0x01],
+            efs: vec![
+                Ef::binary([0x00, 0x01], vec![0x30, 0x03, 1, 2, 3], Access::AfterAny(vec![[0x00, 0x02]])),
+                Ef::credential([0x00, 0x02], b"1234", 3, 3),
+            ],
+            chip_key: None,
+        }])
+    }
+
+    /// xorshift64*: a tiny deterministic generator, so failures reproduce.
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state >> 12;
+        *state ^= *state << 25;
+        *state ^= *state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    #[test]
+    fn random_commands_never_panic_and_always_end_with_a_status_word() {
+        let mut card = small_card();
+        let mut seed = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            let len = (next(&mut seed) % 12) as usize;
+            let mut apdu: Vec<u8> = (0..len).map(|_| next(&mut seed) as u8).collect();
+            // Bias towards the instructions the card knows.
+            if apdu.len() > 1 && next(&mut seed) % 2 == 0 {
+                apdu[0] = 0x00;
+                apdu[1] = [0xA4, 0xB0, 0x20, 0x2A][(next(&mut seed) % 4) as usize];
+            }
+            let resp = card.process(&apdu);
+            assert!(resp.len() >= 2, "{apdu:02X?}");
+        }
+    }
+
+    #[test]
+    fn data_is_readable_only_after_its_credential_and_select_resets_that() {
+        let mut card = small_card();
+        assert_eq!(card.process(&[0x00, 0xA4, 0x04, 0x0C, 0x02, 0xA0, 0x01]), vec![0x90, 0x00]);
+        assert_eq!(card.process(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01]), vec![0x90, 0x00]);
+        assert_eq!(card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00]), vec![0x69, 0x82]);
+        card.process(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x02]);
+        assert_eq!(card.process(&[0x00, 0x20, 0x00, 0x80]), vec![0x63, 0xC3]);
+        assert_eq!(card.process(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']), vec![0x90, 0x00]);
+        card.process(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01]);
+        assert_eq!(card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00]), vec![0x30, 0x03, 1, 2, 3, 0x90, 0x00]);
+        assert_eq!(card.process(&[0x00, 0xB0, 0x00, 0x02, 0x10]), vec![1, 2, 3, 0x62, 0x82]);
+        assert_eq!(card.process(&[0x00, 0xB0, 0x00, 0x05, 0x01]), vec![0x6B, 0x00]);
+        card.process(&[0x00, 0xA4, 0x04, 0x0C, 0x02, 0xA0, 0x01]);
+        card.process(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01]);
+        assert_eq!(card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00]), vec![0x69, 0x82]);
+    }
+
+    #[test]
+    fn unknown_instructions_classes_and_files_get_their_status_words() {
+        let mut card = small_card();
+        assert_eq!(card.process(&[0x00, 0xCA, 0x00, 0x00]), vec![0x6D, 0x00]);
+        assert_eq!(card.process(&[0x0C, 0xA4, 0x04, 0x0C]), vec![0x6E, 0x00]);
+        assert_eq!(card.process(&[0x00, 0xA4, 0x04, 0x0C, 0x01, 0xFF]), vec![0x6A, 0x82]);
+        assert_eq!(card.process(&[0x00, 0xA4]), vec![0x67, 0x00]);
+    }
+}
