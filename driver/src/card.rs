@@ -329,7 +329,7 @@ mod tests {
             let len = (self.next() % 300) as usize;
             let mut out: Vec<u8> = (0..len).map(|_| self.next() as u8).collect();
             // Often a plausible status word, so reads go deeper.
-            if len >= 2 && self.next() % 2 == 0 {
+            if len >= 2 && self.next().is_multiple_of(2) {
                 out[len - 2] = [0x90, 0x61, 0x6C, 0x63][(self.next() % 4) as usize];
             }
             Ok(out)

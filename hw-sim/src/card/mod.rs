@@ -280,7 +280,7 @@ mod tests {
             let len = (next(&mut seed) % 12) as usize;
             let mut apdu: Vec<u8> = (0..len).map(|_| next(&mut seed) as u8).collect();
             // Bias towards the instructions the card knows.
-            if apdu.len() > 1 && next(&mut seed) % 2 == 0 {
+            if apdu.len() > 1 && next(&mut seed).is_multiple_of(2) {
                 apdu[0] = 0x00;
                 apdu[1] = [0xA4, 0xB0, 0x20, 0x2A][(next(&mut seed) % 4) as usize];
             }
