@@ -1,0 +1,37 @@
+//! The face pipeline on OpenCV 4.6 (DESIGN.md §4): YuNet detection with our
+//! own decoding, SFace embeddings, and the reference built from the card
+//! photo.
+
+pub mod detect;
+pub mod embed;
+pub mod models;
+pub mod reference;
+
+use std::path::PathBuf;
+
+/// Face pipeline errors. None carries image data.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaceError {
+    /// A model file is not where `scripts/setup` puts it.
+    #[error("face model {0} is missing: run scripts/setup")]
+    ModelMissing(PathBuf),
+    /// A model file does not match its pinned sha256.
+    #[error("face model {0} is corrupt (sha256 mismatch): run scripts/setup")]
+    ModelCorrupt(PathBuf),
+    /// An image could not be decoded.
+    #[error("image could not be decoded: {0}")]
+    BadImage(&'static str),
+    /// No face where one was needed (e.g. in the card photo).
+    #[error("no face found in the {0}")]
+    NoFace(&'static str),
+    /// OpenCV reported an error.
+    #[error("OpenCV: {0}")]
+    OpenCv(String),
+}
+
+impl From<opencv::Error> for FaceError {
+    fn from(e: opencv::Error) -> Self {
+        Self::OpenCv(e.message)
+    }
+}
