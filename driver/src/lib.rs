@@ -8,6 +8,7 @@ pub mod apdu;
 pub mod card;
 pub mod cert;
 pub mod error;
+pub mod hal;
 pub mod kind;
 pub mod mock;
 pub mod monitor;

@@ -3,6 +3,7 @@
 //! puts it into a real pcscd, fault injection, and the personas.
 
 pub mod ber;
+pub mod camera;
 pub mod card;
 pub mod era;
 pub mod faults;

@@ -2,9 +2,12 @@
 //! own decoding, SFace embeddings, and the reference built from the card
 //! photo.
 
+pub mod decision;
 pub mod detect;
 pub mod embed;
 pub mod models;
+pub mod pipeline;
+pub mod quality;
 pub mod reference;
 
 use std::path::PathBuf;

@@ -1,0 +1,231 @@
+//! Per-frame quality and the guidance the patient sees (DESIGN.md §1, face
+//! step: closer, farther, centre, light, one face only). Thresholds live in
+//! [`QualityConfig`], loaded from the kiosk's config.
+
+use opencv::core::{self, Mat, Rect, Scalar, Size};
+use opencv::imgproc;
+use opencv::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::FaceError;
+use super::detect::Face;
+
+/// Why a frame cannot be used, as guidance for the patient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Guidance {
+    /// No face in view.
+    NoFace,
+    /// More than one face: only the patient should be in view.
+    MultipleFaces,
+    /// The face is too small: come closer.
+    TooFar,
+    /// The face is too large: move back.
+    TooClose,
+    /// The face is outside the on-screen frame.
+    OffCentre,
+    /// Too dark.
+    TooDark,
+    /// Too bright (backlight, glare).
+    TooBright,
+    /// Blurred (moving, out of focus).
+    Blurred,
+    /// The head is turned: face the camera.
+    HeadTurned,
+}
+
+/// Quality thresholds. Fractions are of the frame's width or height.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QualityConfig {
+    /// Face width below this fraction of the frame width: too far.
+    pub min_face_width: f32,
+    /// Face width above this fraction: too close.
+    pub max_face_width: f32,
+    /// The on-screen frame `[x, y, w, h]` as fractions; the face centre must be inside.
+    pub guide_box: [f32; 4],
+    /// A second face at least this fraction of the largest face's width counts.
+    pub second_face_ratio: f32,
+    /// Mean grey level of the face below this: too dark.
+    pub min_brightness: f64,
+    /// Mean grey level of the face above this: too bright.
+    pub max_brightness: f64,
+    /// Variance of the Laplacian of the face (scaled to 112 px wide) below this: blurred.
+    pub min_sharpness: f64,
+    /// Nose offset from the eyes' midpoint, over the eye distance, above this: turned.
+    pub max_yaw: f32,
+}
+
+impl Default for QualityConfig {
+    fn default() -> Self {
+        Self {
+            min_face_width: 0.16,
+            max_face_width: 0.55,
+            guide_box: [0.2, 0.05, 0.6, 0.9],
+            second_face_ratio: 0.5,
+            min_brightness: 50.0,
+            max_brightness: 215.0,
+            min_sharpness: 40.0,
+            max_yaw: 0.35,
+        }
+    }
+}
+
+/// What one frame is worth.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Assessment {
+    /// Usable: this face.
+    Usable(Face),
+    /// Not usable, and what to tell the patient.
+    Unusable(Guidance),
+}
+
+/// Assesses a frame (BGR, 3-channel) given the faces the detector found.
+pub fn assess(cfg: &QualityConfig, frame: &Mat, faces: &[Face]) -> Result<Assessment, FaceError> {
+    let Some(face) = faces.first() else { return Ok(Assessment::Unusable(Guidance::NoFace)) };
+    let (fw, fh) = (frame.cols() as f32, frame.rows() as f32);
+    if faces[1..].iter().any(|f| f.bbox[2] >= cfg.second_face_ratio * face.bbox[2]) {
+        return Ok(Assessment::Unusable(Guidance::MultipleFaces));
+    }
+    let width = face.bbox[2] / fw;
+    if width < cfg.min_face_width {
+        return Ok(Assessment::Unusable(Guidance::TooFar));
+    }
+    if width > cfg.max_face_width {
+        return Ok(Assessment::Unusable(Guidance::TooClose));
+    }
+    let (cx, cy) = ((face.bbox[0] + face.bbox[2] / 2.0) / fw, (face.bbox[1] + face.bbox[3] / 2.0) / fh);
+    let [gx, gy, gw, gh] = cfg.guide_box;
+    if cx < gx || cx > gx + gw || cy < gy || cy > gy + gh {
+        return Ok(Assessment::Unusable(Guidance::OffCentre));
+    }
+    let roi = face_roi(frame, face)?;
+    let brightness = core::mean(&roi, &core::no_array())?[0];
+    if brightness < cfg.min_brightness {
+        return Ok(Assessment::Unusable(Guidance::TooDark));
+    }
+    if brightness > cfg.max_brightness {
+        return Ok(Assessment::Unusable(Guidance::TooBright));
+    }
+    if sharpness(&roi)? < cfg.min_sharpness {
+        return Ok(Assessment::Unusable(Guidance::Blurred));
+    }
+    if yaw(face) > cfg.max_yaw {
+        return Ok(Assessment::Unusable(Guidance::HeadTurned));
+    }
+    Ok(Assessment::Usable(*face))
+}
+
+/// The face box, clipped to the frame, as a greyscale image.
+fn face_roi(frame: &Mat, face: &Face) -> Result<Mat, FaceError> {
+    let x0 = face.bbox[0].max(0.0) as i32;
+    let y0 = face.bbox[1].max(0.0) as i32;
+    let x1 = ((face.bbox[0] + face.bbox[2]) as i32).min(frame.cols());
+    let y1 = ((face.bbox[1] + face.bbox[3]) as i32).min(frame.rows());
+    if x1 - x0 < 8 || y1 - y0 < 8 {
+        return Err(FaceError::BadImage("face box outside the frame"));
+    }
+    let roi = Mat::roi(frame, Rect::new(x0, y0, x1 - x0, y1 - y0))?;
+    let mut grey = Mat::default();
+    imgproc::cvt_color(&roi, &mut grey, imgproc::COLOR_BGR2GRAY, 0)?;
+    Ok(grey)
+}
+
+/// How coloured the middle of the face is: the length of the mean (Cr, Cb)
+/// offset from neutral grey, as a percentage of the mean luma, so that it
+/// does not depend on the light. Averaging first makes it immune to
+/// zero-mean sensor noise. A live face has skin colour (about 10–40 %); a
+/// greyscale print or screen of the chip photo has next to none.
+pub fn face_chroma(colour_frame: &Mat, face: &Face) -> Result<f64, FaceError> {
+    let [x, y, w, h] = face.bbox;
+    let (x0, y0) = ((x + 0.2 * w).max(0.0) as i32, (y + 0.25 * h).max(0.0) as i32);
+    let x1 = ((x + 0.8 * w) as i32).min(colour_frame.cols());
+    let y1 = ((y + 0.85 * h) as i32).min(colour_frame.rows());
+    if x1 - x0 < 4 || y1 - y0 < 4 {
+        return Err(FaceError::BadImage("face box outside the frame"));
+    }
+    let roi = Mat::roi(colour_frame, Rect::new(x0, y0, x1 - x0, y1 - y0))?;
+    let mut ycrcb = Mat::default();
+    imgproc::cvt_color(&roi, &mut ycrcb, imgproc::COLOR_BGR2YCrCb, 0)?;
+    let mean = core::mean(&ycrcb, &core::no_array())?;
+    Ok(100.0 * (mean[1] - 128.0).hypot(mean[2] - 128.0) / mean[0].max(1.0))
+}
+
+/// Variance of the Laplacian of the face scaled to 112 px wide.
+fn sharpness(grey_face: &Mat) -> Result<f64, FaceError> {
+    let scale = 112.0 / f64::from(grey_face.cols());
+    let mut small = Mat::default();
+    imgproc::resize(grey_face, &mut small, Size::default(), scale, scale, imgproc::INTER_AREA)?;
+    let mut lap = Mat::default();
+    imgproc::laplacian(&small, &mut lap, core::CV_64F, 1, 1.0, 0.0, core::BORDER_DEFAULT)?;
+    let mut mean = Scalar::default();
+    let mut stddev = Scalar::default();
+    core::mean_std_dev(&lap, &mut mean, &mut stddev, &core::no_array())?;
+    Ok(stddev[0] * stddev[0])
+}
+
+/// How far the nose sits from the eyes' midpoint, over the eye distance.
+fn yaw(face: &Face) -> f32 {
+    let [e1, e2, nose, _, _] = face.landmarks;
+    let eye_dist = ((e2[0] - e1[0]).powi(2) + (e2[1] - e1[1]).powi(2)).sqrt();
+    if eye_dist < 1.0 {
+        return f32::INFINITY;
+    }
+    (nose[0] - (e1[0] + e2[0]) / 2.0).abs() / eye_dist
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn face(x: f32, y: f32, w: f32) -> Face {
+        let lm = |dx: f32, dy: f32| [x + dx * w, y + dy * w];
+        Face {
+            bbox: [x, y, w, w * 1.25],
+            landmarks: [lm(0.3, 0.45), lm(0.7, 0.45), lm(0.5, 0.65), lm(0.35, 0.85), lm(0.65, 0.85)],
+            score: 0.9,
+        }
+    }
+
+    fn frame(level: f64) -> Mat {
+        Mat::new_rows_cols_with_default(480, 640, core::CV_8UC3, Scalar::all(level)).unwrap_or_default()
+    }
+
+    fn guidance(frame: &Mat, faces: &[Face]) -> Option<Guidance> {
+        match assess(&QualityConfig::default(), frame, faces) {
+            Ok(Assessment::Unusable(g)) => Some(g),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_geometric_checks_give_their_guidance() {
+        let f = frame(128.0);
+        assert_eq!(guidance(&f, &[]), Some(Guidance::NoFace));
+        assert_eq!(guidance(&f, &[face(250.0, 100.0, 160.0), face(20.0, 20.0, 120.0)]), Some(Guidance::MultipleFaces));
+        assert_eq!(guidance(&f, &[face(300.0, 200.0, 60.0)]), Some(Guidance::TooFar));
+        assert_eq!(guidance(&f, &[face(100.0, 10.0, 400.0)]), Some(Guidance::TooClose));
+        assert_eq!(guidance(&f, &[face(5.0, 100.0, 150.0)]), Some(Guidance::OffCentre));
+    }
+
+    #[test]
+    fn a_small_face_in_the_background_is_not_a_second_person() {
+        let f = frame(128.0);
+        // Flat grey is blurred, but it must get past the face count first.
+        assert_eq!(guidance(&f, &[face(250.0, 100.0, 160.0), face(20.0, 20.0, 40.0)]), Some(Guidance::Blurred));
+    }
+
+    #[test]
+    fn light_is_judged_on_the_face_region() {
+        assert_eq!(guidance(&frame(20.0), &[face(250.0, 100.0, 160.0)]), Some(Guidance::TooDark));
+        assert_eq!(guidance(&frame(245.0), &[face(250.0, 100.0, 160.0)]), Some(Guidance::TooBright));
+    }
+
+    #[test]
+    fn a_turned_head_is_measured_from_the_landmarks() {
+        let mut f = face(250.0, 100.0, 160.0);
+        assert!(yaw(&f) < 0.01);
+        f.landmarks[2][0] += 80.0;
+        assert!(yaw(&f) > 0.35);
+    }
+}

@@ -1,0 +1,92 @@
+//! Scenes from the virtual camera through the whole face check: the real
+//! models, the quality gate and the decision policy with the kiosk's
+//! default settings.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use uketsuke_firmware::face::decision::{InconclusiveReason, NoMatchReason, Outcome, PolicyConfig};
+use uketsuke_firmware::face::embed::Embedding;
+use uketsuke_firmware::face::models::{ModelPaths, data_dir};
+use uketsuke_firmware::face::pipeline::Engine;
+use uketsuke_firmware::face::quality::{Guidance, QualityConfig};
+use uketsuke_hw_sim::camera::{FPS, Scene, VirtualCamera};
+use uketsuke_hw_sim::persona;
+
+/// Personas with a camera image distinct from their card photo (pin-one-try
+/// has only one image of its person, so it has no true live scene).
+const WITH_LIVE_IMAGES: [&str; 6] =
+    ["adult-registered", "under-40", "face-only", "pin-blocked", "expired-cert", "unregistered"];
+
+struct Kiosk {
+    engine: Engine,
+}
+
+impl Kiosk {
+    fn new() -> Self {
+        Self { engine: Engine::load(&ModelPaths::default_location()).unwrap_or_else(|e| panic!("{e}")) }
+    }
+
+    fn reference(&mut self, persona_id: &str) -> Embedding {
+        let photo = std::fs::read(data_dir().join("personas").join(persona_id).join("photo.jp2")).unwrap();
+        self.engine.reference(&photo).unwrap()
+    }
+
+    fn run(&mut self, persona_id: &str, scene: Scene, seed: u64) -> Outcome {
+        let reference = self.reference(persona_id);
+        let p = persona::by_id(persona_id).unwrap();
+        let mut cam = VirtualCamera::new(&p, scene, &data_dir().join("faces"), seed).unwrap();
+        let policy = PolicyConfig::default();
+        let max_frames = (policy.max_duration.as_secs() as usize + 1) * FPS as usize;
+        self.engine.check(&QualityConfig::default(), &policy, &reference, &mut cam, max_frames).unwrap()
+    }
+}
+
+#[test]
+fn genuine_scenes_match() {
+    let mut k = Kiosk::new();
+    for p in WITH_LIVE_IMAGES {
+        let out = k.run(p, Scene::Genuine, 11);
+        assert!(matches!(out, Outcome::Match { frames: 3, .. }), "{p}: {out:?}");
+    }
+}
+
+#[test]
+fn the_card_holder_arriving_late_still_matches() {
+    let out = Kiosk::new().run("adult-registered", Scene::ArrivesLate, 12);
+    assert!(matches!(out, Outcome::Match { .. }), "{out:?}");
+}
+
+#[test]
+fn impostor_scenes_do_not_match() {
+    let mut k = Kiosk::new();
+    for p in ["adult-registered", "under-40", "face-only", "pin-one-try", "unregistered"] {
+        let out = k.run(p, Scene::Impostor, 13);
+        assert!(matches!(out, Outcome::NoMatch { reason: NoMatchReason::DifferentPerson, .. }), "{p}: {out:?}");
+    }
+}
+
+#[test]
+fn the_card_photo_held_up_is_rejected_for_every_persona() {
+    let mut k = Kiosk::new();
+    for p in persona::all().unwrap() {
+        let out = k.run(&p.id, Scene::CardPhotoHeldUp, 14);
+        assert!(matches!(out, Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. }), "{}: {out:?}", p.id);
+    }
+}
+
+#[test]
+fn poor_captures_are_inconclusive_with_the_right_guidance() {
+    let mut k = Kiosk::new();
+    let cases = [
+        (Scene::NoFace, Guidance::NoFace),
+        (Scene::Dark, Guidance::TooDark),
+        (Scene::Blurred, Guidance::Blurred),
+        (Scene::Far, Guidance::TooFar),
+        (Scene::Close, Guidance::TooClose),
+        (Scene::TwoFaces, Guidance::MultipleFaces),
+    ];
+    for (scene, guidance) in cases {
+        let out = k.run("under-40", scene, 15);
+        assert_eq!(out, Outcome::Inconclusive(InconclusiveReason::Guidance(guidance)), "{scene:?}");
+    }
+}
