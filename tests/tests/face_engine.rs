@@ -158,3 +158,24 @@ fn the_face_tool_without_models_names_the_fix() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("face_detection_yunet_2023mar.onnx is missing: run scripts/setup"), "{stderr}");
 }
+
+#[test]
+fn eval_on_the_persona_photos_separates_genuine_from_impostor_pairs() {
+    let out = std::process::Command::new(uketsuke_tests::bin_path("uketsuke-face"))
+        .args(["eval", &data_dir().join("eval").to_string_lossy(), "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["identities"], 5);
+    assert_eq!(r["images"], 18);
+    assert!(r["genuine"]["count"].as_u64().unwrap() > 20 && r["impostor"]["count"].as_u64().unwrap() > 100, "{r}");
+    // The configured threshold sits between the two distributions.
+    let threshold = r["threshold"].as_f64().unwrap();
+    assert!(
+        r["impostor"]["max"].as_f64().unwrap() < threshold && r["genuine"]["min"].as_f64().unwrap() > threshold,
+        "{r}"
+    );
+    assert_eq!(r["far"], 0.0);
+    assert_eq!(r["frr"], 0.0);
+}

@@ -1,6 +1,8 @@
 //! `uketsuke-face`: the face pipeline from the command line.
 //!
 //! - `uketsuke-face verify --card CARD_PHOTO --probe IMAGE [--json]`
+//! - `uketsuke-face eval DIR [--json]`
+//! - `uketsuke-face bench [--json]`
 //!
 //! Nothing is written to disk; images are read from the given files only.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -9,11 +11,19 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
+use uketsuke_driver::hal::camera::{Frame, FrameSource};
 use uketsuke_firmware::face::FaceError;
+use uketsuke_firmware::face::bench;
+use uketsuke_firmware::face::decision::PolicyConfig;
 use uketsuke_firmware::face::detect::{Detector, to_grey_bgr};
 use uketsuke_firmware::face::embed::{Embedder, OPENCV_COSINE_THRESHOLD};
+use uketsuke_firmware::face::eval::{Report, embed_dir, report, score_pairs};
 use uketsuke_firmware::face::models::ModelPaths;
+use uketsuke_firmware::face::models::data_dir;
+use uketsuke_firmware::face::pipeline::{Engine, frame_to_mat, wipe};
+use uketsuke_firmware::face::quality::QualityConfig;
 use uketsuke_firmware::face::reference::{decode_grey, reference_embedding};
+use uketsuke_hw_sim::camera::{FPS, Scene, VirtualCamera};
 
 #[derive(Parser)]
 #[command(name = "uketsuke-face", version, about = "Uketsuke face pipeline (YuNet + SFace on OpenCV)")]
@@ -36,11 +46,48 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Every genuine and impostor pair of DIR/<identity>/<image>.
+    Eval {
+        /// The labelled image directory (scripts/setup prepares one in the data directory's eval/).
+        dir: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a virtual-camera scene through the whole face check.
+    Scene {
+        /// Persona id (see `uketsuke-sim personas`).
+        #[arg(long)]
+        persona: String,
+        /// genuine, impostor, no-face, two-faces, far, close, dark, blurred, card-photo-held-up, arrives-late.
+        #[arg(long)]
+        scene: String,
+        /// Noise seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Developers only: write every frame as PNG into DIR. Refused in
+        /// kiosk mode (UKETSUKE_MODE=kiosk): frames are biometric data.
+        #[arg(long, value_name = "DIR")]
+        dev_dump_frames: Option<PathBuf>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Median time per stage, and the decision latency on a virtual-camera scene.
+    Bench {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        /// Iterations per stage.
+        #[arg(long, default_value_t = 30)]
+        iterations: usize,
+    },
 }
 
 fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
     if let Err(e) = run(Cli::parse()) {
@@ -79,5 +126,94 @@ fn run(cli: Cli) -> Result<(), FaceError> {
             }
             Ok(())
         }
+        Command::Eval { dir, json } => {
+            let mut engine = Engine::load(&ModelPaths::default_location())?;
+            let set = embed_dir(&mut engine, &dir)?;
+            let (genuine, impostor) = score_pairs(&set.by_identity);
+            let threshold = PolicyConfig::default().threshold;
+            let r = report(set.images, set.by_identity.len(), set.no_face, &genuine, &impostor, threshold);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                print_report(&r);
+            }
+            Ok(())
+        }
+        Command::Scene { persona, scene, seed, dev_dump_frames, json } => {
+            if dev_dump_frames.is_some() && std::env::var("UKETSUKE_MODE").is_ok_and(|m| m == "kiosk") {
+                return Err(FaceError::Refused(
+                    "--dev-dump-frames is refused in kiosk mode: frames are biometric data",
+                ));
+            }
+            let scene: Scene = serde_json::from_value(serde_json::Value::String(scene))
+                .map_err(|_| FaceError::BadImage("unknown scene (see --help)"))?;
+            let p = uketsuke_hw_sim::persona::by_id(&persona).map_err(|_| FaceError::BadImage("unknown persona"))?;
+            let mut engine = Engine::load(&ModelPaths::default_location())?;
+            let photo = std::fs::read(data_dir().join("personas").join(&p.id).join("photo.jp2"))
+                .map_err(|_| FaceError::BadImage("persona photo missing: run scripts/setup"))?;
+            let reference = engine.reference(&photo)?;
+            let camera = VirtualCamera::new(&p, scene, &data_dir().join("faces"), seed)
+                .map_err(|_| FaceError::BadImage("face images missing: run scripts/setup"))?;
+            let mut source = DevDump { camera, dir: dev_dump_frames, n: 0 };
+            let policy = PolicyConfig::default();
+            let max_frames = (policy.max_duration.as_secs() as usize + 1) * FPS as usize;
+            let outcome = engine
+                .check(&QualityConfig::default(), &policy, &reference, &mut source, max_frames)
+                .map_err(|e| FaceError::OpenCv(e.to_string()))?;
+            if json {
+                println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
+            } else {
+                println!("{scene:?}: {outcome:?}");
+            }
+            Ok(())
+        }
+        Command::Bench { json, iterations } => {
+            let figures = bench::run(iterations.max(1))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&figures).unwrap_or_default());
+            } else {
+                bench::print(&figures);
+            }
+            Ok(())
+        }
     }
+}
+
+/// The virtual camera, optionally writing each frame for a developer.
+struct DevDump {
+    camera: VirtualCamera,
+    dir: Option<PathBuf>,
+    n: usize,
+}
+
+impl FrameSource for DevDump {
+    type Error = uketsuke_hw_sim::camera::CameraError;
+
+    fn next_frame(&mut self) -> Result<Frame, Self::Error> {
+        let frame = self.camera.next_frame()?;
+        if let Some(dir) = &self.dir {
+            self.n += 1;
+            if let Ok(mut mat) = frame_to_mat(&frame) {
+                let path = dir.join(format!("frame-{:04}.png", self.n));
+                let _ = opencv::imgcodecs::imwrite(&path.to_string_lossy(), &mat, &opencv::core::Vector::new());
+                wipe(&mut mat);
+            }
+        }
+        Ok(frame)
+    }
+}
+
+fn print_report(r: &Report) {
+    println!("{} images of {} identities; no face found in {}", r.images, r.identities, r.no_face);
+    for (name, d) in [("genuine", &r.genuine), ("impostor", &r.impostor)] {
+        println!(
+            "{name:<9} pairs {:>4}  min {:>6.3}  median {:>6.3}  max {:>6.3}  histogram[-0.2..1.0 by 0.1] {:?}",
+            d.count, d.min, d.median, d.max, d.histogram
+        );
+    }
+    println!("at threshold {:.3}: FAR {:.4}  FRR {:.4}", r.threshold, r.far, r.frr);
+    println!(
+        "threshold for FAR <= 0.1 % on this set: {:.3} (a 0.1 % FAR needs >= {} impostor pairs to be measured)",
+        r.threshold_far_0_1_percent, r.impostor_pairs_needed_for_0_1_percent
+    );
 }

@@ -84,6 +84,18 @@ pub enum Outcome {
     Inconclusive(InconclusiveReason),
 }
 
+impl Outcome {
+    /// The outcome's code, for logs and audit (no score).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Match { .. } => "match",
+            Self::NoMatch { reason: NoMatchReason::DifferentPerson, .. } => "no_match",
+            Self::NoMatch { reason: NoMatchReason::PresentationAttack, .. } => "presentation_attack",
+            Self::Inconclusive(_) => "inconclusive",
+        }
+    }
+}
+
 /// One frame's result, as the pipeline saw it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FrameResult {

@@ -2,13 +2,16 @@
 //! own decoding, SFace embeddings, and the reference built from the card
 //! photo.
 
+pub mod bench;
 pub mod decision;
 pub mod detect;
 pub mod embed;
+pub mod eval;
 pub mod models;
 pub mod pipeline;
 pub mod quality;
 pub mod reference;
+pub mod v4l2;
 
 use std::path::PathBuf;
 
@@ -28,6 +31,9 @@ pub enum FaceError {
     /// No face where one was needed (e.g. in the card photo).
     #[error("no face found in the {0}")]
     NoFace(&'static str),
+    /// The operation is not allowed here.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     /// OpenCV reported an error.
     #[error("OpenCV: {0}")]
     OpenCv(String),

@@ -40,19 +40,34 @@ impl Engine {
         reference: &Embedding,
         frame: &Frame,
     ) -> Result<FrameResult, FaceError> {
-        let colour = frame_to_mat(frame)?;
-        let grey = to_grey_bgr(&colour)?;
-        let faces = self.detector.detect(&grey)?;
-        Ok(match assess(quality, &grey, &faces)? {
+        let mut colour = frame_to_mat(frame)?;
+        let mut grey = to_grey_bgr(&colour)?;
+        let result = self.score_frame(quality, reference, &colour, &grey);
+        // Frames are biometric: clear our copies before OpenCV frees them.
+        wipe(&mut colour);
+        wipe(&mut grey);
+        result
+    }
+
+    fn score_frame(
+        &mut self,
+        quality: &QualityConfig,
+        reference: &Embedding,
+        colour: &Mat,
+        grey: &Mat,
+    ) -> Result<FrameResult, FaceError> {
+        let faces = self.detector.detect(grey)?;
+        Ok(match assess(quality, grey, &faces)? {
             Assessment::Usable(face) => FrameResult::Scored {
-                similarity: reference.cosine(&self.embedder.embed(&grey, &face)?),
-                chroma: face_chroma(&colour, &face)?,
+                similarity: reference.cosine(&self.embedder.embed(grey, &face)?),
+                chroma: face_chroma(colour, &face)?,
             },
             Assessment::Unusable(g) => FrameResult::Unusable(g),
         })
     }
 
-    /// Runs a face check on `source` until the policy decides.
+    /// Runs a face check on `source` until the policy decides. Logs carry
+    /// guidance and the outcome kind only: no scores, frames or embeddings.
     /// `max_frames` bounds a source whose clock never reaches the deadline.
     pub fn check<S: FrameSource>(
         &mut self,
@@ -62,11 +77,17 @@ impl Engine {
         source: &mut S,
         max_frames: usize,
     ) -> Result<Outcome, CheckError<S::Error>> {
+        let span = tracing::info_span!("face_check");
+        let _guard = span.enter();
         let mut decider = Decider::new(policy.clone());
         for _ in 0..max_frames {
             let frame = source.next_frame().map_err(CheckError::Camera)?;
             let result = self.assess_frame(quality, reference, &frame).map_err(CheckError::Face)?;
+            if let FrameResult::Unusable(g) = result {
+                tracing::trace!(guidance = ?g, "frame unusable");
+            }
             if let Some(outcome) = decider.push(frame.timestamp, result) {
+                tracing::info!(outcome = outcome.kind(), "face check decided");
                 return Ok(outcome);
             }
         }
@@ -84,6 +105,13 @@ pub enum CheckError<C: std::error::Error> {
     /// The pipeline failed.
     #[error(transparent)]
     Face(#[from] FaceError),
+}
+
+/// Overwrites a `Mat`'s pixels with zeros.
+pub fn wipe(mat: &mut Mat) {
+    if !mat.empty() {
+        let _ = mat.set_to(&core::Scalar::all(0.0), &core::no_array());
+    }
 }
 
 /// Copies a HAL frame into a BGR `Mat`.

@@ -1,0 +1,142 @@
+//! `uketsuke-face bench`: median time per stage on this machine, and the
+//! decision latency on a virtual-camera scene (DESIGN.md §6 budgets:
+//! detection ≤ 25 ms per 640×480 frame, embedding ≤ 90 ms, decision ≤ 1 s
+//! after the first usable frame).
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use uketsuke_hw_sim::camera::{Scene, VirtualCamera};
+use uketsuke_hw_sim::persona;
+
+use super::FaceError;
+use super::decision::{Decider, FrameResult, PolicyConfig};
+use super::detect::to_grey_bgr;
+use super::models::{ModelPaths, data_dir};
+use super::pipeline::{Engine, frame_to_mat};
+use super::quality::QualityConfig;
+use super::reference::decode_grey;
+
+/// Median milliseconds per stage.
+#[derive(Clone, Debug, Serialize)]
+pub struct Figures {
+    /// Iterations per stage.
+    pub iterations: usize,
+    /// Decoding the chip's JPEG 2000 photo.
+    pub decode_card_photo_ms: f64,
+    /// Frame to greyscale `Mat`.
+    pub frame_to_grey_ms: f64,
+    /// YuNet on a 640×480 frame, decoding included.
+    pub detect_640x480_ms: f64,
+    /// `alignCrop`.
+    pub align_ms: f64,
+    /// SFace `feature`.
+    pub embed_ms: f64,
+    /// Cosine of two embeddings.
+    pub match_ms: f64,
+    /// Usable frames the decision took.
+    pub decision_frames: usize,
+    /// Processing time from the first usable frame to the decision.
+    pub decision_compute_ms: f64,
+    /// Camera time between the first usable frame and the deciding one (15 fps).
+    pub decision_camera_ms: f64,
+    /// Their sum: the patient's wait after the first usable frame.
+    pub decision_latency_ms: f64,
+}
+
+fn median_ms(mut samples: Vec<Duration>) -> f64 {
+    samples.sort();
+    samples.get(samples.len() / 2).map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+}
+
+fn time<T>(n: usize, mut f: impl FnMut() -> Result<T, FaceError>) -> Result<f64, FaceError> {
+    f()?; // warm-up
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let start = Instant::now();
+        f()?;
+        samples.push(start.elapsed());
+    }
+    Ok(median_ms(samples))
+}
+
+fn sim_error(e: impl std::fmt::Display) -> FaceError {
+    FaceError::OpenCv(format!("simulator: {e}"))
+}
+
+/// Runs every stage `n` times on the adult-registered persona.
+pub fn run(n: usize) -> Result<Figures, FaceError> {
+    let mut engine = Engine::load(&ModelPaths::default_location())?;
+    let p = persona::by_id("adult-registered").map_err(sim_error)?;
+    let photo = std::fs::read(data_dir().join("personas").join(&p.id).join("photo.jp2"))
+        .map_err(|_| FaceError::BadImage("persona photo missing: run scripts/setup"))?;
+    let reference = engine.reference(&photo)?;
+    let mut cam = VirtualCamera::new(&p, Scene::Genuine, &data_dir().join("faces"), 1).map_err(sim_error)?;
+    let frame = cam.render();
+    let grey = to_grey_bgr(&frame_to_mat(&frame)?)?;
+    let face = *engine.detector.detect(&grey)?.first().ok_or(FaceError::NoFace("benchmark frame"))?;
+    let aligned = engine.embedder.align(&grey, &face)?;
+    let embedding = engine.embedder.embed(&grey, &face)?;
+
+    let decode_card_photo_ms = time(n, || decode_grey(&photo))?;
+    let frame_to_grey_ms = time(n, || to_grey_bgr(&frame_to_mat(&frame)?))?;
+    let detect_640x480_ms = time(n, || engine.detector.detect(&grey))?;
+    let align_ms = time(n, || engine.embedder.align(&grey, &face))?;
+    let embed_ms = time(n, || engine.embedder.feature(&aligned))?;
+    let match_ms = time(n * 100, || Ok(embedding.cosine(&reference)))?;
+
+    // The decision on a fresh genuine scene, timed from the first usable frame.
+    let mut cam = VirtualCamera::new(&p, Scene::Genuine, &data_dir().join("faces"), 2).map_err(sim_error)?;
+    let mut decider = Decider::new(PolicyConfig::default());
+    let quality = QualityConfig::default();
+    let (mut first, mut compute, mut frames) = (None, Duration::ZERO, 0);
+    let decided_at = loop {
+        let frame = cam.render();
+        let start = Instant::now();
+        let result = engine.assess_frame(&quality, &reference, &frame)?;
+        let usable = matches!(result, FrameResult::Scored { .. });
+        if usable && first.is_none() {
+            first = Some(frame.timestamp);
+        }
+        if first.is_some() {
+            compute += start.elapsed();
+            frames += usize::from(usable);
+        }
+        if decider.push(frame.timestamp, result).is_some() {
+            break frame.timestamp;
+        }
+        if frame.timestamp > Duration::from_secs(30) {
+            return Err(FaceError::NoFace("benchmark scene"));
+        }
+    };
+    let camera = decided_at.saturating_sub(first.unwrap_or(decided_at));
+    Ok(Figures {
+        iterations: n,
+        decode_card_photo_ms,
+        frame_to_grey_ms,
+        detect_640x480_ms,
+        align_ms,
+        embed_ms,
+        match_ms,
+        decision_frames: frames,
+        decision_compute_ms: compute.as_secs_f64() * 1e3,
+        decision_camera_ms: camera.as_secs_f64() * 1e3,
+        decision_latency_ms: (compute + camera).as_secs_f64() * 1e3,
+    })
+}
+
+/// Prints the figures beside the budgets.
+#[allow(clippy::print_stdout)]
+pub fn print(f: &Figures) {
+    println!("median of {} runs per stage (build with --release for budget figures)", f.iterations);
+    println!("decode card photo (JPEG 2000)  {:>8.2} ms", f.decode_card_photo_ms);
+    println!("frame to greyscale             {:>8.2} ms", f.frame_to_grey_ms);
+    println!("detect 640x480 (YuNet+decode)  {:>8.2} ms   budget 25 ms", f.detect_640x480_ms);
+    println!("align (alignCrop)              {:>8.2} ms", f.align_ms);
+    println!("embed (SFace feature)          {:>8.2} ms   budget 90 ms", f.embed_ms);
+    println!("match (cosine)                 {:>8.4} ms", f.match_ms);
+    println!(
+        "decision after first usable frame: {:.0} ms ({} frames: {:.0} ms camera time + {:.0} ms processing)   budget 1000 ms",
+        f.decision_latency_ms, f.decision_frames, f.decision_camera_ms, f.decision_compute_ms
+    );
+}
