@@ -15,14 +15,12 @@ use uketsuke_driver::hal::camera::{Frame, FrameSource};
 use uketsuke_firmware::face::FaceError;
 use uketsuke_firmware::face::bench;
 use uketsuke_firmware::face::decision::PolicyConfig;
-use uketsuke_firmware::face::detect::{Detector, to_grey_bgr};
-use uketsuke_firmware::face::embed::{Embedder, OPENCV_COSINE_THRESHOLD};
 use uketsuke_firmware::face::eval::{Report, embed_dir, report, score_pairs};
 use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::face::models::data_dir;
 use uketsuke_firmware::face::pipeline::{Engine, frame_to_mat, wipe};
-use uketsuke_firmware::face::quality::QualityConfig;
-use uketsuke_firmware::face::reference::{decode_grey, reference_embedding};
+use uketsuke_firmware::face::quality::{Assessment, QualityConfig, assess};
+use uketsuke_firmware::face::reference::decode_grey;
 use uketsuke_hw_sim::camera::{FPS, Scene, VirtualCamera};
 
 #[derive(Parser)]
@@ -103,24 +101,26 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, FaceError> {
 fn run(cli: Cli) -> Result<(), FaceError> {
     match cli.command {
         Command::Verify { card, probe, json } => {
-            let models = ModelPaths::default_location();
-            models.verify()?;
-            let mut det = Detector::new(&models.yunet)?;
-            let mut emb = Embedder::new(&models.sface)?;
-            let reference = reference_embedding(&mut det, &mut emb, &read(&card)?)?;
+            let mut engine = Engine::load(&ModelPaths::default_location())?;
+            let reference = engine.reference(&read(&card)?)?;
             let frame = decode_grey(&read(&probe)?)?;
-            let frame = to_grey_bgr(&frame)?;
-            let faces = det.detect(&frame)?;
+            let faces = engine.detector.detect(&frame)?;
+            let guidance = match assess(&QualityConfig::default(), &frame, &faces)? {
+                Assessment::Usable(_) => None,
+                Assessment::Unusable(g) => Some(g),
+            };
             let face = faces.first().ok_or(FaceError::NoFace("probe image"))?;
-            let score = reference.cosine(&emb.embed(&frame, face)?);
-            let threshold = OPENCV_COSINE_THRESHOLD;
+            let score = reference.cosine(&engine.embedder.embed(&frame, face)?);
+            let threshold = PolicyConfig::default().threshold;
             let decision = if score >= threshold { "match" } else { "no_match" };
             if json {
-                let v = json!({"score": score, "threshold": threshold, "decision": decision, "faces_in_probe": faces.len()});
+                let v = json!({"score": score, "threshold": threshold, "decision": decision,
+                               "faces_in_probe": faces.len(), "guidance": guidance});
                 println!("{v}");
             } else {
+                let g = guidance.map_or("usable".to_owned(), |g| format!("{g:?}"));
                 println!(
-                    "score {score:.3} (threshold {threshold:.3}): {decision}; {} face(s) in the probe",
+                    "score {score:.3} (threshold {threshold:.3}): {decision}; {} face(s) in the probe; guidance: {g}",
                     faces.len()
                 );
             }
