@@ -10,6 +10,7 @@ pub mod cert;
 pub mod error;
 pub mod hal;
 pub mod kind;
+pub mod logging;
 pub mod mock;
 pub mod monitor;
 pub mod pcsc_transport;

@@ -135,3 +135,15 @@ impl Drop for SimCard {
         self.remove();
     }
 }
+
+/// A sandbox for a test; fails the test if pcscd cannot start.
+#[allow(clippy::panic)]
+pub fn sandbox() -> PcscSandbox {
+    PcscSandbox::start().unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// [`card_info`] for a test; fails the test on error.
+#[allow(clippy::panic)]
+pub fn info(sb: &PcscSandbox) -> serde_json::Value {
+    card_info(sb).unwrap_or_else(|e| panic!("{e:#}"))
+}

@@ -12,5 +12,5 @@ pub mod bins;
 pub mod direct;
 pub mod sandbox;
 
-pub use bins::{SimCard, bin_path, card_cmd, card_info, json_lines, run_card, wait_for_card};
+pub use bins::{SimCard, bin_path, card_cmd, card_info, info, json_lines, run_card, sandbox, wait_for_card};
 pub use sandbox::PcscSandbox;

@@ -5,15 +5,7 @@
 use std::process::Command;
 
 use serde_json::Value;
-use uketsuke_tests::{PcscSandbox, SimCard, card_info, run_card};
-
-fn sandbox() -> PcscSandbox {
-    PcscSandbox::start().unwrap_or_else(|e| panic!("{e:#}"))
-}
-
-fn info(sb: &PcscSandbox) -> Value {
-    card_info(sb).unwrap_or_else(|e| panic!("{e:#}"))
-}
+use uketsuke_tests::{SimCard, info, run_card, sandbox};
 
 #[test]
 fn readers_lists_the_two_vpcd_slots() {

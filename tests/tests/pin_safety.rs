@@ -5,16 +5,8 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use uketsuke_tests::{PcscSandbox, SimCard, card_info, run_card, wait_for_card};
-
-fn sandbox() -> PcscSandbox {
-    PcscSandbox::start().unwrap_or_else(|e| panic!("{e:#}"))
-}
-
-fn info(sb: &PcscSandbox) -> Value {
-    card_info(sb).unwrap_or_else(|e| panic!("{e:#}"))
-}
+use serde_json::json;
+use uketsuke_tests::{SimCard, info, run_card, sandbox, wait_for_card};
 
 #[test]
 fn wrong_pins_count_down_block_on_the_third_and_the_query_spends_nothing() {

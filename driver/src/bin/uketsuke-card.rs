@@ -133,11 +133,7 @@ impl From<serde_json::Error> for Failure {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .init();
+    uketsuke_driver::logging::init_cli("warn");
     let cli = Cli::parse();
     if let Err(Failure(code, msg)) = run(cli) {
         eprintln!("uketsuke-card: error: {msg}");

@@ -83,11 +83,7 @@ enum Command {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .init();
+    uketsuke_driver::logging::init_cli("warn");
     if let Err(e) = run(Cli::parse()) {
         eprintln!("uketsuke-face: error: {e}");
         std::process::exit(1);

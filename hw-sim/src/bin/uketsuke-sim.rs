@@ -76,11 +76,7 @@ struct CardArgs {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    uketsuke_driver::logging::init_cli("info");
     if let Err(e) = run(Cli::parse()) {
         eprintln_error(&e);
         std::process::exit(1);
