@@ -46,15 +46,17 @@ pub enum Scene {
     Dark,
     /// Motion blur.
     Blurred,
-    /// The card's own photo held up to the camera.
+    /// The card's own photo held up to the camera (a greyscale print).
     CardPhotoHeldUp,
+    /// The chip photo shown on a phone screen: dark bezel, cool white point, glow.
+    CardPhotoOnPhone,
     /// Nobody at first; the card holder steps in after [`ARRIVAL_DELAY`].
     ArrivesLate,
 }
 
 impl Scene {
     /// Every scene.
-    pub const ALL: [Scene; 10] = [
+    pub const ALL: [Scene; 11] = [
         Self::Genuine,
         Self::Impostor,
         Self::NoFace,
@@ -64,6 +66,7 @@ impl Scene {
         Self::Dark,
         Self::Blurred,
         Self::CardPhotoHeldUp,
+        Self::CardPhotoOnPhone,
         Self::ArrivesLate,
     ];
 }
@@ -117,6 +120,19 @@ fn place(img: &RgbImage, height: u32, cx: i64, top: i64) -> Layer {
     let width = (u64::from(img.width()) * u64::from(height) / u64::from(img.height().max(1))).max(1) as u32;
     let img = imageops::resize(img, width, height, FilterType::Triangle);
     Layer { x: cx - i64::from(width) / 2, y: top, img }
+}
+
+/// The chip photo on a phone: the greyscale photo lit by a screen with a
+/// cool white point (blue up, red down), slightly over-bright, in a black bezel.
+fn phone_screen_photo(source: &RgbImage, crop: Option<[u32; 4]>) -> RgbImage {
+    let card = printed_card_photo(source, crop);
+    let mut phone = RgbImage::from_pixel(card.width() + 30, card.height() + 60, image::Rgb([12, 12, 14]));
+    for (x, y, p) in card.enumerate_pixels() {
+        let v = f32::from(p[0]);
+        let tinted = [(v * 0.95 + 8.0).min(255.0), (v + 10.0).min(255.0), (v * 1.04 + 16.0).min(255.0)];
+        phone.put_pixel(x + 15, y + 30, image::Rgb(tinted.map(|c| c as u8)));
+    }
+    phone
 }
 
 /// The card photo as printed: greyscale, the persona's crop, with a white card margin.
@@ -181,11 +197,15 @@ impl VirtualCamera {
                 l.img = imageops::blur(&l.img, 7.0);
                 vec![l]
             }
-            Scene::CardPhotoHeldUp => {
+            Scene::CardPhotoHeldUp | Scene::CardPhotoOnPhone => {
                 let source = load(faces, &persona.photo.card)?;
-                let card = printed_card_photo(&source, persona.photo.crop);
-                let w = i64::from(card.width());
-                vec![Layer { x: cx - w / 2, y: 20, img: card }]
+                let img = if scene == Scene::CardPhotoHeldUp {
+                    printed_card_photo(&source, persona.photo.crop)
+                } else {
+                    phone_screen_photo(&source, persona.photo.crop)
+                };
+                let w = i64::from(img.width());
+                vec![Layer { x: cx - w / 2, y: 0, img }]
             }
         };
         let mut background = background(seed);

@@ -32,12 +32,15 @@ impl Kiosk {
     }
 
     fn run(&mut self, persona_id: &str, scene: Scene, seed: u64) -> Outcome {
+        self.run_with(persona_id, scene, seed, &PolicyConfig::default())
+    }
+
+    fn run_with(&mut self, persona_id: &str, scene: Scene, seed: u64, policy: &PolicyConfig) -> Outcome {
         let reference = self.reference(persona_id);
         let p = persona::by_id(persona_id).unwrap();
         let mut cam = VirtualCamera::new(&p, scene, &data_dir().join("faces"), seed).unwrap();
-        let policy = PolicyConfig::default();
         let max_frames = (policy.max_duration.as_secs() as usize + 1) * FPS as usize;
-        self.engine.check(&QualityConfig::default(), &policy, &reference, &mut cam, max_frames).unwrap()
+        self.engine.check(&QualityConfig::default(), policy, &reference, &mut cam, max_frames).unwrap()
     }
 }
 
@@ -66,12 +69,37 @@ fn impostor_scenes_do_not_match() {
 }
 
 #[test]
-fn the_card_photo_held_up_is_rejected_for_every_persona() {
+fn the_card_photo_held_up_printed_or_on_a_phone_is_rejected_for_every_persona() {
     let mut k = Kiosk::new();
     for p in persona::all().unwrap() {
-        let out = k.run(&p.id, Scene::CardPhotoHeldUp, 14);
-        assert!(matches!(out, Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. }), "{}: {out:?}", p.id);
+        for scene in [Scene::CardPhotoHeldUp, Scene::CardPhotoOnPhone] {
+            let out = k.run(&p.id, scene, 14);
+            assert!(
+                matches!(out, Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. }),
+                "{} {scene:?}: {out:?}",
+                p.id
+            );
+        }
     }
+}
+
+#[test]
+fn each_presentation_attack_signal_alone_catches_both_attacks() {
+    let mut k = Kiosk::new();
+    let colour_only = PolicyConfig { replay_similarity: f32::INFINITY, ..PolicyConfig::default() };
+    let similarity_only = PolicyConfig { min_face_chroma: f64::NEG_INFINITY, ..PolicyConfig::default() };
+    for policy in [colour_only, similarity_only] {
+        for scene in [Scene::CardPhotoHeldUp, Scene::CardPhotoOnPhone] {
+            let out = k.run_with("under-40", scene, 16, &policy);
+            assert!(
+                matches!(out, Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. }),
+                "{scene:?} {policy:?}: {out:?}"
+            );
+        }
+    }
+    // And neither flags the live card holder.
+    let out = k.run("under-40", Scene::Genuine, 16);
+    assert!(matches!(out, Outcome::Match { .. }), "{out:?}");
 }
 
 #[test]

@@ -57,7 +57,8 @@ enum Command {
         /// Persona id (see `uketsuke-sim personas`).
         #[arg(long)]
         persona: String,
-        /// genuine, impostor, no-face, two-faces, far, close, dark, blurred, card-photo-held-up, arrives-late.
+        /// genuine, impostor, no-face, two-faces, far, close, dark, blurred, card-photo-held-up,
+        /// card-photo-on-phone, arrives-late.
         #[arg(long)]
         scene: String,
         /// Noise seed.

@@ -131,11 +131,12 @@ fn face_roi(frame: &Mat, face: &Face) -> Result<Mat, FaceError> {
     Ok(grey)
 }
 
-/// How coloured the middle of the face is: the length of the mean (Cr, Cb)
-/// offset from neutral grey, as a percentage of the mean luma, so that it
-/// does not depend on the light. Averaging first makes it immune to
-/// zero-mean sensor noise. A live face has skin colour (about 10–40 %); a
-/// greyscale print or screen of the chip photo has next to none.
+/// How skin-coloured the middle of the face is: the mean (Cr, Cb) offset
+/// from neutral grey projected on the skin direction (Cr up, Cb down), as a
+/// percentage of the mean luma so that it does not depend on the light.
+/// Averaging first makes it immune to zero-mean sensor noise. A live face is
+/// clearly positive; a greyscale print of the chip photo is about zero, and
+/// the same photo on a screen with a cool white point is negative.
 pub fn face_chroma(colour_frame: &Mat, face: &Face) -> Result<f64, FaceError> {
     let [x, y, w, h] = face.bbox;
     let (x0, y0) = ((x + 0.2 * w).max(0.0) as i32, (y + 0.25 * h).max(0.0) as i32);
@@ -148,7 +149,8 @@ pub fn face_chroma(colour_frame: &Mat, face: &Face) -> Result<f64, FaceError> {
     let mut ycrcb = Mat::default();
     imgproc::cvt_color(&roi, &mut ycrcb, imgproc::COLOR_BGR2YCrCb, 0)?;
     let mean = core::mean(&ycrcb, &core::no_array())?;
-    Ok(100.0 * (mean[1] - 128.0).hypot(mean[2] - 128.0) / mean[0].max(1.0))
+    let skin = ((mean[1] - 128.0) - (mean[2] - 128.0)) / std::f64::consts::SQRT_2;
+    Ok(100.0 * skin / mean[0].max(1.0))
 }
 
 /// Variance of the Laplacian of the face scaled to 112 px wide.
