@@ -2,3 +2,4 @@
 //! The session flow, host link and runtime come with their issues.
 
 pub mod face;
+pub mod flow;

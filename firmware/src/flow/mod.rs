@@ -1,0 +1,471 @@
+//! The patient's session as a sans-IO state machine (DESIGN.md §1, §3), in
+//! the style of quinn-proto: `handle_input(now, Input)` and
+//! `handle_timeout(now)` in; `poll_action()`, `poll_timeout()` and
+//! `poll_screen()` out. It never reads a clock, a socket or a device, so the
+//! runtime and the tests drive the same code.
+//!
+//! Helpers operate the screens exactly as patients do: nothing here tells
+//! them apart.
+
+pub mod screen;
+pub mod types;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use uketsuke_driver::secret::Pin;
+use zeroize::Zeroizing;
+
+use crate::face::decision::{NoMatchReason, Outcome};
+use screen::{FaceFailure, ResultView, Screen, View};
+use types::{
+    Action, CardFacts, CardProblem, ConsentQuestion, FlowConfig, HostAnswer, Input, Method, PinResult, StaffEvent,
+    Timer, UserEvent,
+};
+
+/// The session state.
+#[derive(Debug)]
+enum State {
+    Idle,
+    Reading,
+    CardProblem(CardProblem),
+    MethodSelect,
+    Face,
+    FaceFailed(FaceFailure),
+    Pin { previous_wrong: bool },
+    PinChecking,
+    PinBlocked,
+    VisualCheck,
+    Authenticating(Method),
+    Registration(Method),
+    Registering(Method),
+    RegistrationDone(Method),
+    Consent { method: Method, questions: Vec<ConsentQuestion>, answers: Vec<(ConsentQuestion, bool)> },
+    Saving(Method),
+    Result(ResultView),
+    HostUnavailable,
+    TakeCard,
+}
+
+impl State {
+    /// Screens where the patient must act, and which time out.
+    fn patient_facing(&self) -> bool {
+        matches!(
+            self,
+            Self::MethodSelect
+                | Self::Face
+                | Self::FaceFailed(_)
+                | Self::Pin { .. }
+                | Self::PinBlocked
+                | Self::Registration(_)
+                | Self::Consent { .. }
+        )
+    }
+}
+
+/// One kiosk's session flow.
+pub struct Flow {
+    cfg: FlowConfig,
+    state: State,
+    facts: Option<CardFacts>,
+    pin: Zeroizing<Vec<u8>>,
+    tries: u8,
+    guidance: Option<crate::face::quality::Guidance>,
+    warning_at: Option<Duration>,
+    reset_at: Option<Duration>,
+    warned: bool,
+    result_until: Option<Duration>,
+    actions: VecDeque<Action>,
+    screen_changed: bool,
+}
+
+impl Flow {
+    /// A flow at the idle screen.
+    pub fn new(cfg: FlowConfig) -> Self {
+        Self {
+            cfg,
+            state: State::Idle,
+            facts: None,
+            pin: Zeroizing::new(Vec::new()),
+            tries: 0,
+            guidance: None,
+            warning_at: None,
+            reset_at: None,
+            warned: false,
+            result_until: None,
+            actions: VecDeque::new(),
+            screen_changed: true,
+        }
+    }
+
+    /// The next thing the runtime must do.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When [`Flow::handle_timeout`] must next be called.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        [self.warning_at.filter(|_| !self.warned), self.reset_at, self.result_until].into_iter().flatten().min()
+    }
+
+    /// The screen, if it changed since the last call.
+    pub fn poll_screen(&mut self) -> Option<Screen> {
+        if !std::mem::take(&mut self.screen_changed) {
+            return None;
+        }
+        Some(Screen { view: self.view(), timeout_warning: self.warned })
+    }
+
+    /// Which timer is due at `now`, if any.
+    pub fn due_timer(&self, now: Duration) -> Option<Timer> {
+        if self.reset_at.is_some_and(|t| now >= t) {
+            Some(Timer::Inactivity)
+        } else if !self.warned && self.warning_at.is_some_and(|t| now >= t) {
+            Some(Timer::InactivityWarning)
+        } else if self.result_until.is_some_and(|t| now >= t) {
+            Some(Timer::ResultShown)
+        } else {
+            None
+        }
+    }
+
+    /// Runs the timers due at `now`.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        while let Some(timer) = self.due_timer(now) {
+            match timer {
+                Timer::InactivityWarning => {
+                    self.warned = true;
+                    self.screen_changed = true;
+                }
+                Timer::Inactivity => self.finish(now, ResultView::Ended),
+                Timer::ResultShown => {
+                    self.result_until = None;
+                    match &self.state {
+                        State::RegistrationDone(m) => {
+                            let m = *m;
+                            self.start_consent(now, m);
+                        }
+                        _ => self.go(now, State::TakeCard),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reacts to one input at `now`.
+    pub fn handle_input(&mut self, now: Duration, input: Input) {
+        match input {
+            Input::CardRemoved => return self.card_removed(),
+            Input::User(UserEvent::Touch) => return self.touched(now),
+            Input::User(UserEvent::End) if !matches!(self.state, State::Idle | State::TakeCard | State::Result(_)) => {
+                return self.finish(now, ResultView::Ended);
+            }
+            Input::Staff(StaffEvent::StartVisualCheck) if self.can_switch_to_visual() => {
+                return self.start_visual_check(now);
+            }
+            _ => {}
+        }
+        if matches!(input, Input::User(_)) {
+            self.touched(now);
+        }
+        self.transition(now, input);
+    }
+
+    fn transition(&mut self, now: Duration, input: Input) {
+        match (&self.state, input) {
+            (State::Idle, Input::CardInserted) => {
+                self.actions.push_back(Action::ReadCard);
+                self.go(now, State::Reading);
+            }
+            (State::Reading, Input::CardRead(Ok(facts))) => {
+                self.tries = facts.pin_tries;
+                self.facts = Some(facts);
+                self.go(now, State::MethodSelect);
+            }
+            (State::Reading, Input::CardRead(Err(problem))) => self.go(now, State::CardProblem(problem)),
+            (State::MethodSelect | State::FaceFailed(_) | State::PinBlocked, Input::User(UserEvent::ChooseFace)) => {
+                self.start_face(now)
+            }
+            (State::MethodSelect | State::FaceFailed(_), Input::User(UserEvent::ChoosePin)) if self.pin_offered() => {
+                self.start_pin(now, false)
+            }
+            (
+                State::MethodSelect | State::FaceFailed(_) | State::PinBlocked,
+                Input::User(UserEvent::ChooseVisualCheck),
+            ) => self.start_visual_check(now),
+            (State::Face, Input::FaceGuidance(g)) => {
+                self.guidance = Some(g);
+                self.screen_changed = true;
+            }
+            (State::Face, Input::FaceDone(outcome)) => match outcome {
+                Outcome::Match { .. } => self.authenticate(now, Method::Face),
+                Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. } => {
+                    self.go(now, State::FaceFailed(FaceFailure::PresentationAttack))
+                }
+                Outcome::NoMatch { .. } => self.go(now, State::FaceFailed(FaceFailure::NoMatch)),
+                Outcome::Inconclusive(_) => self.go(now, State::FaceFailed(FaceFailure::Inconclusive)),
+            },
+            (State::Pin { .. }, Input::User(UserEvent::PinDigit(d))) if d <= 9 => self.pin_digit(now, d),
+            (State::Pin { .. }, Input::User(UserEvent::PinBackspace)) => {
+                self.pin.pop();
+                self.screen_changed = true;
+            }
+            (State::Pin { .. }, Input::User(UserEvent::PinCancel)) => {
+                self.pin.clear();
+                self.go(now, State::MethodSelect);
+            }
+            (State::PinChecking, Input::PinResult(result)) => match result {
+                PinResult::Correct => self.authenticate(now, Method::Pin),
+                PinResult::Wrong(left) => {
+                    self.tries = left;
+                    self.start_pin(now, true);
+                }
+                PinResult::Blocked => {
+                    self.tries = 0;
+                    self.go(now, State::PinBlocked);
+                }
+                PinResult::CardRemoved => self.card_removed(),
+            },
+            (State::VisualCheck, Input::Staff(StaffEvent::Confirm)) => self.authenticate(now, Method::Visual),
+            (State::VisualCheck, Input::Staff(StaffEvent::Reject)) => {
+                self.show_result(now, ResultView::RejectedByStaff)
+            }
+            (State::Authenticating(m), Input::Host(answer)) => {
+                let m = *m;
+                match answer {
+                    HostAnswer::Eligible { registered: true } => self.start_consent(now, m),
+                    HostAnswer::Eligible { registered: false } => self.go(now, State::Registration(m)),
+                    HostAnswer::Refused { code, message } => {
+                        self.show_result(now, ResultView::Refused { code, message })
+                    }
+                    HostAnswer::Unavailable => self.host_down(now),
+                }
+            }
+            (State::Registration(m), Input::User(UserEvent::Register(yes))) => {
+                let m = *m;
+                if yes {
+                    self.actions.push_back(Action::SendRegistration);
+                    self.go(now, State::Registering(m));
+                } else {
+                    self.show_result(now, ResultView::NotRegistered);
+                }
+            }
+            (State::Registering(m), Input::HostStored(stored)) => {
+                let m = *m;
+                match stored {
+                    Ok(()) => {
+                        self.go(now, State::RegistrationDone(m));
+                        self.result_until = Some(now + self.cfg.result_display);
+                    }
+                    Err(()) => self.host_down(now),
+                }
+            }
+            (State::Consent { .. }, Input::User(UserEvent::Consent(yes))) => self.answer(now, yes),
+            (State::Saving(m), Input::HostStored(stored)) => {
+                let m = *m;
+                match stored {
+                    Ok(()) => self.show_result(now, ResultView::Done { method: m }),
+                    Err(()) => self.host_down(now),
+                }
+            }
+            // Anything else is stale (a late answer after a change of screen) or
+            // not allowed here (a PIN key on a face-auth-only card): ignore it.
+            _ => {}
+        }
+    }
+
+    fn pin_offered(&self) -> bool {
+        self.facts.is_some_and(|f| !f.face_only)
+    }
+
+    fn can_switch_to_visual(&self) -> bool {
+        matches!(
+            self.state,
+            State::MethodSelect | State::Face | State::FaceFailed(_) | State::Pin { .. } | State::PinBlocked
+        )
+    }
+
+    fn go(&mut self, now: Duration, state: State) {
+        self.state = state;
+        self.screen_changed = true;
+        self.warned = false;
+        if self.state.patient_facing() {
+            self.arm_inactivity(now);
+        } else {
+            self.warning_at = None;
+            self.reset_at = None;
+        }
+    }
+
+    fn arm_inactivity(&mut self, now: Duration) {
+        let reset = now + self.cfg.inactivity_timeout;
+        self.reset_at = Some(reset);
+        self.warning_at = Some(reset.saturating_sub(self.cfg.inactivity_warning));
+    }
+
+    fn touched(&mut self, now: Duration) {
+        if self.state.patient_facing() {
+            if self.warned {
+                self.warned = false;
+                self.screen_changed = true;
+            }
+            self.arm_inactivity(now);
+        }
+    }
+
+    fn start_face(&mut self, now: Duration) {
+        self.guidance = None;
+        self.actions.push_back(Action::StartFaceCapture);
+        self.go(now, State::Face);
+    }
+
+    fn start_pin(&mut self, now: Duration, previous_wrong: bool) {
+        self.pin.clear();
+        if self.tries == 0 {
+            self.go(now, State::PinBlocked);
+        } else {
+            self.go(now, State::Pin { previous_wrong });
+        }
+    }
+
+    fn pin_digit(&mut self, now: Duration, d: u8) {
+        self.pin.push(b'0' + d);
+        self.screen_changed = true;
+        if self.pin.len() == 4 {
+            let typed = Zeroizing::new(String::from_utf8_lossy(&self.pin).into_owned());
+            self.pin.clear();
+            if let Ok(pin) = Pin::parse(&typed) {
+                self.actions.push_back(Action::VerifyPin(pin));
+                self.go(now, State::PinChecking);
+            }
+        }
+    }
+
+    fn start_visual_check(&mut self, now: Duration) {
+        if matches!(self.state, State::Face) {
+            self.actions.push_back(Action::StopFaceCapture);
+        }
+        self.pin.clear();
+        self.actions.push_back(Action::RequestVisualCheck);
+        self.go(now, State::VisualCheck);
+    }
+
+    fn authenticate(&mut self, now: Duration, method: Method) {
+        self.actions.push_back(Action::Authenticate(method));
+        self.go(now, State::Authenticating(method));
+    }
+
+    fn start_consent(&mut self, now: Duration, method: Method) {
+        let over_40 = self.facts.is_some_and(|f| f.today.years_since(f.birth_date) >= 40);
+        let questions: Vec<ConsentQuestion> = self
+            .cfg
+            .consent_questions
+            .iter()
+            .copied()
+            .filter(|q| *q != ConsentQuestion::HealthCheckups || over_40)
+            .collect();
+        if questions.is_empty() {
+            self.show_result(now, ResultView::Done { method });
+        } else {
+            self.go(now, State::Consent { method, questions, answers: Vec::new() });
+        }
+    }
+
+    fn answer(&mut self, now: Duration, yes: bool) {
+        let State::Consent { method, questions, answers } = &mut self.state else { return };
+        let Some(q) = questions.get(answers.len()).copied() else { return };
+        answers.push((q, yes));
+        if answers.len() < questions.len() {
+            self.screen_changed = true;
+            self.arm_inactivity(now);
+            return;
+        }
+        let (method, answers) = (*method, std::mem::take(answers));
+        self.actions.push_back(Action::SendConsent(answers));
+        self.go(now, State::Saving(method));
+    }
+
+    fn host_down(&mut self, now: Duration) {
+        self.actions.push_back(Action::AlertStaffHostDown);
+        self.go(now, State::HostUnavailable);
+        self.result_until = Some(now + self.cfg.result_display);
+    }
+
+    fn show_result(&mut self, now: Duration, result: ResultView) {
+        self.go(now, State::Result(result));
+        self.result_until = Some(now + self.cfg.result_display);
+    }
+
+    /// Ends the session while the card is still placed: result, then "take your card".
+    fn finish(&mut self, now: Duration, result: ResultView) {
+        if matches!(self.state, State::Face) {
+            self.actions.push_back(Action::StopFaceCapture);
+        }
+        self.pin.clear();
+        match self.state {
+            State::Idle => {}
+            State::Reading | State::CardProblem(_) => self.go(now, State::TakeCard),
+            _ => self.show_result(now, result),
+        }
+    }
+
+    /// The card left: abort whatever was happening, spend nothing, back to idle.
+    fn card_removed(&mut self) {
+        if matches!(self.state, State::Idle) {
+            return;
+        }
+        if matches!(self.state, State::Face) {
+            self.actions.push_back(Action::StopFaceCapture);
+        }
+        self.actions.push_back(Action::EndSession);
+        self.pin.clear();
+        self.facts = None;
+        self.tries = 0;
+        self.guidance = None;
+        self.result_until = None;
+        self.warning_at = None;
+        self.reset_at = None;
+        self.warned = false;
+        self.state = State::Idle;
+        self.screen_changed = true;
+    }
+
+    fn view(&self) -> View {
+        match &self.state {
+            State::Idle => View::Idle,
+            State::Reading => View::Reading,
+            State::CardProblem(p) => View::CardProblem { problem: *p },
+            State::MethodSelect => View::MethodSelect { pin_offered: self.pin_offered() },
+            State::Face => View::FaceCapture { guidance: self.guidance },
+            State::FaceFailed(reason) => View::FaceFailed {
+                reason: *reason,
+                pin_offered: self.pin_offered() && *reason != FaceFailure::PresentationAttack,
+            },
+            State::Pin { previous_wrong } => View::PinEntry {
+                entered: self.pin.len() as u8,
+                tries_left: self.tries,
+                last_try_warning: self.tries == 1,
+                previous_wrong: *previous_wrong,
+            },
+            State::PinChecking => View::PinChecking,
+            State::PinBlocked => View::PinBlocked,
+            State::VisualCheck => View::VisualCheck,
+            State::Authenticating(_) => View::Authenticating,
+            State::Registration(_) => View::Registration,
+            State::Registering(_) => View::Registering,
+            State::RegistrationDone(_) => View::RegistrationDone,
+            State::Consent { questions, answers, .. } => View::Consent {
+                question: questions.get(answers.len()).copied().unwrap_or(ConsentQuestion::Surgery),
+                number: answers.len() + 1,
+                of: questions.len(),
+            },
+            State::Saving(_) => View::Saving,
+            State::Result(r) => View::Result(r.clone()),
+            State::HostUnavailable => View::HostUnavailable,
+            State::TakeCard => View::TakeCard,
+        }
+    }
+}

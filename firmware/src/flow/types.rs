@@ -1,0 +1,235 @@
+//! The flow's vocabulary: what comes in ([`Input`]), what goes out
+//! ([`Action`], [`Screen`]), its timers and its configuration.
+//! Wording on screens comes from the seeds; the UI renders these views.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use uketsuke_driver::secret::Pin;
+
+use crate::face::decision::Outcome;
+use crate::face::quality::Guidance;
+
+/// A calendar date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Date {
+    /// Year.
+    pub year: u32,
+    /// Month, 1–12.
+    pub month: u32,
+    /// Day, 1–31.
+    pub day: u32,
+}
+
+impl Date {
+    /// Whole years from `birth` to `self` (the birthday counts from its day).
+    pub fn years_since(self, birth: Date) -> u32 {
+        let had_birthday = (self.month, self.day) >= (birth.month, birth.day);
+        self.year.saturating_sub(birth.year).saturating_sub(u32::from(!had_birthday))
+    }
+}
+
+/// What the card read gave the flow (no secrets: tries, kind, dates).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CardFacts {
+    /// Face-auth-only card: never offer the PIN.
+    pub face_only: bool,
+    /// PIN tries left from the non-consuming query (0 = blocked).
+    pub pin_tries: u8,
+    /// Birth date from the card-face record.
+    pub birth_date: Date,
+    /// The session's date (from the runtime's clock).
+    pub today: Date,
+}
+
+/// Why a placed card cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardProblem {
+    /// Not a My Number Card (health insurance card, other IC card).
+    NotMyNumberCard,
+    /// Unreadable: in a case, misplaced, damaged.
+    Unreadable,
+}
+
+/// How the patient was identified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Face matched by the kiosk.
+    Face,
+    /// PIN verified by the card.
+    Pin,
+    /// Staff compared the card photo with the patient (目視).
+    Visual,
+}
+
+/// The reception terminal's answer to the evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostAnswer {
+    /// Eligibility confirmed.
+    Eligible {
+        /// Registered for health-insurance use.
+        registered: bool,
+    },
+    /// Refused, with the terminal's code and Japanese message (e.g. 006).
+    Refused {
+        /// Error code.
+        code: String,
+        /// Message to show.
+        message: String,
+    },
+    /// The terminal is down or did not answer in time.
+    Unavailable,
+}
+
+/// A consent question (DESIGN.md §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentQuestion {
+    /// (1) 過去の手術情報.
+    Surgery,
+    /// (2) 過去の手術以外の診療・お薬情報.
+    TreatmentAndMedication,
+    /// (3) 過去の健診情報 (40歳以上対象).
+    HealthCheckups,
+}
+
+/// Patient (or helper) input from the touchscreen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserEvent {
+    /// 顔認証を行う.
+    ChooseFace,
+    /// 暗証番号を入力.
+    ChoosePin,
+    /// Ask for a staff visual check.
+    ChooseVisualCheck,
+    /// 終了する.
+    End,
+    /// A keypad digit 0–9.
+    PinDigit(u8),
+    /// Delete the last digit.
+    PinBackspace,
+    /// キャンセル.
+    PinCancel,
+    /// 同意する (true) / 同意しない (false).
+    Consent(bool),
+    /// 登録する (true) / 登録せずに終了 (false).
+    Register(bool),
+    /// Any touch that keeps the session alive (dismisses the timeout warning).
+    Touch,
+}
+
+/// Staff actions (through the staff API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffEvent {
+    /// Start a visual check for the current patient.
+    StartVisualCheck,
+    /// The patient is the card holder.
+    Confirm,
+    /// The patient is not the card holder.
+    Reject,
+}
+
+/// Everything the flow reacts to.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// A card was placed.
+    CardInserted,
+    /// The card was taken away.
+    CardRemoved,
+    /// The answer to [`Action::ReadCard`].
+    CardRead(Result<CardFacts, CardProblem>),
+    /// Live guidance while the face is being captured.
+    FaceGuidance(Guidance),
+    /// The answer to [`Action::StartFaceCapture`].
+    FaceDone(Outcome),
+    /// The answer to [`Action::VerifyPin`].
+    PinResult(PinResult),
+    /// The answer to [`Action::Authenticate`].
+    Host(HostAnswer),
+    /// The answer to [`Action::SendConsent`] or [`Action::SendRegistration`].
+    HostStored(Result<(), ()>),
+    /// Touchscreen.
+    User(UserEvent),
+    /// Staff API.
+    Staff(StaffEvent),
+}
+
+/// Outcome of a PIN verification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinResult {
+    /// Correct.
+    Correct,
+    /// Wrong; this many tries left.
+    Wrong(u8),
+    /// Blocked.
+    Blocked,
+    /// The card left during the verification (no try was spent).
+    CardRemoved,
+}
+
+/// What the flow asks the runtime to do.
+#[derive(Debug)]
+pub enum Action {
+    /// Read the card (kind, PIN tries, card-face record).
+    ReadCard,
+    /// Start the face check; answer with `FaceDone`.
+    StartFaceCapture,
+    /// Stop a running face check.
+    StopFaceCapture,
+    /// Verify this PIN, which the patient just entered; answer with `PinResult`.
+    VerifyPin(Pin),
+    /// Ask staff for a visual check (show the card photo on the console).
+    RequestVisualCheck,
+    /// Send the evidence for `Method` to the terminal; answer with `Host`.
+    Authenticate(Method),
+    /// Send the consent answers; answer with `HostStored`.
+    SendConsent(Vec<(ConsentQuestion, bool)>),
+    /// Register the card for health-insurance use; answer with `HostStored`.
+    SendRegistration,
+    /// Tell staff the terminal is down and the fallback (paper insurance card / 資格確認書).
+    AlertStaffHostDown,
+    /// The session is over: forget and zeroize everything of it.
+    EndSession,
+}
+
+/// Timers the flow runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Warn that the screen will reset.
+    InactivityWarning,
+    /// Reset for inactivity.
+    Inactivity,
+    /// How long a result stays before asking for the card.
+    ResultShown,
+}
+
+/// Flow settings (from the kiosk's config).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlowConfig {
+    /// Consent questions the facility enables, in order.
+    pub consent_questions: Vec<ConsentQuestion>,
+    /// Inactivity on a patient-facing screen before the session ends.
+    pub inactivity_timeout: Duration,
+    /// How long before that the warning shows.
+    pub inactivity_warning: Duration,
+    /// How long the result shows before "カードをお取りください".
+    pub result_display: Duration,
+}
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        Self {
+            consent_questions: vec![
+                ConsentQuestion::Surgery,
+                ConsentQuestion::TreatmentAndMedication,
+                ConsentQuestion::HealthCheckups,
+            ],
+            inactivity_timeout: Duration::from_secs(60),
+            inactivity_warning: Duration::from_secs(15),
+            result_display: Duration::from_secs(5),
+        }
+    }
+}
