@@ -10,4 +10,5 @@ pub mod faults;
 pub mod mynumber;
 pub mod persona;
 pub mod pki;
+pub mod terminal;
 pub mod vpcd;

@@ -2,6 +2,7 @@
 //!
 //! - `uketsuke-sim personas [--json]`
 //! - `uketsuke-sim card --persona ID [--vpcd 127.0.0.1:35963] [--remove-after SECS] [faults…]`
+//! - `uketsuke-sim terminal [--listen 127.0.0.1:8470]`
 //!
 //! `card` prints one JSON line per event on stdout (`inserted`, `removed`)
 //! so scripts and tests can follow it; logs go to stderr.
@@ -36,6 +37,12 @@ enum Command {
     },
     /// Insert a persona's virtual card into vpcd's reader until killed.
     Card(CardArgs),
+    /// Run the virtual reception terminal (docs/host-protocol.md).
+    Terminal {
+        /// Address to listen on (keep it on loopback).
+        #[arg(long, default_value = "127.0.0.1:8470")]
+        listen: SocketAddr,
+    },
 }
 
 #[derive(clap::Args)]
@@ -92,6 +99,11 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Personas { json } => list_personas(json),
         Command::Card(args) => card(&args),
+        Command::Terminal { listen } => {
+            let terminal = uketsuke_hw_sim::terminal::Terminal::new()?;
+            event(json!({"event": "listening", "addr": listen.to_string()}));
+            Ok(terminal.serve(listen, &AtomicBool::new(false))?)
+        }
     }
 }
 
