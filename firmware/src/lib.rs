@@ -3,3 +3,4 @@
 
 pub mod face;
 pub mod flow;
+pub mod host;

@@ -11,6 +11,7 @@
 pub mod bins;
 pub mod direct;
 pub mod sandbox;
+pub mod terminal;
 
 pub use bins::{SimCard, bin_path, card_cmd, card_info, info, json_lines, run_card, sandbox, wait_for_card};
 pub use sandbox::PcscSandbox;

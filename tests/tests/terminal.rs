@@ -4,10 +4,6 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
@@ -18,34 +14,18 @@ use uketsuke_driver::ap::jpki::JpkiAp;
 use uketsuke_driver::reading::read_face_evidence;
 use uketsuke_driver::secret::{CheckCodeB, Pin};
 use uketsuke_hw_sim::faults::Faults;
-use uketsuke_hw_sim::terminal::Terminal;
 use uketsuke_tests::direct::DirectCard;
+use uketsuke_tests::terminal::TerminalServer;
 
-struct Running {
-    base: String,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+struct Running(TerminalServer);
 
 impl Running {
     fn start() -> Self {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let terminal = Terminal::new().unwrap();
-        let thread = std::thread::spawn(move || terminal.serve(addr, &flag).unwrap());
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(addr).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        Self { base: format!("http://{addr}"), stop, thread: Some(thread) }
+        Self(TerminalServer::start().unwrap())
     }
 
     fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        match ureq::post(&format!("{}{path}", self.base)).send_json(body.clone()) {
+        match ureq::post(&format!("{}{path}", self.0.base)).send_json(body.clone()) {
             Ok(r) => (r.status(), r.into_json().unwrap()),
             Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap()),
             Err(e) => panic!("{e}"),
@@ -59,16 +39,7 @@ impl Running {
     }
 
     fn records(&self) -> Value {
-        ureq::get(&format!("{}/v1/records", self.base)).call().unwrap().into_json().unwrap()
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.0.records().unwrap()
     }
 }
 

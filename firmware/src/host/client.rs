@@ -1,0 +1,247 @@
+//! HTTP client for the reception terminal. Evidence is sent once (its nonce
+//! cannot be reused); consent and registration are retried on a transport
+//! failure **with the same `request_id`**, so the terminal records them
+//! exactly once however often the network drops an answer.
+
+use std::fmt;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use rand_core::{OsRng, RngCore};
+use serde_json::{Value, json};
+use tracing::{info, warn};
+use uketsuke_driver::secret::PersonalBytes;
+
+use crate::flow::types::ConsentQuestion;
+
+/// Failures talking to the terminal.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostError {
+    /// Down, unreachable, or no answer in time after the retries.
+    #[error("the reception terminal is unavailable")]
+    Unavailable,
+    /// The terminal refused, with its code and Japanese message.
+    #[error("the reception terminal refused ({code})")]
+    Refused {
+        /// Protocol code (e.g. 006).
+        code: String,
+        /// Message for the patient.
+        message: String,
+    },
+    /// The terminal answered something the protocol does not allow.
+    #[error("unexpected answer from the reception terminal: {0}")]
+    Protocol(String),
+}
+
+/// No answer came back (refused connection, timeout, broken connection).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("no answer from the reception terminal")]
+pub struct NoAnswer;
+
+/// One HTTP exchange; the seam tests use to drop answers.
+pub trait Transport {
+    /// POSTs `body` to `path` and returns the status and JSON answer.
+    fn post(&self, path: &str, body: &Value) -> Result<(u16, Value), NoAnswer>;
+}
+
+/// The real transport: HTTP/1.1 with a per-request timeout.
+pub struct Http {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Http {
+    /// Talks to the terminal at `base` (e.g. `http://127.0.0.1:8470`).
+    pub fn new(base: &str, timeout: Duration) -> Self {
+        Self { base: base.trim_end_matches('/').to_owned(), agent: ureq::AgentBuilder::new().timeout(timeout).build() }
+    }
+}
+
+impl Transport for Http {
+    fn post(&self, path: &str, body: &Value) -> Result<(u16, Value), NoAnswer> {
+        match self.agent.post(&format!("{}{path}", self.base)).send_json(body.clone()) {
+            Ok(r) => Ok((r.status(), r.into_json().unwrap_or(Value::Null))),
+            Err(ureq::Error::Status(code, r)) => Ok((code, r.into_json().unwrap_or(Value::Null))),
+            Err(ureq::Error::Transport(_)) => Err(NoAnswer),
+        }
+    }
+}
+
+/// A session opened on the terminal.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HostSession {
+    /// Session id.
+    pub id: String,
+    /// The nonce the card must sign.
+    pub nonce: Vec<u8>,
+}
+
+impl fmt::Debug for HostSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostSession").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+/// The evidence for one method (docs/host-protocol.md §2).
+pub enum Evidence {
+    /// JPKI signature over the nonce.
+    Pin {
+        /// Authentication certificate (DER).
+        certificate: Vec<u8>,
+        /// Signature over the nonce's DigestInfo.
+        signature: Vec<u8>,
+    },
+    /// Face match, with the card's own proof of presence.
+    Face {
+        /// Authentication certificate (DER).
+        certificate: Vec<u8>,
+        /// The card-face record as read (personal data).
+        record: PersonalBytes,
+        /// Card-face AP signature over the nonce's DigestInfo.
+        chip_signature: Vec<u8>,
+        /// Median score.
+        score: f32,
+        /// Threshold used.
+        threshold: f32,
+        /// Frames decided on.
+        frames: usize,
+        /// Presentation-attack checks passed.
+        liveness: bool,
+    },
+    /// Staff confirmed the patient against the card photo.
+    Visual {
+        /// Authentication certificate (DER).
+        certificate: Vec<u8>,
+        /// The card-face record as read (personal data).
+        record: PersonalBytes,
+        /// Card-face AP signature over the nonce's DigestInfo.
+        chip_signature: Vec<u8>,
+        /// Who confirmed.
+        operator: String,
+    },
+}
+
+impl fmt::Debug for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self {
+            Self::Pin { .. } => "pin",
+            Self::Face { .. } => "face",
+            Self::Visual { .. } => "visual",
+        };
+        write!(f, "Evidence({kind}, REDACTED)")
+    }
+}
+
+impl Evidence {
+    fn to_json(&self) -> Value {
+        match self {
+            Self::Pin { certificate, signature } => json!({"method": "pin",
+                "auth_certificate": B64.encode(certificate), "signature": B64.encode(signature)}),
+            Self::Face { certificate, record, chip_signature, score, threshold, frames, liveness } => json!({
+                "method": "face", "auth_certificate": B64.encode(certificate),
+                "card_face_record": B64.encode(record.expose()), "chip_signature": B64.encode(chip_signature),
+                "match": {"score": score, "threshold": threshold, "frames": frames},
+                "liveness": {"passed": liveness}}),
+            Self::Visual { certificate, record, chip_signature, operator } => json!({
+                "method": "visual", "auth_certificate": B64.encode(certificate),
+                "card_face_record": B64.encode(record.expose()), "chip_signature": B64.encode(chip_signature),
+                "staff": {"operator": operator, "decision": "confirmed"}}),
+        }
+    }
+}
+
+/// What the terminal said about the patient.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Eligibility {
+    /// Registered for health-insurance use.
+    pub registered: bool,
+}
+
+/// The client.
+pub struct HostClient<T: Transport> {
+    transport: T,
+    retries: u32,
+}
+
+fn refused_or_protocol(status: u16, body: &Value) -> HostError {
+    match (body["error"]["code"].as_str(), body["error"]["message"].as_str()) {
+        (Some(code), Some(message)) => HostError::Refused { code: code.to_owned(), message: message.to_owned() },
+        _ => HostError::Protocol(format!("status {status}")),
+    }
+}
+
+fn wire_name(q: ConsentQuestion) -> &'static str {
+    match q {
+        ConsentQuestion::Surgery => "surgery",
+        ConsentQuestion::TreatmentAndMedication => "treatment_and_medication",
+        ConsentQuestion::HealthCheckups => "health_checkups",
+    }
+}
+
+impl<T: Transport> HostClient<T> {
+    /// A client over `transport`, retrying idempotent requests `retries` times.
+    pub fn new(transport: T, retries: u32) -> Self {
+        Self { transport, retries }
+    }
+
+    /// The transport, borrowed.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Opens a session and returns its nonce.
+    pub fn open_session(&self) -> Result<HostSession, HostError> {
+        let (status, v) = self.transport.post("/v1/sessions", &json!({})).map_err(|NoAnswer| HostError::Unavailable)?;
+        if status != 201 {
+            return Err(refused_or_protocol(status, &v));
+        }
+        let id = v["session_id"].as_str().ok_or_else(|| HostError::Protocol("no session id".into()))?;
+        let nonce = v["nonce"].as_str().and_then(|n| hex::decode(n).ok()).filter(|n| n.len() >= 16);
+        let nonce = nonce.ok_or_else(|| HostError::Protocol("no usable nonce".into()))?;
+        Ok(HostSession { id: id.to_owned(), nonce })
+    }
+
+    /// Sends the evidence once (a nonce cannot be used twice).
+    pub fn send_evidence(&self, session: &HostSession, evidence: &Evidence) -> Result<Eligibility, HostError> {
+        let path = format!("/v1/sessions/{}/evidence", session.id);
+        let (status, v) = self.transport.post(&path, &evidence.to_json()).map_err(|NoAnswer| HostError::Unavailable)?;
+        match (status, v["eligible"].as_bool(), v["registered"].as_bool()) {
+            (200, Some(true), Some(registered)) => Ok(Eligibility { registered }),
+            _ => Err(refused_or_protocol(status, &v)),
+        }
+    }
+
+    /// Sends the consent answers, exactly once.
+    pub fn send_consent(&self, session: &HostSession, answers: &[(ConsentQuestion, bool)]) -> Result<(), HostError> {
+        let answers: Vec<Value> =
+            answers.iter().map(|(q, agree)| json!({"question": wire_name(*q), "agree": agree})).collect();
+        self.once(&format!("/v1/sessions/{}/consent", session.id), json!({"answers": answers}))
+    }
+
+    /// Registers the card for health-insurance use, exactly once.
+    pub fn send_registration(&self, session: &HostSession) -> Result<(), HostError> {
+        self.once(&format!("/v1/sessions/{}/registration", session.id), json!({}))
+    }
+
+    /// POSTs with one `request_id` for every attempt.
+    fn once(&self, path: &str, mut body: Value) -> Result<(), HostError> {
+        let mut id = [0u8; 16];
+        OsRng.fill_bytes(&mut id);
+        body["request_id"] = json!(hex::encode(id));
+        for attempt in 0..=self.retries {
+            match self.transport.post(path, &body) {
+                Ok((200, _)) => {
+                    info!(attempt, "stored on the reception terminal");
+                    return Ok(());
+                }
+                Ok((status, v)) if status < 500 => return Err(refused_or_protocol(status, &v)),
+                Ok(_) | Err(NoAnswer) => {
+                    warn!(attempt, "no answer from the reception terminal; retrying with the same request id")
+                }
+            }
+        }
+        Err(HostError::Unavailable)
+    }
+}

@@ -1,0 +1,3 @@
+//! The kiosk's side of the reception-terminal link (docs/host-protocol.md).
+
+pub mod client;

@@ -1,0 +1,124 @@
+//! The kiosk's host client against the virtual terminal: eligibility,
+//! refusals, a terminal that is down, and retries that never duplicate.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use uketsuke_driver::Card;
+use uketsuke_driver::ap::digest_info_of;
+use uketsuke_driver::ap::jpki::JpkiAp;
+use uketsuke_driver::secret::Pin;
+use uketsuke_firmware::flow::types::ConsentQuestion;
+use uketsuke_firmware::host::client::{Evidence, HostClient, HostError, HostSession, Http, NoAnswer, Transport};
+use uketsuke_hw_sim::faults::Faults;
+use uketsuke_hw_sim::terminal::Terminal;
+use uketsuke_tests::direct::DirectCard;
+use uketsuke_tests::terminal::TerminalServer;
+
+fn pin_evidence(persona: &str, pin: &str, session: &HostSession) -> Evidence {
+    let mut card = Card::new(DirectCard::new(persona, Faults::default()).unwrap());
+    let mut ap = JpkiAp::select(&mut card).unwrap();
+    let certificate = ap.read_auth_cert().unwrap().der;
+    ap.verify_auth_pin(&Pin::parse(pin).unwrap()).unwrap();
+    let signature = ap.sign_with_auth_key(&digest_info_of(&session.nonce)).unwrap();
+    Evidence::Pin { certificate, signature }
+}
+
+fn http(server: &TerminalServer) -> HostClient<Http> {
+    HostClient::new(Http::new(&server.base, Duration::from_secs(5)), 2)
+}
+
+#[test]
+fn pin_evidence_over_http_gives_eligibility_and_consent_is_stored() {
+    let server = TerminalServer::start().unwrap();
+    let client = http(&server);
+    let session = client.open_session().unwrap();
+    let eligibility = client.send_evidence(&session, &pin_evidence("adult-registered", "1234", &session)).unwrap();
+    assert!(eligibility.registered);
+    client
+        .send_consent(&session, &[(ConsentQuestion::Surgery, true), (ConsentQuestion::HealthCheckups, false)])
+        .unwrap();
+    let records = server.records().unwrap();
+    assert_eq!(records["consents"][0]["answers"][1]["question"], "health_checkups");
+    assert_eq!(records["consents"][0]["answers"][1]["agree"], false);
+}
+
+#[test]
+fn an_expired_certificate_comes_back_as_refusal_006() {
+    let server = TerminalServer::start().unwrap();
+    let client = http(&server);
+    let session = client.open_session().unwrap();
+    let err = client.send_evidence(&session, &pin_evidence("expired-cert", "3141", &session)).err();
+    assert!(matches!(&err, Some(HostError::Refused { code, .. }) if code == "006"), "{err:?}");
+}
+
+#[test]
+fn a_terminal_that_is_down_is_unavailable_not_a_hang() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = HostClient::new(Http::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)), 2);
+    let start = Instant::now();
+    assert_eq!(client.open_session().err(), Some(HostError::Unavailable));
+    let session = HostSession { id: "x".into(), nonce: vec![0; 32] };
+    assert_eq!(client.send_consent(&session, &[]).err(), Some(HostError::Unavailable));
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+/// The terminal itself, in process, behind a network that loses answers:
+/// each request reaches the terminal, but the first `lose` answers never
+/// come back.
+struct LossyNetwork<'t> {
+    terminal: &'t Terminal,
+    lose: Cell<u32>,
+    request_ids: std::cell::RefCell<Vec<String>>,
+}
+
+impl Transport for LossyNetwork<'_> {
+    fn post(&self, path: &str, body: &Value) -> Result<(u16, Value), NoAnswer> {
+        let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let answer = self.terminal.handle("POST", path, body.to_string().as_bytes(), Instant::now(), unix);
+        if let Some(id) = body["request_id"].as_str() {
+            self.request_ids.borrow_mut().push(id.to_owned());
+        }
+        if self.lose.get() > 0 {
+            self.lose.set(self.lose.get() - 1);
+            return Err(NoAnswer);
+        }
+        Ok(answer)
+    }
+}
+
+#[test]
+fn lost_answers_are_retried_with_the_same_request_id_and_recorded_once() {
+    let terminal = Terminal::new().unwrap();
+    let net = LossyNetwork { terminal: &terminal, lose: Cell::new(0), request_ids: Default::default() };
+    let client = HostClient::new(net, 3);
+    let session = client.open_session().unwrap();
+    let eligibility = client.send_evidence(&session, &pin_evidence("unregistered", "1122", &session)).unwrap();
+    assert!(!eligibility.registered);
+
+    // Two answers lost: the third attempt succeeds.
+    client_net(&client).lose.set(2);
+    client.send_registration(&session).unwrap();
+    client_net(&client).lose.set(2);
+    client.send_consent(&session, &[(ConsentQuestion::Surgery, true)]).unwrap();
+
+    let (_, records) = terminal.handle("GET", "/v1/records", b"", Instant::now(), 0);
+    assert_eq!(records["registrations"].as_array().unwrap().len(), 1, "{records}");
+    assert_eq!(records["consents"].as_array().unwrap().len(), 1, "{records}");
+    let ids = client_net(&client).request_ids.borrow().clone();
+    assert_eq!(ids.len(), 6);
+    assert!(ids[..3].iter().all(|i| *i == ids[0]) && ids[3..].iter().all(|i| *i == ids[3]) && ids[0] != ids[3]);
+
+    // Answers lost every time: unavailable, and still recorded only once.
+    client_net(&client).lose.set(10);
+    assert_eq!(client.send_registration(&session).err(), Some(HostError::Unavailable));
+    let (_, records) = terminal.handle("GET", "/v1/records", b"", Instant::now(), 0);
+    assert_eq!(records["registrations"].as_array().unwrap().len(), 2, "a new registration request is new");
+}
+
+fn client_net<'a, 't>(client: &'a HostClient<LossyNetwork<'t>>) -> &'a LossyNetwork<'t> {
+    client.transport()
+}
