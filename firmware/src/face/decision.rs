@@ -18,6 +18,7 @@ pub struct PolicyConfig {
     /// Usable frames needed before deciding.
     pub min_frames: usize,
     /// Give up (inconclusive) when this passes without enough usable frames.
+    #[serde(with = "crate::config::secs")]
     pub max_duration: Duration,
     /// A score this high means the chip photo itself is in front of the
     /// camera (printed or on a screen): a live face years later never

@@ -212,10 +212,13 @@ pub struct FlowConfig {
     /// Consent questions the facility enables, in order.
     pub consent_questions: Vec<ConsentQuestion>,
     /// Inactivity on a patient-facing screen before the session ends.
+    #[serde(with = "crate::config::secs")]
     pub inactivity_timeout: Duration,
     /// How long before that the warning shows.
+    #[serde(with = "crate::config::secs")]
     pub inactivity_warning: Duration,
     /// How long the result shows before "カードをお取りください".
+    #[serde(with = "crate::config::secs")]
     pub result_display: Duration,
 }
 
