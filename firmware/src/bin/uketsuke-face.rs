@@ -192,7 +192,10 @@ impl FrameSource for DevDump {
             self.n += 1;
             if let Ok(mut mat) = frame_to_mat(&frame) {
                 let path = dir.join(format!("frame-{:04}.png", self.n));
-                let _ = opencv::imgcodecs::imwrite(&path.to_string_lossy(), &mat, &opencv::core::Vector::new());
+                let written = opencv::imgcodecs::imwrite(&path.to_string_lossy(), &mat, &opencv::core::Vector::new());
+                if !matches!(written, Ok(true)) {
+                    tracing::warn!(path = %path.display(), "could not write the frame");
+                }
                 wipe(&mut mat);
             }
         }
