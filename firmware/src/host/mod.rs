@@ -1,3 +1,4 @@
 //! The kiosk's side of the reception-terminal link (docs/host-protocol.md).
 
 pub mod client;
+pub mod staff;

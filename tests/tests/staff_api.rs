@@ -1,0 +1,78 @@
+//! The staff API over HTTP on 127.0.0.1: the token is required, every
+//! action is audited with its outcome, and the token never reaches a log.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, mpsc};
+
+use uketsuke_firmware::flow::screen::View;
+use uketsuke_firmware::flow::types::StaffEvent;
+use uketsuke_firmware::host::staff::{StaffApi, StaffToken};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const TOKEN: &str = "s3cret-staff-token-of-reception";
+
+#[test]
+fn staff_actions_need_the_token_and_are_all_audited() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).init();
+
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("staff-token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let api = StaffApi::new(StaffToken::from_file(&token_file).unwrap(), Arc::new(Mutex::new(View::Idle)), tx);
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let server = std::thread::spawn(move || api.serve(addr, &flag).unwrap());
+    while std::net::TcpStream::connect(addr).is_err() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let url = |p: &str| format!("http://{addr}{p}");
+    let status = |r: Result<ureq::Response, ureq::Error>| match r {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(c, _)) => c,
+        Err(e) => panic!("{e}"),
+    };
+
+    assert_eq!(status(ureq::post(&url("/staff/v1/visual-check/confirm")).call()), 401);
+    assert_eq!(
+        status(
+            ureq::post(&url("/staff/v1/visual-check/confirm")).set("Authorization", "Bearer guess-guess-guess").call()
+        ),
+        401
+    );
+    assert!(rx.try_recv().is_err(), "an unauthorised request reached the kiosk");
+    let auth = format!("Bearer {TOKEN}");
+    assert_eq!(status(ureq::post(&url("/staff/v1/visual-check/start")).set("Authorization", &auth).call()), 202);
+    assert_eq!(status(ureq::post(&url("/staff/v1/visual-check/confirm")).set("Authorization", &auth).call()), 202);
+    assert_eq!(rx.recv().unwrap(), StaffEvent::StartVisualCheck);
+    assert_eq!(rx.recv().unwrap(), StaffEvent::Confirm);
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    server.join().unwrap();
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let audit: Vec<&str> = logs.lines().filter(|l| l.contains("audit")).collect();
+    assert_eq!(audit.len(), 4, "every staff request is audited: {logs}");
+    assert_eq!(audit.iter().filter(|l| l.contains("outcome=\"unauthorized\"")).count(), 2);
+    assert!(audit.iter().any(|l| l.contains("action=\"visual_check_start\"") && l.contains("outcome=\"accepted\"")));
+    assert!(!logs.contains(TOKEN) && !logs.contains("guess-guess"), "a token reached the logs");
+}
