@@ -196,16 +196,19 @@ impl<T: Transmit> Card<T> {
         }
     }
 
+    /// Selects the PIN EF `fid` and reads its state; a card without that EF
+    /// has no PIN there ([`PinStatus::NotSet`]). Never spends a try.
+    pub fn pin_status_of(&mut self, fid: [u8; 2]) -> Result<PinStatus> {
+        match self.select_ef(fid) {
+            Err(Error::FileNotFound) => Ok(PinStatus::NotSet),
+            other => other.and_then(|()| self.pin_status()),
+        }
+    }
+
     /// Selects the PIN EF `fid`, reads its retry count, and only if the PIN
     /// can still be tried sends `VERIFY` with `secret` (DESIGN.md §5).
     pub fn verify_with_query(&mut self, fid: [u8; 2], secret: &[u8]) -> Result<()> {
-        match self.select_ef(fid) {
-            Err(Error::FileNotFound) => {
-                return Err(Error::NotAvailable("this card has no usable PIN"));
-            }
-            other => other?,
-        }
-        match self.pin_status()? {
+        match self.pin_status_of(fid)? {
             PinStatus::Verified | PinStatus::Tries(_) => {}
             PinStatus::Blocked => return Err(Error::PinBlocked),
             PinStatus::NotSet => return Err(Error::NotAvailable("this card has no usable PIN")),

@@ -13,6 +13,7 @@ pub mod kind;
 pub mod logging;
 pub mod mock;
 pub mod monitor;
+pub mod paths;
 pub mod pcsc_transport;
 pub mod reading;
 pub mod secret;

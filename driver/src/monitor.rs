@@ -247,11 +247,7 @@ fn watch_once(w: &mut Watcher<'_>, stop: &AtomicBool, service_up: &mut Option<bo
 }
 
 fn reader_names(ctx: &pcsc::Context) -> Result<Vec<String>, TransportError> {
-    match ctx.list_readers_owned() {
-        Ok(r) => Ok(r.into_iter().map(|c| c.to_string_lossy().into_owned()).collect()),
-        Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
-        Err(e) => Err(map_pcsc_error(e)),
-    }
+    Ok(crate::pcsc_transport::reader_names(ctx)?.into_iter().map(|c| c.to_string_lossy().into_owned()).collect())
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ impl PcscTransport {
     /// card when `reader` is `None`.
     pub fn connect(reader: Option<&str>) -> Result<Self, TransportError> {
         let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(map_pcsc_error)?;
-        let readers = ctx.list_readers_owned().map_err(map_pcsc_error)?;
+        let readers = reader_names(&ctx)?;
         let candidates: Vec<CString> = match reader {
             Some(name) => {
                 let found = readers.into_iter().find(|r| r.to_string_lossy() == name);
@@ -120,14 +120,19 @@ impl PcscTransport {
     }
 }
 
-/// The names of the readers pcscd knows.
-pub fn list_readers() -> Result<Vec<String>, TransportError> {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(map_pcsc_error)?;
+/// The readers a context sees; none is an empty list, not an error.
+pub(crate) fn reader_names(ctx: &pcsc::Context) -> Result<Vec<CString>, TransportError> {
     match ctx.list_readers_owned() {
-        Ok(r) => Ok(r.into_iter().map(|c| c.to_string_lossy().into_owned()).collect()),
+        Ok(r) => Ok(r),
         Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
         Err(e) => Err(map_pcsc_error(e)),
     }
+}
+
+/// The names of the readers pcscd knows.
+pub fn list_readers() -> Result<Vec<String>, TransportError> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(map_pcsc_error)?;
+    Ok(reader_names(&ctx)?.into_iter().map(|c| c.to_string_lossy().into_owned()).collect())
 }
 
 /// Waits until a card is present in `reader` (or in any reader), up to
@@ -136,11 +141,7 @@ pub fn wait_for_card(reader: Option<&str>, timeout: std::time::Duration) -> Resu
     let deadline = std::time::Instant::now() + timeout;
     let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(map_pcsc_error)?;
     loop {
-        let names = match ctx.list_readers_owned() {
-            Ok(r) => r,
-            Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
-            Err(e) => return Err(map_pcsc_error(e)),
-        };
+        let names = reader_names(&ctx)?;
         let mut states: Vec<pcsc::ReaderState> = names
             .into_iter()
             .filter(|n| reader.is_none_or(|want| n.to_string_lossy() == want))

@@ -51,6 +51,13 @@ secret_type!(
     PersonalBytes(Vec<u8>)
 );
 
+/// Whole years from `birth` to `on`, both `(year, month, day)`: a year
+/// counts from the birthday itself (the rule for consent question (3)).
+pub fn whole_years(birth: (u32, u32, u32), on: (u32, u32, u32)) -> u32 {
+    let had_birthday = (on.1, on.2) >= (birth.1, birth.2);
+    on.0.saturating_sub(birth.0).saturating_sub(u32::from(!had_birthday))
+}
+
 /// Reads a secret typed by the patient: strips one trailing line ending only.
 fn strip_line(input: &str) -> &str {
     input.strip_suffix("\r\n").or_else(|| input.strip_suffix('\n')).unwrap_or(input)
@@ -163,10 +170,9 @@ impl BirthDate {
         self.part(6..8)
     }
 
-    /// Age in whole years on the given date (the birthday counts from its day).
+    /// Age in whole years on the given date (see [`whole_years`]).
     pub fn age_on(&self, year: u32, month: u32, day: u32) -> u32 {
-        let had_birthday = (month, day) >= (self.month(), self.day());
-        year.saturating_sub(self.year()).saturating_sub(u32::from(!had_birthday))
+        whole_years((self.year(), self.month(), self.day()), (year, month, day))
     }
 
     /// `YYYYMMDD`.

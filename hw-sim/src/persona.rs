@@ -203,18 +203,7 @@ pub fn by_id(id: &str) -> Result<Persona, PersonaError> {
     Persona::parse(id, text)
 }
 
-/// The data directory: `$UKETSUKE_DATA_DIR`, else
-/// `${XDG_CACHE_HOME:-$HOME/.cache}/uketsuke` (where `scripts/setup` writes).
-pub fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("UKETSUKE_DATA_DIR") {
-        return PathBuf::from(d);
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
-        .unwrap_or_else(|| PathBuf::from(".cache"));
-    cache.join("uketsuke")
-}
+pub use uketsuke_driver::paths::data_dir;
 
 /// The prepared card images of one persona.
 pub struct CardImages {

@@ -5,11 +5,11 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
 use uketsuke_firmware::face::decision::{InconclusiveReason, NoMatchReason, Outcome, PolicyConfig};
-use uketsuke_firmware::face::embed::Embedding;
-use uketsuke_firmware::face::models::{ModelPaths, data_dir};
+use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::face::pipeline::Engine;
 use uketsuke_firmware::face::quality::{Guidance, QualityConfig};
-use uketsuke_hw_sim::camera::{FPS, Scene, VirtualCamera};
+use uketsuke_firmware::face::sim;
+use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::persona;
 
 /// Personas with a camera image distinct from their card photo (pin-one-try
@@ -26,21 +26,14 @@ impl Kiosk {
         Self { engine: Engine::load(&ModelPaths::default_location()).unwrap_or_else(|e| panic!("{e}")) }
     }
 
-    fn reference(&mut self, persona_id: &str) -> Embedding {
-        let photo = std::fs::read(data_dir().join("personas").join(persona_id).join("photo.jp2")).unwrap();
-        self.engine.reference(&photo).unwrap()
-    }
-
     fn run(&mut self, persona_id: &str, scene: Scene, seed: u64) -> Outcome {
         self.run_with(persona_id, scene, seed, &PolicyConfig::default())
     }
 
     fn run_with(&mut self, persona_id: &str, scene: Scene, seed: u64, policy: &PolicyConfig) -> Outcome {
-        let reference = self.reference(persona_id);
-        let p = persona::by_id(persona_id).unwrap();
-        let mut cam = VirtualCamera::new(&p, scene, &data_dir().join("faces"), seed).unwrap();
-        let max_frames = (policy.max_duration.as_secs() as usize + 1) * FPS as usize;
-        self.engine.check(&QualityConfig::default(), policy, &reference, &mut cam, max_frames).unwrap()
+        let (p, reference) = sim::persona_reference(&mut self.engine, persona_id).unwrap();
+        let mut cam = sim::camera(&p, scene, seed).unwrap();
+        self.engine.check(&QualityConfig::default(), policy, &reference, &mut cam, sim::frame_budget(policy)).unwrap()
     }
 }
 

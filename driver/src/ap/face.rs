@@ -96,8 +96,7 @@ impl<'c, T: Transmit> FaceAp<'c, T> {
 
     /// Tries left on 照合番号B, without spending one.
     pub fn check_code_b_status(&mut self) -> Result<PinStatus> {
-        self.card.select_ef(ef::CHECK_CODE_B)?;
-        self.card.pin_status()
+        self.card.pin_status_of(ef::CHECK_CODE_B)
     }
 
     /// Verifies 照合番号B as read from the card face (retry count first).

@@ -73,10 +73,7 @@ impl<'c, T: Transmit> JpkiAp<'c, T> {
 
     /// Tries left on the authentication PIN, without spending one.
     pub fn auth_pin_status(&mut self) -> Result<PinStatus> {
-        match self.card.select_ef(ef::AUTH_PIN) {
-            Err(Error::FileNotFound) => Ok(PinStatus::NotSet),
-            other => other.and_then(|()| self.card.pin_status()),
-        }
+        self.card.pin_status_of(ef::AUTH_PIN)
     }
 
     /// Verifies the authentication PIN the patient just entered. Reads the

@@ -90,10 +90,7 @@ impl<'c, T: Transmit> TextAp<'c, T> {
 
     /// Tries left on the PIN, without spending one.
     pub fn pin_status(&mut self) -> Result<PinStatus> {
-        match self.card.select_ef(ef::PIN) {
-            Err(Error::FileNotFound) => Ok(PinStatus::NotSet),
-            other => other.and_then(|()| self.card.pin_status()),
-        }
+        self.card.pin_status_of(ef::PIN)
     }
 
     /// Verifies the PIN the patient just entered (retry count read first).

@@ -17,11 +17,11 @@ use uketsuke_firmware::face::bench;
 use uketsuke_firmware::face::decision::PolicyConfig;
 use uketsuke_firmware::face::eval::{Report, embed_dir, report, score_pairs};
 use uketsuke_firmware::face::models::ModelPaths;
-use uketsuke_firmware::face::models::data_dir;
-use uketsuke_firmware::face::pipeline::{Engine, frame_to_mat, wipe};
+use uketsuke_firmware::face::pipeline::{CheckError, Engine, frame_to_mat, wipe};
 use uketsuke_firmware::face::quality::{Assessment, QualityConfig, assess};
 use uketsuke_firmware::face::reference::decode_grey;
-use uketsuke_hw_sim::camera::{FPS, Scene, VirtualCamera};
+use uketsuke_firmware::face::sim;
+use uketsuke_hw_sim::camera::{Scene, VirtualCamera};
 
 #[derive(Parser)]
 #[command(name = "uketsuke-face", version, about = "Uketsuke face pipeline (YuNet + SFace on OpenCV)")]
@@ -143,20 +143,19 @@ fn run(cli: Cli) -> Result<(), FaceError> {
                 ));
             }
             let scene: Scene = serde_json::from_value(serde_json::Value::String(scene))
-                .map_err(|_| FaceError::BadImage("unknown scene (see --help)"))?;
-            let p = uketsuke_hw_sim::persona::by_id(&persona).map_err(|_| FaceError::BadImage("unknown persona"))?;
+                .map_err(|_| FaceError::Setup("unknown scene (see --help)".into()))?;
             let mut engine = Engine::load(&ModelPaths::default_location())?;
-            let photo = std::fs::read(data_dir().join("personas").join(&p.id).join("photo.jp2"))
-                .map_err(|_| FaceError::BadImage("persona photo missing: run scripts/setup"))?;
-            let reference = engine.reference(&photo)?;
-            let camera = VirtualCamera::new(&p, scene, &data_dir().join("faces"), seed)
-                .map_err(|_| FaceError::BadImage("face images missing: run scripts/setup"))?;
+            let (p, reference) = sim::persona_reference(&mut engine, &persona)?;
+            let camera = sim::camera(&p, scene, seed)?;
             let mut source = DevDump { camera, dir: dev_dump_frames, n: 0 };
             let policy = PolicyConfig::default();
-            let max_frames = (policy.max_duration.as_secs() as usize + 1) * FPS as usize;
             let outcome = engine
-                .check(&QualityConfig::default(), &policy, &reference, &mut source, max_frames)
-                .map_err(|e| FaceError::OpenCv(e.to_string()))?;
+                .check(&QualityConfig::default(), &policy, &reference, &mut source, sim::frame_budget(&policy))
+                .map_err(|e| match e {
+                    CheckError::Face(f) => f,
+                    CheckError::Camera(c) => FaceError::Setup(c.to_string()),
+                    _ => FaceError::NoDecision,
+                })?;
             if json {
                 println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
             } else {

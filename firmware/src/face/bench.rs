@@ -6,8 +6,7 @@
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use uketsuke_hw_sim::camera::{Scene, VirtualCamera};
-use uketsuke_hw_sim::persona;
+use uketsuke_hw_sim::camera::Scene;
 
 use super::FaceError;
 use super::decision::{Decider, FrameResult, PolicyConfig};
@@ -16,6 +15,7 @@ use super::models::{ModelPaths, data_dir};
 use super::pipeline::{Engine, frame_to_mat};
 use super::quality::QualityConfig;
 use super::reference::decode_grey;
+use super::sim;
 
 /// Median milliseconds per stage.
 #[derive(Clone, Debug, Serialize)]
@@ -60,18 +60,13 @@ fn time<T>(n: usize, mut f: impl FnMut() -> Result<T, FaceError>) -> Result<f64,
     Ok(median_ms(samples))
 }
 
-fn sim_error(e: impl std::fmt::Display) -> FaceError {
-    FaceError::OpenCv(format!("simulator: {e}"))
-}
-
 /// Runs every stage `n` times on the adult-registered persona.
 pub fn run(n: usize) -> Result<Figures, FaceError> {
     let mut engine = Engine::load(&ModelPaths::default_location())?;
-    let p = persona::by_id("adult-registered").map_err(sim_error)?;
+    let (p, reference) = sim::persona_reference(&mut engine, "adult-registered")?;
     let photo = std::fs::read(data_dir().join("personas").join(&p.id).join("photo.jp2"))
-        .map_err(|_| FaceError::BadImage("persona photo missing: run scripts/setup"))?;
-    let reference = engine.reference(&photo)?;
-    let mut cam = VirtualCamera::new(&p, Scene::Genuine, &data_dir().join("faces"), 1).map_err(sim_error)?;
+        .map_err(|_| FaceError::Setup("persona photo missing: run scripts/setup".into()))?;
+    let mut cam = sim::camera(&p, Scene::Genuine, 1)?;
     let frame = cam.render();
     let grey = to_grey_bgr(&frame_to_mat(&frame)?)?;
     let face = *engine.detector.detect(&grey)?.first().ok_or(FaceError::NoFace("benchmark frame"))?;
@@ -86,7 +81,7 @@ pub fn run(n: usize) -> Result<Figures, FaceError> {
     let match_ms = time(n * 100, || Ok(embedding.cosine(&reference)))?;
 
     // The decision on a fresh genuine scene, timed from the first usable frame.
-    let mut cam = VirtualCamera::new(&p, Scene::Genuine, &data_dir().join("faces"), 2).map_err(sim_error)?;
+    let mut cam = sim::camera(&p, Scene::Genuine, 2)?;
     let mut decider = Decider::new(PolicyConfig::default());
     let quality = QualityConfig::default();
     let (mut first, mut compute, mut frames) = (None, Duration::ZERO, 0);
@@ -106,7 +101,7 @@ pub fn run(n: usize) -> Result<Figures, FaceError> {
             break frame.timestamp;
         }
         if frame.timestamp > Duration::from_secs(30) {
-            return Err(FaceError::NoFace("benchmark scene"));
+            return Err(FaceError::NoDecision);
         }
     };
     let camera = decided_at.saturating_sub(first.unwrap_or(decided_at));

@@ -11,6 +11,7 @@ pub mod models;
 pub mod pipeline;
 pub mod quality;
 pub mod reference;
+pub mod sim;
 pub mod v4l2;
 
 use std::path::PathBuf;
@@ -31,6 +32,12 @@ pub enum FaceError {
     /// No face where one was needed (e.g. in the card photo).
     #[error("no face found in the {0}")]
     NoFace(&'static str),
+    /// Prepared data or the simulator is missing or wrong.
+    #[error("{0}")]
+    Setup(String),
+    /// The policy did not decide within the frames given.
+    #[error("no face decision within the frame limit")]
+    NoDecision,
     /// The operation is not allowed here.
     #[error("refused: {0}")]
     Refused(&'static str),

