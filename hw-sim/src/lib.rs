@@ -10,5 +10,6 @@ pub mod faults;
 pub mod mynumber;
 pub mod persona;
 pub mod pki;
+pub mod slot;
 pub mod terminal;
 pub mod vpcd;

@@ -10,6 +10,7 @@
 
 pub mod bins;
 pub mod direct;
+pub mod kiosk;
 pub mod sandbox;
 pub mod terminal;
 

@@ -3,6 +3,7 @@
 //! mapped to a shared [`ErrorKind`].
 
 pub mod camera;
+pub mod surface;
 
 /// What kind of failure a device reported, whatever the vendor's error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

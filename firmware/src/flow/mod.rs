@@ -48,6 +48,7 @@ enum State {
     Result(ResultView),
     HostUnavailable,
     TakeCard,
+    ReaderUnavailable,
 }
 
 impl State {
@@ -159,6 +160,17 @@ impl Flow {
     pub fn handle_input(&mut self, now: Duration, input: Input) {
         match input {
             Input::CardRemoved => return self.card_removed(),
+            Input::ReaderLost => {
+                self.card_removed();
+                self.state = State::ReaderUnavailable;
+                self.screen_changed = true;
+                return;
+            }
+            Input::ReaderReady if matches!(self.state, State::ReaderUnavailable) => {
+                self.state = State::Idle;
+                self.screen_changed = true;
+                return;
+            }
             Input::User(UserEvent::Touch) => return self.touched(now),
             Input::User(UserEvent::End) if !matches!(self.state, State::Idle | State::TakeCard | State::Result(_)) => {
                 return self.finish(now, ResultView::Ended);
@@ -414,7 +426,7 @@ impl Flow {
 
     /// The card left: abort whatever was happening, spend nothing, back to idle.
     fn card_removed(&mut self) {
-        if matches!(self.state, State::Idle) {
+        if matches!(self.state, State::Idle | State::ReaderUnavailable) {
             return;
         }
         if matches!(self.state, State::Face) {
@@ -466,6 +478,7 @@ impl Flow {
             State::Result(r) => View::Result(r.clone()),
             State::HostUnavailable => View::HostUnavailable,
             State::TakeCard => View::TakeCard,
+            State::ReaderUnavailable => View::ReaderUnavailable,
         }
     }
 }

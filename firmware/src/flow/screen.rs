@@ -114,6 +114,8 @@ pub enum View {
     HostUnavailable,
     /// カードをお取りください.
     TakeCard,
+    /// The card reader is not connected: the kiosk cannot be used until it is back.
+    ReaderUnavailable,
 }
 
 /// A screen with the inactivity warning overlay.

@@ -416,6 +416,30 @@ fn pulling_the_card_at_any_step_aborts_and_returns_to_idle() {
 }
 
 #[test]
+fn a_reader_that_goes_away_ends_the_session_and_idle_returns_with_it() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(UserEvent::ChoosePin);
+    h.pin("12");
+    h.take_actions();
+    h.input(Input::ReaderLost);
+    assert_eq!(h.view(), &View::ReaderUnavailable);
+    assert!(h.has_action(|a| matches!(a, Action::EndSession)));
+    assert_eq!(h.flow.poll_timeout(), None);
+    // Nothing a patient does can start a session without a reader.
+    h.input(Input::CardInserted);
+    h.user(UserEvent::PinDigit(3));
+    assert_eq!(h.view(), &View::ReaderUnavailable);
+    assert!(!h.has_action(|a| matches!(a, Action::ReadCard | Action::VerifyPin(_))));
+    h.input(Input::ReaderReady);
+    assert_eq!(h.view(), &View::Idle);
+    // From idle too, and a ready reader at idle changes nothing.
+    h.input(Input::ReaderReady);
+    h.input(Input::ReaderLost);
+    assert_eq!(h.view(), &View::ReaderUnavailable);
+}
+
+#[test]
 fn every_patient_facing_screen_warns_then_resets_when_left_alone() {
     let reach: [fn(&mut Harness); 4] = [
         |h| h.placed(adult()),

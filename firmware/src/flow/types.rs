@@ -153,6 +153,10 @@ pub enum Input {
     User(UserEvent),
     /// Staff API.
     Staff(StaffEvent),
+    /// The card reader went away (unplugged, or pcscd stopped).
+    ReaderLost,
+    /// The card reader is there (again).
+    ReaderReady,
 }
 
 /// Outcome of a PIN verification.

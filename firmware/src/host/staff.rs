@@ -71,11 +71,57 @@ impl StaffToken {
     }
 }
 
+/// What the staff see of the kiosk, kept up to date by the runtime. The
+/// images exist only while a visual check is under way and are wiped after.
+#[derive(Default)]
+pub struct StaffBoard {
+    /// The kiosk's current screen.
+    pub screen: Option<View>,
+    /// A message staff must act on (the reception terminal is down: the fallback).
+    pub alert: Option<String>,
+    /// The chip photo as PNG, during a visual check.
+    pub card_photo: Option<Zeroizing<Vec<u8>>>,
+    /// The latest camera image as JPEG, during a visual check.
+    pub live_image: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl fmt::Debug for StaffBoard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaffBoard").field("screen", &self.screen).finish_non_exhaustive()
+    }
+}
+
+/// One answer of the staff API.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// MIME type.
+    pub content_type: &'static str,
+    /// Body.
+    pub body: Zeroizing<Vec<u8>>,
+}
+
+impl Reply {
+    fn json(status: u16, v: &Value) -> Self {
+        Self { status, content_type: "application/json", body: Zeroizing::new(v.to_string().into_bytes()) }
+    }
+
+    /// The body as JSON (`Null` when it is not JSON).
+    pub fn json_body(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// The staff console: one self-contained page; it holds no data until
+/// staff enter the token, and then fetches everything with it.
+pub const CONSOLE_HTML: &str = include_str!("console.html");
+
 /// What the staff API serves and where its events go.
 pub struct StaffApi {
     token: StaffToken,
-    /// The kiosk's current screen, kept up to date by the runtime.
-    pub screen: Arc<Mutex<View>>,
+    /// What staff see, kept up to date by the runtime.
+    pub board: Arc<Mutex<StaffBoard>>,
     events: mpsc::Sender<StaffEvent>,
 }
 
@@ -84,64 +130,109 @@ fn audit(action: &str, outcome: &str) {
 }
 
 impl StaffApi {
-    /// An API checking `token`, reporting the screen from `screen` and
-    /// sending staff actions to `events`.
-    pub fn new(token: StaffToken, screen: Arc<Mutex<View>>, events: mpsc::Sender<StaffEvent>) -> Self {
-        Self { token, screen, events }
+    /// An API checking `token`, showing `board` and sending staff actions to `events`.
+    pub fn new(token: StaffToken, board: Arc<Mutex<StaffBoard>>, events: mpsc::Sender<StaffEvent>) -> Self {
+        Self { token, board, events }
     }
 
     /// Answers one request. `authorization` is the `Authorization` header.
-    pub fn handle(&self, method: &str, path: &str, authorization: Option<&str>) -> (u16, Value) {
+    pub fn handle(&self, method: &str, path: &str, authorization: Option<&str>) -> Reply {
         let action = match (method, path) {
+            ("GET", "/" | "/staff" | "/staff/") => {
+                return Reply {
+                    status: 200,
+                    content_type: "text/html; charset=utf-8",
+                    body: Zeroizing::new(CONSOLE_HTML.as_bytes().to_vec()),
+                };
+            }
             ("GET", "/staff/v1/state") => "state",
+            ("GET", "/staff/v1/visual-check/card-photo.png") => "view_card_photo",
+            ("GET", "/staff/v1/visual-check/live.jpg") => "view_live_image",
             ("POST", "/staff/v1/visual-check/start") => "visual_check_start",
             ("POST", "/staff/v1/visual-check/confirm") => "visual_check_confirm",
             ("POST", "/staff/v1/visual-check/reject") => "visual_check_reject",
-            _ => return (404, json!({"error": "not found"})),
+            _ => return Reply::json(404, &json!({"error": "not found"})),
         };
         let presented = authorization.and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
         if !self.token.matches(presented) {
             audit(action, "unauthorized");
-            return (401, json!({"error": "staff token required"}));
+            return Reply::json(401, &json!({"error": "staff token required"}));
         }
         let event = match action {
             "state" => {
-                let screen = self.screen.lock().map(|s| s.clone()).unwrap_or(View::Idle);
+                let state = match self.board.lock() {
+                    Ok(b) => json!({"screen": b.screen.clone().unwrap_or(View::Idle), "alert": b.alert,
+                        "visual_check": b.card_photo.is_some()}),
+                    Err(_) => json!({"screen": View::Idle, "alert": null, "visual_check": false}),
+                };
                 audit(action, "ok");
-                return (200, json!({"screen": screen}));
+                return Reply::json(200, &state);
             }
+            "view_card_photo" | "view_live_image" => return self.image(action),
             "visual_check_start" => StaffEvent::StartVisualCheck,
             "visual_check_confirm" => StaffEvent::Confirm,
             _ => StaffEvent::Reject,
         };
         if self.events.send(event).is_err() {
             audit(action, "kiosk_not_running");
-            return (503, json!({"error": "the kiosk is not running"}));
+            return Reply::json(503, &json!({"error": "the kiosk is not running"}));
         }
         audit(action, "accepted");
-        (202, json!({"accepted": action}))
+        Reply::json(202, &json!({"accepted": action}))
+    }
+
+    fn image(&self, action: &str) -> Reply {
+        let image = self.board.lock().ok().and_then(|b| {
+            if action == "view_card_photo" {
+                b.card_photo.as_ref().map(|p| ("image/png", p.clone()))
+            } else {
+                b.live_image.as_ref().map(|p| ("image/jpeg", p.clone()))
+            }
+        });
+        match image {
+            Some((content_type, body)) => {
+                audit(action, "ok");
+                Reply { status: 200, content_type, body }
+            }
+            None => {
+                audit(action, "no_visual_check");
+                Reply::json(404, &json!({"error": "no visual check is under way"}))
+            }
+        }
     }
 
     /// Serves HTTP on `addr` until `stop` is raised.
     pub fn serve(&self, addr: SocketAddr, stop: &AtomicBool) -> Result<(), String> {
         let server = tiny_http::Server::http(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         info!(%addr, "staff API listening");
+        self.serve_on(&server, stop);
+        Ok(())
+    }
+
+    /// Serves HTTP on a server already listening, until `stop` is raised.
+    pub fn serve_on(&self, server: &tiny_http::Server, stop: &AtomicBool) {
         while !stop.load(Ordering::Relaxed) {
             let Ok(Some(mut request)) = server.recv_timeout(Duration::from_millis(100)) else { continue };
             let mut sink = Vec::new();
             let _ = request.as_reader().take(4096).read_to_end(&mut sink);
             let auth =
                 request.headers().iter().find(|h| h.field.equiv("Authorization")).map(|h| h.value.as_str().to_owned());
-            let (status, body) = self.handle(request.method().as_str(), request.url(), auth.as_deref());
-            let mut response = tiny_http::Response::from_string(body.to_string()).with_status_code(status);
-            if let Ok(h) = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]) {
-                response = response.with_header(h);
+            let reply = self.handle(request.method().as_str(), request.url(), auth.as_deref());
+            let mut response = tiny_http::Response::from_data(reply.body.to_vec()).with_status_code(reply.status);
+            for (k, v) in [
+                ("Content-Type", reply.content_type),
+                ("Cache-Control", "no-store"),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Content-Security-Policy", "default-src 'self'; img-src 'self' blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"),
+            ] {
+                if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+                    response = response.with_header(h);
+                }
             }
             if let Err(e) = request.respond(response) {
                 warn!(error = %e, "could not answer staff request");
             }
         }
-        Ok(())
     }
 }
 
@@ -154,7 +245,8 @@ mod tests {
     fn api() -> (StaffApi, mpsc::Receiver<StaffEvent>) {
         let (tx, rx) = mpsc::channel();
         let token = StaffToken::new(TOKEN).unwrap_or_else(|e| unreachable!("{e}"));
-        (StaffApi::new(token, Arc::new(Mutex::new(View::VisualCheck)), tx), rx)
+        let board = StaffBoard { screen: Some(View::VisualCheck), ..StaffBoard::default() };
+        (StaffApi::new(token, Arc::new(Mutex::new(board)), tx), rx)
     }
 
     #[test]
@@ -179,7 +271,7 @@ mod tests {
     fn without_the_token_nothing_reaches_the_kiosk() {
         let (api, rx) = api();
         for auth in [None, Some("Bearer nope nope nope nope"), Some(TOKEN)] {
-            assert_eq!(api.handle("POST", "/staff/v1/visual-check/confirm", auth).0, 401);
+            assert_eq!(api.handle("POST", "/staff/v1/visual-check/confirm", auth).status, 401);
         }
         assert!(rx.try_recv().is_err());
     }
@@ -188,19 +280,42 @@ mod tests {
     fn with_the_token_staff_actions_become_flow_inputs() {
         let (api, rx) = api();
         let auth = format!("Bearer {TOKEN}");
-        assert_eq!(
-            api.handle("GET", "/staff/v1/state", Some(&auth)),
-            (200, json!({"screen": {"view": "visual_check"}}))
-        );
+        let state = api.handle("GET", "/staff/v1/state", Some(&auth));
+        assert_eq!(state.status, 200);
+        assert_eq!(state.json_body(), json!({"screen": {"view": "visual_check"}, "alert": null, "visual_check": false}));
         for (path, event) in [
             ("/staff/v1/visual-check/start", StaffEvent::StartVisualCheck),
             ("/staff/v1/visual-check/confirm", StaffEvent::Confirm),
             ("/staff/v1/visual-check/reject", StaffEvent::Reject),
         ] {
-            assert_eq!(api.handle("POST", path, Some(&auth)).0, 202);
+            assert_eq!(api.handle("POST", path, Some(&auth)).status, 202);
             assert_eq!(rx.try_recv().ok(), Some(event));
         }
         drop(rx);
-        assert_eq!(api.handle("POST", "/staff/v1/visual-check/start", Some(&auth)).0, 503);
+        assert_eq!(api.handle("POST", "/staff/v1/visual-check/start", Some(&auth)).status, 503);
+    }
+
+    #[test]
+    fn the_images_are_served_only_with_the_token_and_only_during_a_visual_check() {
+        let (api, _rx) = api();
+        let auth = format!("Bearer {TOKEN}");
+        let photo = "/staff/v1/visual-check/card-photo.png";
+        assert_eq!(api.handle("GET", photo, Some(&auth)).status, 404);
+        if let Ok(mut b) = api.board.lock() {
+            b.card_photo = Some(Zeroizing::new(vec![0x89, b'P', b'N', b'G']));
+        }
+        assert_eq!(api.handle("GET", photo, None).status, 401);
+        let reply = api.handle("GET", photo, Some(&auth));
+        assert_eq!((reply.status, reply.content_type), (200, "image/png"));
+        assert_eq!(reply.body.as_slice(), &[0x89, b'P', b'N', b'G']);
+    }
+
+    #[test]
+    fn the_console_page_is_served_without_a_token_and_carries_no_data() {
+        let (api, _rx) = api();
+        let reply = api.handle("GET", "/staff/", None);
+        assert_eq!((reply.status, reply.content_type), (200, "text/html; charset=utf-8"));
+        let page = String::from_utf8_lossy(&reply.body).into_owned();
+        assert!(page.contains("/staff/v1/state") && page.contains("Authorization"));
     }
 }

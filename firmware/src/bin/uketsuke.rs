@@ -1,0 +1,195 @@
+//! `uketsuke`: the kiosk.
+//!
+//! - `uketsuke [--config kiosk.toml]`: the kiosk on the configured hardware.
+//!   With no hardware configured (no reader name, camera device or
+//!   terminal URL) it runs on the simulator, as with `--sim`.
+//! - `uketsuke --sim`: everything on the simulator (the virtual card in the
+//!   real pcscd through vpcd, the virtual camera, the virtual reception
+//!   terminal) with a scripted patient typed on the terminal.
+//! - `uketsuke --sim --headless --script FILE`: runs a scripted patient and
+//!   prints the transcript (screens, choices, terminal calls, outcome).
+//!
+//! Exit codes: 0 done, 1 the script did not go as written, 2 the kiosk could
+//! not start (bad config, port in use, …). Logs go to stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use clap::Parser;
+use rand_core::{OsRng, RngCore};
+use uketsuke_firmware::config::Config;
+use uketsuke_firmware::face::models::{ModelPaths, data_dir};
+use uketsuke_firmware::host::staff::StaffToken;
+use uketsuke_firmware::runtime::devices::{Camera, NoSurface, Surface, V4l2};
+use uketsuke_firmware::runtime::script::{self, ScriptRunner};
+use uketsuke_firmware::runtime::sim::SimWorld;
+use uketsuke_firmware::runtime::{self, Parts};
+use zeroize::Zeroizing;
+
+/// Where the kiosk's config lives on a real kiosk.
+const SYSTEM_CONFIG: &str = "/etc/uketsuke/kiosk.toml";
+
+#[derive(Parser)]
+#[command(name = "uketsuke", version, about = "Uketsuke: the face-authentication card reader kiosk")]
+struct Cli {
+    /// Config file (default: /etc/uketsuke/kiosk.toml if present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Run on the simulator: virtual card, camera and reception terminal.
+    #[arg(long)]
+    sim: bool,
+    /// No screen: a scripted patient, with a printed transcript.
+    #[arg(long)]
+    headless: bool,
+    /// The script (see tests/scenarios/); without it, commands are read from the terminal.
+    #[arg(long, value_name = "FILE")]
+    script: Option<PathBuf>,
+    /// vpcd's address, where the virtual card is placed.
+    #[arg(long, default_value = "127.0.0.1:35963", value_name = "ADDR")]
+    vpcd: SocketAddr,
+}
+
+fn main() {
+    uketsuke_driver::logging::init_cli("info");
+    let cli = Cli::parse();
+    let code = match run(&cli) {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(e) => {
+            eprintln!("uketsuke: error: {e:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn load_config(cli: &Cli) -> Result<Config> {
+    match &cli.config {
+        Some(path) => Ok(Config::load(path)?),
+        None if Path::new(SYSTEM_CONFIG).exists() => Ok(Config::load(Path::new(SYSTEM_CONFIG))?),
+        None => Ok(Config::default()),
+    }
+}
+
+/// A staff token for a simulator session with none configured: random,
+/// kept in a file only the user can read, and named in the transcript.
+fn sim_token() -> Result<(StaffToken, PathBuf)> {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    let text = Zeroizing::new(hex::encode(bytes));
+    let path = data_dir().join("sim-staff-token");
+    std::fs::create_dir_all(data_dir())?;
+    write_private(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    Ok((StaffToken::new(&text)?, path))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    f.write_all(bytes)
+}
+
+fn run(cli: &Cli) -> Result<bool> {
+    let config = load_config(cli)?;
+    let no_hardware = config.reader.name.is_none() && config.camera.device.is_none() && config.host.url.is_none();
+    let sim = cli.sim || no_hardware;
+    if (cli.headless || cli.script.is_some()) && !sim {
+        return Err(anyhow!("--headless and --script run on the simulator: add --sim"));
+    }
+    let steps = match &cli.script {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            Some(script::parse(&text).with_context(|| format!("script {}", path.display()))?)
+        }
+        None => None,
+    };
+    let (token, token_path) = match &config.staff.token_file {
+        Some(path) => (StaffToken::from_file(path).context("staff.token_file")?, path.clone()),
+        None if sim => sim_token()?,
+        None => return Err(anyhow!("staff.token_file: required on a real kiosk")),
+    };
+    let token_text = Zeroizing::new(std::fs::read_to_string(&token_path).unwrap_or_default().trim().to_owned());
+
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let world = if sim {
+            let vpcd = cli.vpcd;
+            let own = config.host.url.is_none();
+            Some(Arc::new(tokio::task::spawn_blocking(move || SimWorld::new(vpcd, own)).await??))
+        } else {
+            None
+        };
+        let (camera, surface): (Arc<dyn Camera>, Arc<dyn Surface>) = match &world {
+            Some(w) => (Arc::new(w.devices.clone()), Arc::new(w.devices.clone())),
+            None => {
+                let device =
+                    config.camera.device.clone().ok_or_else(|| anyhow!("camera.device: required on a real kiosk"))?;
+                (Arc::new(V4l2 { device, width: config.camera.width, height: config.camera.height }), Arc::new(NoSurface))
+            }
+        };
+        let host_url = match (&config.host.url, &world) {
+            (Some(url), _) => url.clone(),
+            (None, Some(w)) => w
+                .terminal
+                .as_ref()
+                .and_then(|t| t.lock().ok().map(|t| t.base_url()))
+                .ok_or_else(|| anyhow!("the virtual terminal did not start"))?,
+            (None, None) => return Err(anyhow!("host.url: required on a real kiosk")),
+        };
+        let parts =
+            Parts { config, camera, surface, host_url, staff_token: token, models: ModelPaths::default_location() };
+        let mut kiosk = runtime::start(parts)?;
+        println!("kiosk    staff console http://{}/staff/ (token in {})", kiosk.staff_addr, token_path.display());
+        let Some(world) = world else {
+            tokio::signal::ctrl_c().await?;
+            return Ok(true);
+        };
+        let mut print = |line: &str| println!("{line}");
+        let mut runner = ScriptRunner::new(&mut kiosk, world, token_text, &mut print);
+        let ok = match steps {
+            Some(steps) => match runner.run(steps).await {
+                Ok(()) => true,
+                Err(e) => {
+                    println!("FAILED   {e}");
+                    false
+                }
+            },
+            None => interactive(&mut runner).await,
+        };
+        println!("outcome  {}", runner.outcome().unwrap_or("none"));
+        Ok(ok)
+    })
+}
+
+/// Reads commands from the terminal until end of input.
+async fn interactive(runner: &mut ScriptRunner<'_>) -> bool {
+    println!("kiosk    type commands (place adult-registered, tap face, expect consent, …); Ctrl-D ends");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut ok = true;
+    while let Some(line) = rx.recv().await {
+        match script::parse_line(&line) {
+            Ok(Some(step)) => {
+                if let Err(e) = runner.step(step).await {
+                    println!("FAILED   {e}");
+                    ok = false;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => println!("?        {e}"),
+        }
+    }
+    ok
+}

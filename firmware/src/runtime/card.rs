@@ -1,0 +1,95 @@
+//! The card side of a session, run on blocking threads: the read when the
+//! card is placed, the PIN verification, and the signatures over the
+//! terminal's nonce. PIN rules (DESIGN.md §5) live in the driver: the retry
+//! count is read first and a blocked PIN is never sent.
+
+use uketsuke_driver::ap::digest_info_of;
+use uketsuke_driver::ap::face::FaceAp;
+use uketsuke_driver::ap::jpki::{self, JpkiAp};
+use uketsuke_driver::pcsc_transport::PcscTransport;
+use uketsuke_driver::reading::{read_face_evidence, summarize};
+use uketsuke_driver::secret::Pin;
+use uketsuke_driver::{Card, Error, PinStatus, TransportError};
+
+use super::devices::Surface;
+use super::session::Session;
+use crate::flow::types::{CardFacts, CardProblem, Date, Method, PinResult};
+
+/// Reads a freshly placed card: its kind, PIN tries, certificate, and the
+/// card-face record opened with 照合番号B from the surface scanner.
+#[tracing::instrument(name = "stage", skip_all, fields(name = "read_card"))]
+pub fn read(
+    reader: Option<&str>,
+    surface: &dyn Surface,
+    today: Date,
+    id: String,
+) -> Result<(CardFacts, Session), CardProblem> {
+    let mut card = Card::new(PcscTransport::connect(reader).map_err(|e| {
+        tracing::warn!(error = %e, "cannot connect to the card");
+        CardProblem::Unreadable
+    })?);
+    let problem = |e: Error| {
+        tracing::warn!(error = %e, "card read failed");
+        match e {
+            Error::NotMyNumberCard => CardProblem::NotMyNumberCard,
+            _ => CardProblem::Unreadable,
+        }
+    };
+    let summary = summarize(&mut card).map_err(problem)?;
+    let code = surface.check_code_b().map_err(|e| {
+        tracing::warn!(error = %e, "card surface not read");
+        CardProblem::Unreadable
+    })?;
+    let (cert, record) = read_face_evidence(&mut card, &code).map_err(problem)?;
+    let pin_tries = match summary.auth_pin {
+        PinStatus::Tries(n) => n,
+        PinStatus::Verified => 3,
+        PinStatus::Blocked | PinStatus::NotSet => 0,
+    };
+    let b = &record.birth_date;
+    let facts = CardFacts {
+        face_only: !summary.kind.offers_pin(),
+        pin_tries,
+        birth_date: Date { year: b.year(), month: b.month(), day: b.day() },
+        today,
+    };
+    tracing::info!(face_only = facts.face_only, pin_tries, apdus = card.apdu_count(), "card read");
+    Ok((facts, Session { id, card, certificate: cert.der, record, host: None, face: None }))
+}
+
+/// Verifies the PIN the patient just typed. Afterwards the JPKI
+/// application stays selected with the PIN verified, for the signature.
+#[tracing::instrument(name = "stage", skip_all, fields(name = "verify_pin"))]
+pub fn verify_pin(session: &mut Session, pin: &Pin) -> PinResult {
+    let result = JpkiAp::select(&mut session.card).and_then(|mut ap| ap.verify_auth_pin(pin));
+    match result {
+        Ok(()) => PinResult::Correct,
+        Err(Error::PinIncorrect { retries: 0 } | Error::PinBlocked) => PinResult::Blocked,
+        Err(Error::PinIncorrect { retries }) => PinResult::Wrong(retries),
+        Err(e) => {
+            tracing::warn!(error = %e, "PIN verification did not complete");
+            PinResult::CardRemoved
+        }
+    }
+}
+
+/// Whether a card error means the card left.
+pub fn card_left(e: &Error) -> bool {
+    matches!(e, Error::Transport(TransportError::CardRemoved | TransportError::NoCard))
+}
+
+/// Signs SHA-256(nonce) on the card for `method`: the JPKI authentication
+/// key after the PIN (`80 2A 00 80`), or the card-face AP's credential-free
+/// chip signature (`80 2A 00 00`) for the face and visual paths.
+#[tracing::instrument(name = "stage", skip_all, fields(name = "sign_nonce"))]
+pub fn sign_nonce(session: &mut Session, method: Method, nonce: &[u8]) -> Result<Vec<u8>, Error> {
+    let digest_info = digest_info_of(nonce);
+    match method {
+        // No SELECT of the application here: that would reset the verified PIN.
+        Method::Pin => {
+            session.card.select_ef(jpki::ef::AUTH_KEY)?;
+            session.card.compute_signature(0x80, &digest_info)
+        }
+        Method::Face | Method::Visual => FaceAp::select(&mut session.card)?.chip_sign(&digest_info),
+    }
+}

@@ -1,0 +1,110 @@
+//! The reception-terminal side of a session, run on blocking threads:
+//! authentication with evidence signed over a fresh nonce, then consent
+//! and registration (docs/host-protocol.md).
+
+use uketsuke_driver::secret::PersonalBytes;
+
+use super::card::{card_left, sign_nonce};
+use super::session::Session;
+use crate::host::client::{Evidence, HostClient, HostError, Transport};
+use crate::flow::types::{ConsentQuestion, HostAnswer, Method};
+
+/// The staff member who confirmed a visual check, as the evidence names them.
+pub const VISUAL_CHECK_OPERATOR: &str = "reception-staff";
+
+/// Why authentication did not reach the terminal's answer.
+fn refused(code: &str, message: &str) -> HostAnswer {
+    HostAnswer::Refused { code: code.to_owned(), message: message.to_owned() }
+}
+
+/// Opens a terminal session, has the card sign its nonce, sends the
+/// evidence for `method` and returns the terminal's answer.
+#[tracing::instrument(name = "stage", skip_all, fields(name = "authenticate", method = ?method))]
+pub fn authenticate<T: Transport>(
+    client: &HostClient<T>,
+    session: &mut Session,
+    method: Method,
+    threshold: f32,
+) -> HostAnswer {
+    let host = match client.open_session() {
+        Ok(h) => h,
+        Err(e) => return answer_of(e),
+    };
+    let signature = match sign_nonce(session, method, &host.nonce) {
+        Ok(s) => s,
+        Err(e) if card_left(&e) => {
+            return refused("CARD", "カードが取り外されました。最初からやり直してください。");
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the card could not sign the nonce");
+            return refused("CARD", "カードを読み取れませんでした。受付にお申し出ください。");
+        }
+    };
+    let record = || PersonalBytes::new(session.record.raw.expose().to_vec());
+    let certificate = session.certificate.clone();
+    let evidence = match method {
+        Method::Pin => Evidence::Pin { certificate, signature },
+        Method::Face => {
+            let Some(face) = session.face else {
+                return refused("FACE", "顔認証の結果がありません。最初からやり直してください。");
+            };
+            Evidence::Face {
+                certificate,
+                record: record(),
+                chip_signature: signature,
+                score: face.score,
+                threshold,
+                frames: face.frames,
+                liveness: true,
+            }
+        }
+        Method::Visual => Evidence::Visual {
+            certificate,
+            record: record(),
+            chip_signature: signature,
+            operator: VISUAL_CHECK_OPERATOR.to_owned(),
+        },
+    };
+    let answer = client.send_evidence(&host, &evidence);
+    session.host = Some(host);
+    match answer {
+        Ok(e) => {
+            tracing::info!(registered = e.registered, "eligibility confirmed");
+            HostAnswer::Eligible { registered: e.registered }
+        }
+        Err(e) => answer_of(e),
+    }
+}
+
+fn answer_of(e: HostError) -> HostAnswer {
+    tracing::warn!(error = %e, "authentication not confirmed");
+    match e {
+        HostError::Refused { code, message } => HostAnswer::Refused { code, message },
+        HostError::Protocol(_) => {
+            refused("PROTOCOL", "資格確認端末からの応答を確認できませんでした。受付にお申し出ください。")
+        }
+        _ => HostAnswer::Unavailable,
+    }
+}
+
+/// Sends the consent answers (exactly once, however often retried).
+#[tracing::instrument(name = "stage", skip_all, fields(name = "consent"))]
+pub fn consent<T: Transport>(
+    client: &HostClient<T>,
+    session: &Session,
+    answers: &[(ConsentQuestion, bool)],
+) -> Result<(), HostError> {
+    let host = session.host.as_ref().ok_or_else(no_session)?;
+    client.send_consent(host, answers).inspect_err(|e| tracing::warn!(error = %e, "consent not stored"))
+}
+
+fn no_session() -> HostError {
+    HostError::Protocol("no session open on the reception terminal".into())
+}
+
+/// Registers the card for health-insurance use (exactly once).
+#[tracing::instrument(name = "stage", skip_all, fields(name = "registration"))]
+pub fn register<T: Transport>(client: &HostClient<T>, session: &Session) -> Result<(), HostError> {
+    let host = session.host.as_ref().ok_or_else(no_session)?;
+    client.send_registration(host).inspect_err(|e| tracing::warn!(error = %e, "registration not stored"))
+}

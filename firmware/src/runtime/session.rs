@@ -1,0 +1,42 @@
+//! One patient's session: the connected card and everything read from it.
+//! It holds personal data (the card-face record with the photo) and is
+//! dropped, and so zeroized, when the session ends.
+
+use std::fmt;
+
+use uketsuke_driver::Card;
+use uketsuke_driver::ap::face::CardFaceRecord;
+use uketsuke_driver::pcsc_transport::PcscTransport;
+
+use crate::host::client::HostSession;
+
+/// The face check's result, for the evidence.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FaceResult {
+    /// Median score.
+    pub score: f32,
+    /// Frames decided on.
+    pub frames: usize,
+}
+
+/// What the kiosk holds for the patient in front of it.
+pub struct Session {
+    /// Short random id for logs and audit (no personal data).
+    pub id: String,
+    /// The card, connected through PC/SC.
+    pub card: Card<PcscTransport>,
+    /// The authentication certificate (DER).
+    pub certificate: Vec<u8>,
+    /// The card-face record (photo, birth date, images).
+    pub record: CardFaceRecord,
+    /// The session opened on the reception terminal.
+    pub host: Option<HostSession>,
+    /// The face check's result, once it matched.
+    pub face: Option<FaceResult>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session").field("id", &self.id).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,165 @@
+//! The simulator around a kiosk: the virtual card placed on vpcd's reader
+//! in a real pcscd, the virtual camera, and (unless a terminal URL is
+//! configured) the virtual reception terminal on a loopback port.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use uketsuke_hw_sim::camera::Scene;
+use uketsuke_hw_sim::faults::Faults;
+use uketsuke_hw_sim::persona;
+use uketsuke_hw_sim::slot::{CardSlot, FOREIGN_CARD, SlotError};
+use uketsuke_hw_sim::terminal::{Terminal, TerminalError};
+
+use super::devices::SimDevices;
+
+/// The simulator could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The card could not be placed.
+    #[error(transparent)]
+    Slot(#[from] SlotError),
+    /// The persona is unknown.
+    #[error(transparent)]
+    Persona(#[from] persona::PersonaError),
+    /// The virtual terminal failed.
+    #[error(transparent)]
+    Terminal(#[from] TerminalError),
+    /// No virtual terminal runs here (a real one is configured).
+    #[error("the reception terminal is not the simulator's")]
+    NotOurTerminal,
+    /// A simulator thread failed while holding its state.
+    #[error("the simulator's state was lost")]
+    StateLost,
+    /// A loopback port could not be found.
+    #[error("no free loopback port: {0}")]
+    Port(std::io::Error),
+}
+
+struct Running {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+/// The virtual reception terminal, stoppable and restartable on one port.
+pub struct SimTerminal {
+    terminal: Arc<Terminal>,
+    addr: SocketAddr,
+    running: Option<Running>,
+}
+
+impl SimTerminal {
+    /// Starts a terminal on a free loopback port.
+    pub fn start() -> Result<Self, SimError> {
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).map_err(SimError::Port)?;
+        let mut t = Self { terminal: Arc::new(Terminal::new()?), addr: port, running: None };
+        t.up();
+        Ok(t)
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Starts serving (again).
+    pub fn up(&mut self) {
+        if self.running.is_some() {
+            return;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let (flag, terminal, addr) = (Arc::clone(&stop), Arc::clone(&self.terminal), self.addr);
+        let thread = std::thread::spawn(move || {
+            if let Err(e) = terminal.serve(addr, &flag) {
+                tracing::warn!(error = %e, "virtual terminal stopped");
+            }
+        });
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(self.addr).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        self.running = Some(Running { stop, thread });
+    }
+
+    /// Stops serving: the terminal is down.
+    pub fn down(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop.store(true, Ordering::Relaxed);
+            let _ = r.thread.join();
+        }
+    }
+
+    /// What the terminal recorded (consents, registrations).
+    pub fn records(&self) -> serde_json::Value {
+        let now = std::time::Instant::now();
+        self.terminal.handle("GET", "/v1/records", b"", now, 0).1
+    }
+}
+
+impl Drop for SimTerminal {
+    fn drop(&mut self) {
+        self.down();
+    }
+}
+
+/// The whole simulated world around the kiosk.
+pub struct SimWorld {
+    slot: Mutex<CardSlot>,
+    /// The virtual camera and card surface.
+    pub devices: SimDevices,
+    /// The virtual terminal, unless a real one is configured.
+    pub terminal: Option<Mutex<SimTerminal>>,
+}
+
+impl SimWorld {
+    /// A world whose card goes to vpcd at `vpcd`, with its own terminal if `own_terminal`.
+    pub fn new(vpcd: SocketAddr, own_terminal: bool) -> Result<Self, SimError> {
+        let terminal = if own_terminal { Some(Mutex::new(SimTerminal::start()?)) } else { None };
+        Ok(Self { slot: Mutex::new(CardSlot::new(vpcd)), devices: SimDevices::default(), terminal })
+    }
+
+    /// Places `persona_id`'s card on the reader, with `faults`.
+    /// `foreign-card` is a contactless card that is not a My Number Card.
+    pub fn place(&self, persona_id: &str, faults: Faults) -> Result<(), SimError> {
+        if persona_id == FOREIGN_CARD {
+            let mut slot = self.slot.lock().map_err(|_| SimError::StateLost)?;
+            return Ok(slot.place_foreign()?);
+        }
+        let persona = persona::by_id(persona_id)?;
+        if let Ok(mut stage) = self.devices.stage.lock() {
+            stage.persona = Some(persona.clone());
+        }
+        let mut slot = self.slot.lock().map_err(|_| SimError::StateLost)?;
+        Ok(slot.place(&persona, faults)?)
+    }
+
+    /// Takes the card away.
+    pub fn remove(&self) {
+        if let Ok(mut slot) = self.slot.lock() {
+            slot.remove();
+        }
+        if let Ok(mut stage) = self.devices.stage.lock() {
+            stage.persona = None;
+        }
+    }
+
+    /// Who the camera sees.
+    pub fn set_scene(&self, scene: Scene) {
+        if let Ok(mut stage) = self.devices.stage.lock() {
+            stage.scene = Some(scene);
+        }
+    }
+
+    /// Brings the virtual terminal down or up.
+    pub fn terminal_up(&self, up: bool) -> Result<(), SimError> {
+        let t = self.terminal.as_ref().ok_or(SimError::NotOurTerminal)?;
+        let mut t = t.lock().map_err(|_| SimError::StateLost)?;
+        if up { t.up() } else { t.down() }
+        Ok(())
+    }
+}

@@ -1,0 +1,156 @@
+//! The whole kiosk, end to end: `uketsuke --sim --headless --script` with
+//! the real pcscd + vpcd (a private instance per test), the virtual camera
+//! through the real face models, and the virtual reception terminal over
+//! HTTP on 127.0.0.1. Each test runs one script of `tests/scenarios/` and
+//! checks the transcript and what the terminal recorded.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use serde_json::Value;
+use uketsuke_tests::kiosk::{Transcript, run_scenario};
+use uketsuke_tests::sandbox;
+use uketsuke_tests::terminal::TerminalServer;
+
+/// Runs `name` against a fresh pcscd and terminal; panics with the
+/// transcript and logs unless the script went as written.
+fn scenario(name: &str) -> (Transcript, Value) {
+    let sb = sandbox();
+    let terminal = TerminalServer::start().unwrap();
+    let t = run_scenario(&sb, Some(&terminal.base), name).unwrap();
+    assert!(
+        t.output.status.success(),
+        "{name} did not go as written:\n{}\n--- logs ---\n{}",
+        t.text,
+        t.logs
+    );
+    (t, terminal.records().unwrap())
+}
+
+fn answers(records: &Value, i: usize) -> Vec<(String, bool)> {
+    records["consents"][i]["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["question"].as_str().unwrap().to_owned(), a["agree"].as_bool().unwrap()))
+        .collect()
+}
+
+fn q(name: &str, agree: bool) -> (String, bool) {
+    (name.to_owned(), agree)
+}
+
+#[test]
+fn a_matching_face_leads_through_consent_to_eligibility() {
+    let (t, records) = scenario("face-match.txt");
+    assert_eq!(t.outcome(), "result=done method=face");
+    assert!(t.has("host", "authenticate face → eligible registered=true"), "{}", t.text);
+    assert_eq!(records["consents"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        answers(&records, 0),
+        [q("surgery", true), q("treatment_and_medication", true), q("health_checkups", false)]
+    );
+    assert!(records["registrations"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_face_that_does_not_match_falls_back_to_the_pin() {
+    let (t, records) = scenario("face-fail-then-pin.txt");
+    assert_eq!(t.outcome(), "result=done method=pin");
+    assert!(t.has("user", "pin ●●●●") && !t.text.contains("1234"), "the PIN reached the transcript");
+    assert_eq!(records["consents"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_face_auth_only_card_is_confirmed_by_staff_through_the_staff_api() {
+    let (t, records) = scenario("face-only-visual-check.txt");
+    assert_eq!(t.outcome(), "result=done method=visual");
+    assert!(t.has("staff", "confirm → 202"), "{}", t.text);
+    assert!(t.has("host", "authenticate visual → eligible"), "{}", t.text);
+    assert!(!t.text.contains("pin_entry"), "a face-auth-only card was offered the PIN");
+    assert_eq!(records["consents"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn staff_can_start_a_visual_check_and_reject_the_patient() {
+    let (t, records) = scenario("staff-start-visual-check.txt");
+    assert_eq!(t.outcome(), "result=rejected_by_staff");
+    assert!(!t.has("host", "authenticate"), "a rejected patient reached the terminal");
+    assert!(records["consents"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn two_wrong_pins_then_the_right_one_is_accepted() {
+    let (t, records) = scenario("wrong-pin-twice.txt");
+    assert_eq!(t.outcome(), "result=done method=pin");
+    assert!(t.has("screen", "pin_entry entered=0 last_try_warning=true previous_wrong=true tries_left=1"), "{}", t.text);
+    assert_eq!(records["consents"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_blocked_pin_is_never_tried_and_the_face_still_works() {
+    let (t, records) = scenario("pin-blocked.txt");
+    assert_eq!(t.outcome(), "result=ended");
+    assert!(!t.has("screen", "pin_entry"), "{}", t.text);
+    assert!(t.has("host", "authenticate face → eligible"), "{}", t.text);
+    assert!(records["consents"].as_array().unwrap().is_empty(), "ended before consenting");
+}
+
+#[test]
+fn a_wrong_pin_on_the_last_try_blocks_it() {
+    let (t, _) = scenario("last-pin-try.txt");
+    assert_eq!(t.outcome(), "result=ended");
+    assert!(t.has("screen", "pin_blocked"));
+}
+
+#[test]
+fn under_forty_the_health_checkup_question_is_not_asked() {
+    let (t, records) = scenario("under-40-consent.txt");
+    assert_eq!(t.outcome(), "result=done method=face");
+    assert!(!t.text.contains("health_checkups"));
+    assert_eq!(answers(&records, 0), [q("surgery", true), q("treatment_and_medication", false)]);
+}
+
+#[test]
+fn an_unregistered_card_is_registered_once_then_consents() {
+    let (t, records) = scenario("unregistered-registration.txt");
+    assert_eq!(t.outcome(), "result=done method=face");
+    assert_eq!(records["registrations"].as_array().unwrap().len(), 1);
+    assert_eq!(records["consents"].as_array().unwrap().len(), 1);
+    assert_eq!(records["registrations"][0]["card"], records["consents"][0]["card"]);
+}
+
+#[test]
+fn declining_registration_records_nothing() {
+    let (t, records) = scenario("unregistered-declines.txt");
+    assert_eq!(t.outcome(), "result=not_registered");
+    assert!(records["registrations"].as_array().unwrap().is_empty());
+    assert!(records["consents"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn an_expired_certificate_is_refused_with_006() {
+    let (t, records) = scenario("expired-certificate.txt");
+    assert_eq!(t.outcome(), "result=refused code=006");
+    assert!(records["consents"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_card_pulled_mid_authentication_returns_to_idle_and_spends_no_try() {
+    let (t, records) = scenario("card-pulled-mid-authentication.txt");
+    assert!(t.text.matches("screen   idle").count() >= 4, "{}", t.text);
+    assert!(!t.has("host", "authenticate"));
+    assert!(records["consents"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_card_that_is_not_a_my_number_card_gets_a_clear_message() {
+    let (t, _) = scenario("not-a-my-number-card.txt");
+    assert!(t.has("screen", "card_problem problem=not_my_number_card"), "{}", t.text);
+}
+
+#[test]
+fn end_and_inactivity_end_the_session_with_a_warning_first() {
+    let (t, _) = scenario("end-and-timeouts.txt");
+    assert!(t.has("screen", "method_select pin_offered=true timeout_warning=true"), "{}", t.text);
+    assert_eq!(t.outcome(), "result=ended");
+}
