@@ -122,7 +122,9 @@ impl CardSlot {
                 on_powered: &mut on_powered,
             };
             match insertion.run(stream) {
-                Ok((Ended::RemovedBeforeApdu(n), _)) => info!(persona = %persona_id, apdu = n, "fault: card taken away"),
+                Ok((Ended::RemovedBeforeApdu(n), _)) => {
+                    info!(persona = %persona_id, apdu = n, "fault: card taken away")
+                }
                 Ok((ended, apdus)) => info!(persona = %persona_id, ?ended, apdus, "card taken away"),
                 Err(e) => warn!(persona = %persona_id, error = %e, "card connection failed"),
             }

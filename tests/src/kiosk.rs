@@ -72,11 +72,73 @@ impl Transcript {
 
 /// Runs a scenario to its end.
 pub fn run_scenario(sb: &PcscSandbox, host_url: Option<&str>, name: &str) -> Result<Transcript> {
+    run_scenario_logging(sb, host_url, name, "info")
+}
+
+/// Runs a scenario to its end with `RUST_LOG` set to `filter`.
+pub fn run_scenario_logging(sb: &PcscSandbox, host_url: Option<&str>, name: &str, filter: &str) -> Result<Transcript> {
     let config = write_config(sb, host_url, "")?;
     let output = kiosk_cmd(sb, &config, &scenario(name))
+        .env("RUST_LOG", filter)
         .output()
         .with_context(|| format!("running {} (build it with cargo build --bins)", bin_path("uketsuke").display()))?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     let logs = String::from_utf8_lossy(&output.stderr).into_owned();
     Ok(Transcript { output, text, logs })
+}
+
+/// A kiosk running in the background, its transcript arriving line by line.
+pub struct RunningKiosk {
+    /// The process.
+    pub child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    /// Every transcript line so far.
+    pub seen: Vec<String>,
+}
+
+impl RunningKiosk {
+    /// Starts `uketsuke` headless on `script` with `config`.
+    pub fn start(sb: &PcscSandbox, config: &Path, script: &Path) -> Result<Self> {
+        let mut child = kiosk_cmd(sb, config, script).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Self { child, lines, seen: Vec::new() })
+    }
+
+    /// Waits for a transcript line containing `text` and returns it.
+    pub fn wait_line(&mut self, text: &str, timeout: std::time::Duration) -> Result<String> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return Ok(line);
+                    }
+                }
+                Err(_) => anyhow::bail!("no line with {text:?} in time; transcript so far:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Waits for the kiosk to finish; the rest of the transcript and the logs.
+    pub fn finish(mut self) -> Result<(std::process::ExitStatus, String, String)> {
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut stderr);
+        }
+        let status = self.child.wait()?;
+        self.seen.extend(self.lines.try_iter());
+        Ok((status, self.seen.join("\n"), stderr))
+    }
 }

@@ -7,7 +7,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
 use serde_json::Value;
-use uketsuke_tests::kiosk::{Transcript, run_scenario};
+use uketsuke_tests::kiosk::{Transcript, run_scenario, run_scenario_logging};
 use uketsuke_tests::sandbox;
 use uketsuke_tests::terminal::TerminalServer;
 
@@ -17,12 +17,7 @@ fn scenario(name: &str) -> (Transcript, Value) {
     let sb = sandbox();
     let terminal = TerminalServer::start().unwrap();
     let t = run_scenario(&sb, Some(&terminal.base), name).unwrap();
-    assert!(
-        t.output.status.success(),
-        "{name} did not go as written:\n{}\n--- logs ---\n{}",
-        t.text,
-        t.logs
-    );
+    assert!(t.output.status.success(), "{name} did not go as written:\n{}\n--- logs ---\n{}", t.text, t.logs);
     (t, terminal.records().unwrap())
 }
 
@@ -82,7 +77,11 @@ fn staff_can_start_a_visual_check_and_reject_the_patient() {
 fn two_wrong_pins_then_the_right_one_is_accepted() {
     let (t, records) = scenario("wrong-pin-twice.txt");
     assert_eq!(t.outcome(), "result=done method=pin");
-    assert!(t.has("screen", "pin_entry entered=0 last_try_warning=true previous_wrong=true tries_left=1"), "{}", t.text);
+    assert!(
+        t.has("screen", "pin_entry entered=0 last_try_warning=true previous_wrong=true tries_left=1"),
+        "{}",
+        t.text
+    );
     assert_eq!(records["consents"].as_array().unwrap().len(), 1);
 }
 
@@ -153,4 +152,27 @@ fn end_and_inactivity_end_the_session_with_a_warning_first() {
     let (t, _) = scenario("end-and-timeouts.txt");
     assert!(t.has("screen", "method_select pin_offered=true timeout_warning=true"), "{}", t.text);
     assert_eq!(t.outcome(), "result=ended");
+}
+
+#[test]
+fn no_personal_data_or_pin_reaches_the_transcript_or_the_logs_even_at_trace() {
+    let sb = sandbox();
+    let terminal = TerminalServer::start().unwrap();
+    let t = run_scenario_logging(&sb, Some(&terminal.base), "face-fail-then-pin.txt", "trace").unwrap();
+    assert!(t.output.status.success(), "{}\n--- logs ---\n{}", t.text, t.logs);
+    assert!(t.logs.contains("stage{name=\"verify_pin\"}"), "no stage spans in the logs");
+    let p = uketsuke_hw_sim::persona::by_id("adult-registered").unwrap();
+    let secrets = [
+        ("name", p.name.clone()),
+        ("address", p.address.clone()),
+        ("My Number", p.my_number.clone()),
+        ("birth date", p.birth_date_compact()),
+        ("照合番号B", p.check_code_b().unwrap()),
+        ("PIN as typed", "pin 1234".to_owned()),
+        ("PIN in an APDU", "31323334".to_owned()),
+    ];
+    for (what, secret) in secrets {
+        assert!(!t.text.contains(&secret), "the {what} reached the transcript");
+        assert!(!t.logs.contains(&secret), "the {what} reached the logs");
+    }
 }

@@ -36,7 +36,8 @@ fn staff_actions_need_the_token_and_are_all_audited() {
     let token_file = dir.path().join("staff-token");
     std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
     let (tx, rx) = mpsc::channel();
-    let api = StaffApi::new(StaffToken::from_file(&token_file).unwrap(), Arc::new(Mutex::new(StaffBoard::default())), tx);
+    let api =
+        StaffApi::new(StaffToken::from_file(&token_file).unwrap(), Arc::new(Mutex::new(StaffBoard::default())), tx);
     let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let stop = Arc::new(AtomicBool::new(false));

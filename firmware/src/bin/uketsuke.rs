@@ -129,7 +129,10 @@ fn run(cli: &Cli) -> Result<bool> {
             None => {
                 let device =
                     config.camera.device.clone().ok_or_else(|| anyhow!("camera.device: required on a real kiosk"))?;
-                (Arc::new(V4l2 { device, width: config.camera.width, height: config.camera.height }), Arc::new(NoSurface))
+                (
+                    Arc::new(V4l2 { device, width: config.camera.width, height: config.camera.height }),
+                    Arc::new(NoSurface),
+                )
             }
         };
         let host_url = match (&config.host.url, &world) {

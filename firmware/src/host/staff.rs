@@ -223,7 +223,10 @@ impl StaffApi {
                 ("Content-Type", reply.content_type),
                 ("Cache-Control", "no-store"),
                 ("X-Content-Type-Options", "nosniff"),
-                ("Content-Security-Policy", "default-src 'self'; img-src 'self' blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"),
+                (
+                    "Content-Security-Policy",
+                    "default-src 'self'; img-src 'self' blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+                ),
             ] {
                 if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
                     response = response.with_header(h);
@@ -282,7 +285,10 @@ mod tests {
         let auth = format!("Bearer {TOKEN}");
         let state = api.handle("GET", "/staff/v1/state", Some(&auth));
         assert_eq!(state.status, 200);
-        assert_eq!(state.json_body(), json!({"screen": {"view": "visual_check"}, "alert": null, "visual_check": false}));
+        assert_eq!(
+            state.json_body(),
+            json!({"screen": {"view": "visual_check"}, "alert": null, "visual_check": false})
+        );
         for (path, event) in [
             ("/staff/v1/visual-check/start", StaffEvent::StartVisualCheck),
             ("/staff/v1/visual-check/confirm", StaffEvent::Confirm),

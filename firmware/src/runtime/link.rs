@@ -6,8 +6,8 @@ use uketsuke_driver::secret::PersonalBytes;
 
 use super::card::{card_left, sign_nonce};
 use super::session::Session;
-use crate::host::client::{Evidence, HostClient, HostError, Transport};
 use crate::flow::types::{ConsentQuestion, HostAnswer, Method};
+use crate::host::client::{Evidence, HostClient, HostError, Transport};
 
 /// The staff member who confirmed a visual check, as the evidence names them.
 pub const VISUAL_CHECK_OPERATOR: &str = "reception-staff";

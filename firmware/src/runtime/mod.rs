@@ -39,7 +39,8 @@ use face::FaceWorker;
 use session::{FaceResult, Session};
 
 /// What the staff console shows when the reception terminal is down.
-pub const HOST_DOWN_ALERT: &str = "資格確認端末に接続できません。患者さんには健康保険証または資格確認書などで資格を確認してください。";
+pub const HOST_DOWN_ALERT: &str =
+    "資格確認端末に接続できません。患者さんには健康保険証または資格確認書などで資格を確認してください。";
 
 /// Something a watcher of the kiosk (UI, transcript) should know.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,8 +134,8 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
     let stop = Arc::new(AtomicBool::new(false));
 
     let addr = cfg.staff.listen;
-    let server = tiny_http::Server::http(addr)
-        .map_err(|e| RuntimeError::StaffListen { addr, reason: e.to_string() })?;
+    let server =
+        tiny_http::Server::http(addr).map_err(|e| RuntimeError::StaffListen { addr, reason: e.to_string() })?;
     let staff_addr = server.server_addr().to_ip().unwrap_or(addr);
     let (staff_tx, staff_rx) = std::sync::mpsc::channel();
     let api = StaffApi::new(parts.staff_token, Arc::clone(&board), staff_tx);
@@ -295,8 +296,7 @@ impl Runner {
             info!(view = view_name(&screen.view), warning = screen.timeout_warning, "screen");
         }
         if self.visual_live && screen.view != View::VisualCheck {
-            self.visual_live = false;
-            self.face.end_visual_check();
+            self.end_visual_check();
         }
         if let Ok(mut b) = self.board.lock() {
             b.screen = Some(screen.view.clone());
@@ -336,8 +336,8 @@ impl Runner {
                     let stored = link::consent(&host, held.session.as_ref().ok_or(())?, &answers).map_err(drop);
                     let list: Vec<String> =
                         answers.iter().map(|(q, yes)| format!("{}={}", question_name(*q), yes)).collect();
-                    let _ = events
-                        .send(KioskEvent::Host(format!("consent {} → {}", list.join(","), stored_text(stored))));
+                    let _ =
+                        events.send(KioskEvent::Host(format!("consent {} → {}", list.join(","), stored_text(stored))));
                     Ok(Input::HostStored(stored))
                 });
             }
@@ -387,7 +387,8 @@ impl Runner {
         self.span = info_span!("session", id = %id);
         let _guard = self.span.clone().entered();
         info!("card placed: session starts");
-        let (held, epochs, surface) = (Arc::clone(&self.held), Arc::clone(&self.session_epoch), Arc::clone(&self.surface));
+        let (held, epochs, surface) =
+            (Arc::clone(&self.held), Arc::clone(&self.session_epoch), Arc::clone(&self.surface));
         let epoch = epochs.load(Ordering::SeqCst);
         let reader = self.reader.lock().ok().and_then(|r| r.clone());
         let today = clock::today();
@@ -406,8 +407,7 @@ impl Runner {
 
     fn authenticate(&mut self, method: Method) {
         if method == Method::Visual && self.visual_live {
-            self.visual_live = false;
-            self.face.end_visual_check();
+            self.end_visual_check();
         }
         let (held, host, events, board) =
             (Arc::clone(&self.held), Arc::clone(&self.host), self.events.clone(), Arc::clone(&self.board));
@@ -431,14 +431,24 @@ impl Runner {
         });
     }
 
+    /// Takes the images off the staff console at once; the face worker
+    /// stops the live view and wipes them again once it has.
+    fn end_visual_check(&mut self) {
+        self.visual_live = false;
+        self.face.end_visual_check();
+        if let Ok(mut b) = self.board.lock() {
+            b.card_photo = None;
+            b.live_image = None;
+        }
+    }
+
     /// Forgets the session: the card connection, the record and photo
     /// (zeroized on drop), the face check and the console's images.
     fn end_session(&mut self) {
         let epoch = self.session_epoch.fetch_add(1, Ordering::SeqCst) + 1;
         self.face.stop_check();
         if self.visual_live {
-            self.visual_live = false;
-            self.face.end_visual_check();
+            self.end_visual_check();
         }
         let held = Arc::clone(&self.held);
         tokio::task::spawn_blocking(move || {

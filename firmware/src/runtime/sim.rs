@@ -159,7 +159,11 @@ impl SimWorld {
     pub fn terminal_up(&self, up: bool) -> Result<(), SimError> {
         let t = self.terminal.as_ref().ok_or(SimError::NotOurTerminal)?;
         let mut t = t.lock().map_err(|_| SimError::StateLost)?;
-        if up { t.up() } else { t.down() }
+        if up {
+            t.up()
+        } else {
+            t.down()
+        }
         Ok(())
     }
 }

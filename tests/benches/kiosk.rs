@@ -1,0 +1,113 @@
+//! Benchmark of the whole kiosk (DESIGN.md §6): start to idle screen, the
+//! stages of a session, and the kiosk's memory over many sessions.
+//!
+//! Run (release, as the budgets say):
+//!
+//! ```sh
+//! cargo build --release -p uketsuke-firmware --bin uketsuke
+//! cargo bench -p uketsuke-tests --bench kiosk            # UKETSUKE_BENCH_SESSIONS=100 by default
+//! ```
+//!
+//! Each run is `uketsuke --sim --headless` on a private pcscd with vpcd,
+//! the virtual camera through the real face models and the virtual
+//! terminal; times are taken when transcript lines arrive, memory from
+//! `/proc/PID/status` (VmRSS).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use uketsuke_tests::kiosk::{RunningKiosk, write_config};
+use uketsuke_tests::{PcscSandbox, bin_path};
+
+const STARTS: usize = 5;
+
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn script(dir: &std::path::Path, name: &str, text: &str) -> Result<std::path::PathBuf> {
+    let path = dir.join(name);
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+fn main() -> Result<()> {
+    if !bin_path("uketsuke").exists() {
+        bail!(
+            "{} is missing: cargo build --release -p uketsuke-firmware --bin uketsuke",
+            bin_path("uketsuke").display()
+        );
+    }
+    let sb = PcscSandbox::start()?;
+    let config = write_config(&sb, None, "")?;
+
+    // Start to idle screen.
+    let idle = script(sb.scratch(), "idle.txt", "expect idle\n")?;
+    let mut starts = Vec::new();
+    for _ in 0..STARTS {
+        let t0 = Instant::now();
+        let mut k = RunningKiosk::start(&sb, &config, &idle)?;
+        k.wait_line("screen   idle", Duration::from_secs(30))?;
+        starts.push(t0.elapsed().as_secs_f64() * 1000.0);
+        k.finish()?;
+    }
+    println!("start to idle screen: median {:.0} ms over {STARTS} starts (budget 2 s)", median(starts));
+
+    // Sessions: alternately face and PIN, each to eligibility and consent.
+    let sessions: usize = std::env::var("UKETSUKE_BENCH_SESSIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
+    let mut text = String::from("camera genuine\n");
+    for i in 0..sessions {
+        let auth = if i % 2 == 0 { "tap face\n" } else { "tap pin\npin 1234\n" };
+        let _ = write!(
+            text,
+            "place adult-registered\nexpect method_select\n{auth}expect consent number=1\n\
+             tap agree\ntap agree\ntap agree\nexpect result\nremove\nexpect idle\n"
+        );
+    }
+    let many = script(sb.scratch(), "sessions.txt", &text)?;
+    let mut k = RunningKiosk::start(&sb, &config, &many)?;
+    let pid = k.child.id();
+    let (mut read, mut face, mut pin, mut rss) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..sessions {
+        k.wait_line("card     placed", Duration::from_secs(60))?;
+        let placed = Instant::now();
+        k.wait_line("screen   method_select", Duration::from_secs(60))?;
+        read.push(placed.elapsed().as_secs_f64() * 1000.0);
+        let chosen = Instant::now();
+        k.wait_line("screen   authenticating", Duration::from_secs(60))?;
+        let took = chosen.elapsed().as_secs_f64() * 1000.0;
+        if i % 2 == 0 {
+            face.push(took)
+        } else {
+            pin.push(took)
+        };
+        k.wait_line("screen   idle", Duration::from_secs(60)).context("session did not end")?;
+        if i == 0 || i == 9 || i + 1 == sessions {
+            rss.push((i + 1, rss_mib(pid)));
+        }
+    }
+    let (status, transcript, _) = k.finish()?;
+    if !status.success() {
+        bail!("the sessions did not go as written:\n{transcript}");
+    }
+    println!("card placed → method select (card read through pcscd+vpcd): median {:.0} ms", median(read));
+    println!("tap face → authenticating (face check, paced at 15 fps): median {:.0} ms", median(face));
+    println!("PIN typed → authenticating (VERIFY on the card): median {:.0} ms", median(pin));
+    for (n, mib) in rss {
+        println!("kiosk RSS after {n} sessions: {mib:.0} MiB (budget 250 MB, flat)");
+    }
+    Ok(())
+}

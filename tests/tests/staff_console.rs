@@ -1,0 +1,83 @@
+//! The staff console in real headless Chromium (Debian's chromium, driven
+//! through chromedriver): reception staff sign in with the token, start a
+//! visual check, see the card photo beside the live camera image, confirm,
+//! and the patient's session proceeds to consent and eligibility.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, scenario, write_config};
+use uketsuke_tests::sandbox;
+use uketsuke_tests::terminal::TerminalServer;
+use uketsuke_tests::webdriver::Browser;
+
+/// Where the screenshot of the console during the visual check is kept.
+fn screenshot_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("staff-console-visual-check.png")
+}
+
+#[test]
+fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
+    let sb = sandbox();
+    let terminal = TerminalServer::start().unwrap();
+    let config = write_config(&sb, Some(&terminal.base), "").unwrap();
+    let mut kiosk = RunningKiosk::start(&sb, &config, &scenario("staff-console.txt")).unwrap();
+    let header = kiosk.wait_line("staff console", Duration::from_secs(30)).unwrap();
+    let console = header.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+    kiosk.wait_line("screen   face_failed", Duration::from_secs(60)).unwrap();
+
+    let browser = Browser::start().unwrap();
+    browser.goto(&console).unwrap();
+    // Before the token, the page shows nothing of the kiosk.
+    assert_eq!(browser.eval("return document.getElementById('state').textContent").unwrap(), "未接続");
+    browser.type_into("#token", STAFF_TOKEN).unwrap();
+    browser.click("#signin").unwrap();
+    browser
+        .wait_for("return document.getElementById('state').dataset.view === 'face_failed'", Duration::from_secs(10))
+        .unwrap();
+
+    browser.click("#start").unwrap();
+    kiosk.wait_line("screen   visual_check", Duration::from_secs(10)).unwrap();
+    browser
+        .wait_for(
+            "const p = document.getElementById('card-photo'), l = document.getElementById('live'); \
+             return p.complete && p.naturalWidth > 0 && l.complete && l.naturalWidth > 0",
+            Duration::from_secs(15),
+        )
+        .unwrap();
+    let sizes = browser
+        .eval(
+            "const p = document.getElementById('card-photo'), l = document.getElementById('live'); \
+             return [p.naturalWidth, p.naturalHeight, l.naturalWidth, l.naturalHeight]",
+        )
+        .unwrap();
+    // The chip photo is a 180×225 portrait; the camera gives 640×480.
+    assert_eq!(sizes, serde_json::json!([180, 225, 640, 480]));
+    let shot = screenshot_path();
+    browser.screenshot(&shot).unwrap();
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "the screenshot is empty");
+
+    browser.click("#confirm").unwrap();
+    kiosk.wait_line("host     authenticate visual → eligible", Duration::from_secs(20)).unwrap();
+    kiosk.wait_line("screen   consent", Duration::from_secs(10)).unwrap();
+    // The check is over: the console's images are gone from the kiosk.
+    browser
+        .wait_for("return document.getElementById('visual').style.display === 'none'", Duration::from_secs(10))
+        .unwrap();
+    let photo = ureq::get(&format!("{}v1/visual-check/card-photo.png", console))
+        .set("Authorization", &format!("Bearer {STAFF_TOKEN}"))
+        .call();
+    assert!(matches!(photo, Err(ureq::Error::Status(404, _))), "the card photo outlived the visual check: {photo:?}");
+
+    let (status, transcript, logs) = kiosk.finish().unwrap();
+    assert!(status.success(), "{transcript}\n--- logs ---\n{logs}");
+    assert!(transcript.contains("outcome  result=done method=visual"), "{transcript}");
+    let records = terminal.records().unwrap();
+    assert_eq!(records["consents"].as_array().unwrap().len(), 1);
+    // Staff actions were audited, without the token.
+    assert!(logs.contains("action=\"visual_check_start\"") && logs.contains("action=\"view_card_photo\""), "{logs}");
+    assert!(!logs.contains(STAFF_TOKEN));
+    eprintln!("screenshot: {}", shot.display());
+}
