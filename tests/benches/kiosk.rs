@@ -17,7 +17,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use uketsuke_tests::kiosk::{RunningKiosk, write_config};
 use uketsuke_tests::{PcscSandbox, bin_path};
 
@@ -31,6 +31,31 @@ fn rss_mib(pid: u32) -> f64 {
         .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
         .unwrap_or(0.0);
     kib / 1024.0
+}
+
+/// The `elapsed_ms` of every log line carrying `message`.
+fn elapsed_ms(logs: &str, message: &str) -> Vec<f64> {
+    logs.lines()
+        .filter(|l| l.contains(message))
+        .filter_map(|l| l.split("elapsed_ms=").nth(1)?.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -94,18 +119,30 @@ fn main() -> Result<()> {
         } else {
             pin.push(took)
         };
-        k.wait_line("screen   idle", Duration::from_secs(60)).context("session did not end")?;
+        if let Err(e) = k.wait_line("screen   idle", Duration::from_secs(60)) {
+            let (_, transcript, logs) = k.finish()?;
+            let tail: Vec<&str> = logs.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+            bail!("session {i} did not end: {e}\n{transcript}\n--- logs (end) ---\n{}", tail.join("\n"));
+        }
         if i == 0 || i == 9 || i + 1 == sessions {
             rss.push((i + 1, rss_mib(pid)));
         }
     }
-    let (status, transcript, _) = k.finish()?;
+    let (status, transcript, logs) = k.finish()?;
+    let logs = strip_ansi(&logs);
     if !status.success() {
-        bail!("the sessions did not go as written:\n{transcript}");
+        let tail: Vec<&str> = logs.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+        bail!("the sessions did not go as written:\n{transcript}\n--- logs (end) ---\n{}", tail.join("\n"));
     }
-    println!("card placed → method select (card read through pcscd+vpcd): median {:.0} ms", median(read));
-    println!("tap face → authenticating (face check, paced at 15 fps): median {:.0} ms", median(face));
-    println!("PIN typed → authenticating (VERIFY on the card): median {:.0} ms", median(pin));
+    for (what, message) in [
+        ("card read on placement (kind, PIN tries, certificate, 照合番号B, card-face record)", "card read"),
+        ("face check, start to decision (camera opened, paced at 15 fps)", "face check decided"),
+        ("PIN verification (retry query, then VERIFY)", "PIN verification answered"),
+        ("authentication (open session, sign the nonce on the card, evidence)", "eligibility confirmed"),
+    ] {
+        let ms = elapsed_ms(&logs, message);
+        println!("{what}: median {:.1} ms over {} sessions", median(ms.clone()), ms.len());
+    }
     for (n, mib) in rss {
         println!("kiosk RSS after {n} sessions: {mib:.0} MiB (budget 250 MB, flat)");
     }

@@ -92,6 +92,7 @@ pub struct RunningKiosk {
     /// The process.
     pub child: std::process::Child,
     lines: std::sync::mpsc::Receiver<String>,
+    logs: std::thread::JoinHandle<String>,
     /// Every transcript line so far.
     pub seen: Vec<String>,
 }
@@ -101,6 +102,14 @@ impl RunningKiosk {
     pub fn start(sb: &PcscSandbox, config: &Path, script: &Path) -> Result<Self> {
         let mut child = kiosk_cmd(sb, config, script).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
         let stdout = child.stdout.take().context("no stdout")?;
+        let mut stderr = child.stderr.take().context("no stderr")?;
+        // Drain the logs as they come: a full pipe would stall the kiosk.
+        let logs = std::thread::spawn(move || {
+            use std::io::Read;
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             use std::io::BufRead;
@@ -110,7 +119,7 @@ impl RunningKiosk {
                 }
             }
         });
-        Ok(Self { child, lines, seen: Vec::new() })
+        Ok(Self { child, lines, logs, seen: Vec::new() })
     }
 
     /// Waits for a transcript line containing `text` and returns it.
@@ -132,12 +141,8 @@ impl RunningKiosk {
 
     /// Waits for the kiosk to finish; the rest of the transcript and the logs.
     pub fn finish(mut self) -> Result<(std::process::ExitStatus, String, String)> {
-        let mut stderr = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            use std::io::Read;
-            let _ = e.read_to_string(&mut stderr);
-        }
         let status = self.child.wait()?;
+        let stderr = self.logs.join().unwrap_or_default();
         self.seen.extend(self.lines.try_iter());
         Ok((status, self.seen.join("\n"), stderr))
     }

@@ -24,6 +24,7 @@ pub fn read(
     today: Date,
     id: String,
 ) -> Result<(CardFacts, Session), CardProblem> {
+    let started = std::time::Instant::now();
     let mut card = Card::new(PcscTransport::connect(reader).map_err(|e| {
         tracing::warn!(error = %e, "cannot connect to the card");
         CardProblem::Unreadable
@@ -53,7 +54,8 @@ pub fn read(
         birth_date: Date { year: b.year(), month: b.month(), day: b.day() },
         today,
     };
-    tracing::info!(face_only = facts.face_only, pin_tries, apdus = card.apdu_count(), "card read");
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(face_only = facts.face_only, pin_tries, apdus = card.apdu_count(), elapsed_ms, "card read");
     Ok((facts, Session { id, card, certificate: cert.der, record, host: None, face: None }))
 }
 
@@ -61,7 +63,10 @@ pub fn read(
 /// application stays selected with the PIN verified, for the signature.
 #[tracing::instrument(name = "stage", skip_all, fields(name = "verify_pin"))]
 pub fn verify_pin(session: &mut Session, pin: &Pin) -> PinResult {
+    let started = std::time::Instant::now();
     let result = JpkiAp::select(&mut session.card).and_then(|mut ap| ap.verify_auth_pin(pin));
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(correct = result.is_ok(), elapsed_ms, "PIN verification answered");
     match result {
         Ok(()) => PinResult::Correct,
         Err(Error::PinIncorrect { retries: 0 } | Error::PinBlocked) => PinResult::Blocked,

@@ -230,7 +230,8 @@ impl Worker {
                 }
             };
             if let Some(outcome) = decided {
-                info!(outcome = outcome.kind(), "face check decided");
+                let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                info!(outcome = outcome.kind(), elapsed_ms, "face check decided");
                 return self.report(generation, Input::FaceDone(outcome));
             }
         }

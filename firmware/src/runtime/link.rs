@@ -26,6 +26,7 @@ pub fn authenticate<T: Transport>(
     method: Method,
     threshold: f32,
 ) -> HostAnswer {
+    let started = std::time::Instant::now();
     let host = match client.open_session() {
         Ok(h) => h,
         Err(e) => return answer_of(e),
@@ -69,7 +70,8 @@ pub fn authenticate<T: Transport>(
     session.host = Some(host);
     match answer {
         Ok(e) => {
-            tracing::info!(registered = e.registered, "eligibility confirmed");
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            tracing::info!(registered = e.registered, elapsed_ms, "eligibility confirmed");
             HostAnswer::Eligible { registered: e.registered }
         }
         Err(e) => answer_of(e),

@@ -279,12 +279,13 @@ impl<'a> ScriptRunner<'a> {
     pub async fn step(&mut self, step: Step) -> Result<(), String> {
         match step {
             Step::Place(persona) => {
-                (self.out)(&format!("card     placed {persona}"));
                 let world = Arc::clone(&self.world);
-                let placed = tokio::task::spawn_blocking(move || world.place(&persona, Faults::default()))
+                let id = persona.clone();
+                let placed = tokio::task::spawn_blocking(move || world.place(&id, Faults::default()))
                     .await
                     .map_err(|e| e.to_string())?;
                 placed.map_err(|e| e.to_string())?;
+                (self.out)(&format!("card     placed {persona}"));
             }
             Step::Remove => {
                 (self.out)("card     removed");
