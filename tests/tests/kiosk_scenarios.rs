@@ -136,7 +136,10 @@ fn an_expired_certificate_is_refused_with_006() {
 #[test]
 fn a_card_pulled_mid_authentication_returns_to_idle_and_spends_no_try() {
     let (t, records) = scenario("card-pulled-mid-authentication.txt");
-    assert!(t.text.matches("screen   idle").count() >= 4, "{}", t.text);
+    assert!(t.text.matches("screen   idle").count() >= 6, "{}", t.text);
+    // Every re-placement found all three tries: pulling the card never cost one.
+    assert!(!t.text.contains("tries_left=2"), "{}", t.text);
+    assert!(t.logs.contains("fault: card taken away"), "the removal fault did not fire: {}", t.logs);
     assert!(!t.has("host", "authenticate"));
     assert!(records["consents"].as_array().unwrap().is_empty());
 }
@@ -175,4 +178,18 @@ fn no_personal_data_or_pin_reaches_the_transcript_or_the_logs_even_at_trace() {
         assert!(!t.text.contains(&secret), "the {what} reached the transcript");
         assert!(!t.logs.contains(&secret), "the {what} reached the logs");
     }
+}
+
+#[test]
+fn cancel_on_the_keypad_returns_to_method_select_and_forgets_the_digits() {
+    let (t, _) = scenario("pin-cancel.txt");
+    assert!(t.has("screen", "pin_entry entered=2"), "{}", t.text);
+    assert_eq!(t.outcome(), "result=ended");
+}
+
+#[test]
+fn an_unreadable_card_gets_a_clear_message_and_works_when_placed_again() {
+    let (t, _) = scenario("unreadable-card.txt");
+    assert!(t.has("screen", "card_problem problem=unreadable"), "{}", t.text);
+    assert!(t.has("screen", "method_select"), "{}", t.text);
 }

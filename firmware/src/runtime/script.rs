@@ -4,7 +4,7 @@
 //!
 //! | command | does |
 //! |---|---|
-//! | `place PERSONA` | puts the persona's virtual card on the reader |
+//! | `place PERSONA [remove-before-apdu=N] [mute-from-apdu=N] [corrupt-apdu=N]` | puts the persona's virtual card on the reader (`foreign-card`: not a My Number Card), with faults counted from power-on |
 //! | `remove` | takes the card away |
 //! | `camera SCENE` | who the virtual camera sees (`genuine`, `impostor`, `no-face`, …) |
 //! | `tap face\|pin\|visual\|end\|agree\|disagree\|register\|skip-registration\|cancel\|backspace\|touch` | touches a button |
@@ -40,8 +40,8 @@ pub const DEFAULT_WITHIN: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Step {
-    /// Place a persona's card.
-    Place(String),
+    /// Place a persona's card, with faults.
+    Place(String, Faults),
     /// Take the card away.
     Remove,
     /// Change the camera's scene.
@@ -127,7 +127,21 @@ pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
         _ => Err(format!("{command} takes one argument")),
     };
     Ok(Some(match command {
-        "place" => Step::Place(one()?.to_owned()),
+        "place" => {
+            let (persona, options) = args.split_first().ok_or("place needs a persona")?;
+            let mut faults = Faults::default();
+            for kv in options {
+                let (k, v) = kv.split_once('=').ok_or_else(|| format!("{kv:?} is not fault=N"))?;
+                let n = v.parse::<usize>().map_err(|_| format!("{kv:?}: N must be an APDU number"))?;
+                match k {
+                    "remove-before-apdu" => faults.remove_before_apdu = Some(n),
+                    "mute-from-apdu" => faults.mute_from_apdu = Some(n),
+                    "corrupt-apdu" => faults.corrupt_apdu = Some(n),
+                    other => return Err(format!("no fault {other:?}")),
+                }
+            }
+            Step::Place((*persona).to_owned(), faults)
+        }
         "remove" => Step::Remove,
         "camera" => Step::Camera(
             serde_json::from_value(Value::String(one()?.to_owned())).map_err(|_| format!("no scene {:?}", one()))?,
@@ -278,12 +292,11 @@ impl<'a> ScriptRunner<'a> {
     /// Runs one step.
     pub async fn step(&mut self, step: Step) -> Result<(), String> {
         match step {
-            Step::Place(persona) => {
+            Step::Place(persona, faults) => {
                 let world = Arc::clone(&self.world);
                 let id = persona.clone();
-                let placed = tokio::task::spawn_blocking(move || world.place(&id, Faults::default()))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let placed =
+                    tokio::task::spawn_blocking(move || world.place(&id, faults)).await.map_err(|e| e.to_string())?;
                 placed.map_err(|e| e.to_string())?;
                 (self.out)(&format!("card     placed {persona}"));
             }
@@ -387,11 +400,14 @@ mod tests {
     #[test]
     fn every_command_parses_and_comments_are_ignored() {
         let steps = parse(
-            "# a patient\nplace adult-registered\ncamera impostor\ntap face\npin 1234\nstaff confirm\n\
+            "# a patient\nplace adult-registered remove-before-apdu=25\ncamera impostor\ntap face\npin 1234\nstaff confirm\n\
              terminal down\nexpect pin_entry tries_left=2 within=5\nwait 0.5\nrecords\nremove # gone\n",
         )
         .unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(steps.len(), 10);
+        assert!(
+            matches!(&steps[0].1, Step::Place(p, f) if p == "adult-registered" && f.remove_before_apdu == Some(25))
+        );
         assert!(matches!(&steps[1].1, Step::Camera(Scene::Impostor)));
         assert!(matches!(&steps[6].1, Step::Expect { view, fields, within }
             if view == "pin_entry" && fields == &[("tries_left".to_owned(), "2".to_owned())]
@@ -405,6 +421,7 @@ mod tests {
         assert!(err.is_some_and(|e| e.message.contains("fly")));
         assert!(parse("pin 12a4").is_err());
         assert!(parse("camera underwater").is_err());
+        assert!(parse("place adult-registered explode-at=3").is_err());
     }
 
     #[test]
