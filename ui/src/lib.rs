@@ -10,7 +10,7 @@ mod generated {
     slint::include_modules!();
 }
 
-pub use generated::{App, Kiosk, ScreenKind};
+pub use generated::{App, ControlPanel, Kiosk, ScreenKind, SimControl};
 
 pub mod gallery;
 pub mod model;

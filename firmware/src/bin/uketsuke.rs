@@ -5,7 +5,9 @@
 //!   terminal URL) it runs on the simulator, as with `--sim`.
 //! - `uketsuke --sim`: everything on the simulator (the virtual card in the
 //!   real pcscd through vpcd, the virtual camera, the virtual reception
-//!   terminal) with a scripted patient typed on the terminal.
+//!   terminal). Under a desktop it opens the touchscreen window and the
+//!   simulator's control panel; without one, patient commands are typed on
+//!   the terminal.
 //! - `uketsuke --sim --headless --script FILE`: runs a scripted patient and
 //!   prints the transcript (screens, choices, terminal calls, outcome).
 //!
@@ -21,12 +23,14 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use rand_core::{OsRng, RngCore};
+use slint::ComponentHandle;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::{ModelPaths, data_dir};
 use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::runtime::devices::{Camera, NoSurface, Surface, V4l2};
 use uketsuke_firmware::runtime::script::{self, ScriptRunner};
 use uketsuke_firmware::runtime::sim::SimWorld;
+use uketsuke_firmware::runtime::window::{Touchscreen, control_panel};
 use uketsuke_firmware::runtime::{self, Parts};
 use zeroize::Zeroizing;
 
@@ -144,10 +148,28 @@ fn run(cli: &Cli) -> Result<bool> {
                 .ok_or_else(|| anyhow!("the virtual terminal did not start"))?,
             (None, None) => return Err(anyhow!("host.url: required on a real kiosk")),
         };
-        let parts =
-            Parts { config, camera, surface, host_url, staff_token: token, models: ModelPaths::default_location() };
+        let windowed = world.is_some() && !cli.headless && steps.is_none() && has_display();
+        let touchscreen = if windowed { Some(Touchscreen::new()?) } else { None };
+        let parts = Parts {
+            config,
+            camera,
+            surface,
+            host_url,
+            staff_token: token,
+            models: ModelPaths::default_location(),
+            preview: touchscreen.as_ref().map(Touchscreen::preview_sink),
+        };
         let mut kiosk = runtime::start(parts)?;
         println!("kiosk    staff console http://{}/staff/ (token in {})", kiosk.staff_addr, token_path.display());
+        if let (Some(screen), Some(world)) = (touchscreen, world.clone()) {
+            screen.connect(&mut kiosk);
+            let panel = control_panel(world, kiosk.staff_addr, token_text)?;
+            screen.app.show()?;
+            panel.show()?;
+            // Slint's event loop owns this (the main) thread; the kiosk runs on tokio's workers.
+            slint::run_event_loop()?;
+            return Ok(true);
+        }
         let Some(world) = world else {
             tokio::signal::ctrl_c().await?;
             return Ok(true);
@@ -167,6 +189,11 @@ fn run(cli: &Cli) -> Result<bool> {
         println!("outcome  {}", runner.outcome().unwrap_or("none"));
         Ok(ok)
     })
+}
+
+/// Whether a desktop (X11 or Wayland) is there to open windows on.
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()))
 }
 
 /// Reads commands from the terminal until end of input.

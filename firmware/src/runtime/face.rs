@@ -39,7 +39,12 @@ pub struct FaceWorker {
     generation: Arc<AtomicU64>,
 }
 
+/// Where the face worker shows each frame of a check (the touchscreen's
+/// live preview). Frames are shown, never kept.
+pub type PreviewSink = Arc<dyn Fn(&Frame) + Send + Sync>;
+
 struct Worker {
+    preview: Option<PreviewSink>,
     engine: Option<Engine>,
     cfg: FaceConfig,
     camera: Arc<dyn Camera>,
@@ -59,6 +64,7 @@ impl FaceWorker {
         camera: Arc<dyn Camera>,
         inputs: UnboundedSender<Input>,
         board: Arc<Mutex<StaffBoard>>,
+        preview: Option<PreviewSink>,
     ) -> Self {
         let (tx, rx) = mpsc::channel();
         let generation = Arc::new(AtomicU64::new(0));
@@ -68,7 +74,7 @@ impl FaceWorker {
             let engine = Engine::load(&models)
                 .inspect_err(|e| warn!(error = %e, "face models unavailable: the face path will offer PIN or staff"))
                 .ok();
-            Worker { engine, cfg, camera, inputs, board, generation: gen_worker, live: None }.run(&rx);
+            Worker { preview, engine, cfg, camera, inputs, board, generation: gen_worker, live: None }.run(&rx);
         });
         if let Err(e) = spawned {
             warn!(error = %e, "cannot start the face worker");
@@ -206,6 +212,9 @@ impl Worker {
         let mut last_guidance = None;
         while self.current(generation) {
             let result = camera.next().map_err(|e| e.to_string()).and_then(|frame| {
+                if let Some(show) = &self.preview {
+                    show(&frame);
+                }
                 let r = engine.assess_frame(&self.cfg.quality, &reference, &frame).map_err(|e| e.to_string());
                 r.map(|r| (frame.timestamp, r))
             });

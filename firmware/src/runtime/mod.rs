@@ -17,6 +17,8 @@ pub mod link;
 pub mod script;
 pub mod session;
 pub mod sim;
+pub mod touchscreen;
+pub mod window;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -81,6 +83,8 @@ pub struct Parts {
     pub staff_token: StaffToken,
     /// The face models.
     pub models: ModelPaths,
+    /// The touchscreen's live preview, if there is a screen.
+    pub preview: Option<face::PreviewSink>,
 }
 
 /// A running kiosk: send it inputs (the touchscreen), watch its events.
@@ -154,7 +158,14 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
     let reader = Arc::new(Mutex::new(None));
     tokio::spawn(watch_card_reader(cfg.reader.name.clone(), Arc::clone(&reader), inputs.clone(), Arc::clone(&stop)));
 
-    let face = FaceWorker::start(&parts.models, cfg.face.clone(), parts.camera, inputs.clone(), Arc::clone(&board));
+    let face = FaceWorker::start(
+        &parts.models,
+        cfg.face.clone(),
+        parts.camera,
+        inputs.clone(),
+        Arc::clone(&board),
+        parts.preview,
+    );
     let host = Arc::new(HostClient::new(Http::new(&parts.host_url, cfg.host.timeout), cfg.host.retries));
     let runner = Runner {
         flow: Flow::new(cfg.flow.clone()),
