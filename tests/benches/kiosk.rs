@@ -41,23 +41,6 @@ fn elapsed_ms(logs: &str, message: &str) -> Vec<f64> {
         .collect()
 }
 
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -128,8 +111,8 @@ fn main() -> Result<()> {
             rss.push((i + 1, rss_mib(pid)));
         }
     }
+    // Logs to a pipe carry no colour codes (`logging::init_cli`).
     let (status, transcript, logs) = k.finish()?;
-    let logs = strip_ansi(&logs);
     if !status.success() {
         let tail: Vec<&str> = logs.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
         bail!("the sessions did not go as written:\n{transcript}\n--- logs (end) ---\n{}", tail.join("\n"));

@@ -183,27 +183,37 @@ pub enum Touch {
     Language,
 }
 
+/// The name each button reports through `Kiosk.act(name)` (digits are `digit-N`).
+const ACTS: [(&str, Touch); 12] = [
+    ("face", Touch::Face),
+    ("pin", Touch::Pin),
+    ("visual", Touch::Visual),
+    ("end", Touch::End),
+    ("backspace", Touch::Backspace),
+    ("cancel", Touch::Cancel),
+    ("agree", Touch::Consent(true)),
+    ("disagree", Touch::Consent(false)),
+    ("register", Touch::Register(true)),
+    ("skip-registration", Touch::Register(false)),
+    ("touch", Touch::KeepAlive),
+    ("language", Touch::Language),
+];
+
 impl Touch {
     /// The touch a screen's `Kiosk.act(name)` reported.
     pub fn from_act(name: &str) -> Option<Self> {
-        Some(match name {
-            "face" => Self::Face,
-            "pin" => Self::Pin,
-            "visual" => Self::Visual,
-            "end" => Self::End,
-            "backspace" => Self::Backspace,
-            "cancel" => Self::Cancel,
-            "agree" => Self::Consent(true),
-            "disagree" => Self::Consent(false),
-            "register" => Self::Register(true),
-            "skip-registration" => Self::Register(false),
-            "touch" => Self::KeepAlive,
-            "language" => Self::Language,
-            other => {
-                let d = other.strip_prefix("digit-")?.parse::<u8>().ok().filter(|d| *d <= 9)?;
-                Self::Digit(d)
-            }
-        })
+        if let Some(d) = name.strip_prefix("digit-") {
+            return d.parse::<u8>().ok().filter(|d| *d <= 9).map(Self::Digit);
+        }
+        ACTS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    }
+
+    /// The name the screens report this touch by (the inverse of [`Touch::from_act`]).
+    pub fn act_name(self) -> String {
+        match self {
+            Self::Digit(d) => format!("digit-{d}"),
+            other => ACTS.iter().find(|(_, t)| *t == other).map_or_else(String::new, |(n, _)| (*n).to_owned()),
+        }
     }
 }
 
@@ -319,6 +329,7 @@ mod tests {
             ("language", Touch::Language),
         ] {
             assert_eq!(Touch::from_act(name), Some(touch), "{name}");
+            assert_eq!(touch.act_name(), name);
         }
         assert_eq!(Touch::from_act("digit-10"), None);
         assert_eq!(Touch::from_act("fly"), None);

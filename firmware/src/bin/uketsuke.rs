@@ -26,7 +26,7 @@ use rand_core::{OsRng, RngCore};
 use slint::ComponentHandle;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::{ModelPaths, data_dir};
-use uketsuke_firmware::host::staff::StaffToken;
+use uketsuke_firmware::host::staff::{StaffToken, TokenError};
 use uketsuke_firmware::runtime::devices::{Camera, NoSurface, Surface, V4l2};
 use uketsuke_firmware::runtime::script::{self, ScriptRunner};
 use uketsuke_firmware::runtime::sim::SimWorld;
@@ -81,14 +81,20 @@ fn load_config(cli: &Cli) -> Result<Config> {
 
 /// A staff token for a simulator session with none configured: random,
 /// kept in a file only the user can read, and named in the transcript.
-fn sim_token() -> Result<(StaffToken, PathBuf)> {
+fn sim_token() -> Result<(Zeroizing<String>, PathBuf)> {
     let mut bytes = [0u8; 16];
     OsRng.fill_bytes(&mut bytes);
     let text = Zeroizing::new(hex::encode(bytes));
     let path = data_dir().join("sim-staff-token");
     std::fs::create_dir_all(data_dir())?;
     write_private(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
-    Ok((StaffToken::new(&text)?, path))
+    Ok((text, path))
+}
+
+/// The configured staff token's text (never from the command line).
+fn read_token(path: &Path) -> Result<Zeroizing<String>> {
+    let text = std::fs::read_to_string(path).map_err(|_| TokenError::Unreadable(path.display().to_string()))?;
+    Ok(Zeroizing::new(Zeroizing::new(text).trim().to_owned()))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -112,12 +118,14 @@ fn run(cli: &Cli) -> Result<bool> {
         }
         None => None,
     };
-    let (token, token_path) = match &config.staff.token_file {
-        Some(path) => (StaffToken::from_file(path).context("staff.token_file")?, path.clone()),
+    // Read once: the kiosk checks requests against it, and on the simulator
+    // the script runner and the control panel use it as reception staff.
+    let (token_text, token_path) = match &config.staff.token_file {
+        Some(path) => (read_token(path).context("staff.token_file")?, path.clone()),
         None if sim => sim_token()?,
         None => return Err(anyhow!("staff.token_file: required on a real kiosk")),
     };
-    let token_text = Zeroizing::new(std::fs::read_to_string(&token_path).unwrap_or_default().trim().to_owned());
+    let token = StaffToken::new(&token_text).context("staff.token_file")?;
 
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
@@ -149,7 +157,7 @@ fn run(cli: &Cli) -> Result<bool> {
             (None, None) => return Err(anyhow!("host.url: required on a real kiosk")),
         };
         let windowed = world.is_some() && !cli.headless && steps.is_none() && has_display();
-        let touchscreen = if windowed { Some(Touchscreen::new()?) } else { None };
+        let touchscreen = if windowed { Some(Touchscreen::new(config.language)?) } else { None };
         let parts = Parts {
             config,
             camera,

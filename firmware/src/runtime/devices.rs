@@ -4,7 +4,7 @@
 //! traits (`FrameSource`, `CardSurface`); the blanket impls here adapt them.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use uketsuke_driver::hal::camera::{Frame, FrameSource};
 use uketsuke_driver::hal::surface::CardSurface;
@@ -159,6 +159,3 @@ impl Surface for SimDevices {
         })
     }
 }
-
-/// How long the staff console's live view waits between frames.
-pub const LIVE_VIEW_PERIOD: Duration = Duration::from_millis(300);

@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use opencv::core::{Mat, Vector};
 use opencv::imgcodecs;
@@ -17,7 +17,7 @@ use uketsuke_driver::hal::camera::Frame;
 use uketsuke_driver::secret::PersonalBytes;
 use zeroize::Zeroizing;
 
-use super::devices::{Camera, LIVE_VIEW_PERIOD, LiveCamera};
+use super::devices::{Camera, LiveCamera};
 use crate::config::FaceConfig;
 use crate::face::FaceError;
 use crate::face::decision::{Decider, FrameResult, InconclusiveReason, Outcome};
@@ -26,6 +26,10 @@ use crate::face::pipeline::{Engine, frame_to_mat, wipe};
 use crate::face::reference::decode_grey;
 use crate::flow::types::Input;
 use crate::host::staff::StaffBoard;
+
+/// How long the staff console's live view waits between frames (and a
+/// failing camera between retries).
+const LIVE_VIEW_PERIOD: Duration = Duration::from_millis(300);
 
 enum Command {
     Check { photo: PersonalBytes, generation: u64 },

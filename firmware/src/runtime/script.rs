@@ -26,9 +26,11 @@ use serde_json::Value;
 use tokio::time::Instant;
 use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::faults::Faults;
+use uketsuke_ui::model::Touch;
 use zeroize::Zeroizing;
 
 use super::sim::SimWorld;
+use super::touchscreen::input;
 use super::{Kiosk, KioskEvent};
 use crate::flow::screen::Screen;
 use crate::flow::types::{Input, UserEvent};
@@ -46,8 +48,8 @@ pub enum Step {
     Remove,
     /// Change the camera's scene.
     Camera(Scene),
-    /// Touch a button.
-    Tap(UserEvent),
+    /// Touch a button (named as the screens name it).
+    Tap(Touch),
     /// Type digits (never printed).
     Pin(PinDigits),
     /// A staff action: `start`, `confirm` or `reject`.
@@ -95,28 +97,6 @@ fn secs(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{text:?} is not a number of seconds"))
 }
 
-const BUTTONS: [(&str, UserEvent); 11] = [
-    ("face", UserEvent::ChooseFace),
-    ("pin", UserEvent::ChoosePin),
-    ("visual", UserEvent::ChooseVisualCheck),
-    ("end", UserEvent::End),
-    ("agree", UserEvent::Consent(true)),
-    ("disagree", UserEvent::Consent(false)),
-    ("register", UserEvent::Register(true)),
-    ("skip-registration", UserEvent::Register(false)),
-    ("cancel", UserEvent::PinCancel),
-    ("backspace", UserEvent::PinBackspace),
-    ("touch", UserEvent::Touch),
-];
-
-fn tap(name: &str) -> Result<UserEvent, String> {
-    BUTTONS.iter().find(|(n, _)| *n == name).map(|(_, e)| e.clone()).ok_or_else(|| format!("no button {name:?}"))
-}
-
-fn button_name(e: &UserEvent) -> &'static str {
-    BUTTONS.iter().find(|(_, b)| b == e).map_or("?", |(n, _)| n)
-}
-
 /// Parses one line; `None` for blank lines and comments.
 pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
     let text = text.split('#').next().unwrap_or("").trim();
@@ -146,7 +126,11 @@ pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
         "camera" => Step::Camera(
             serde_json::from_value(Value::String(one()?.to_owned())).map_err(|_| format!("no scene {:?}", one()))?,
         ),
-        "tap" => Step::Tap(tap(one()?)?),
+        "tap" => {
+            let name = one()?;
+            let touch = Touch::from_act(name).filter(|t| input(*t).is_some());
+            Step::Tap(touch.ok_or_else(|| format!("no button {name:?}"))?)
+        }
         "pin" => {
             let digits = one()?;
             if !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -310,9 +294,11 @@ impl<'a> ScriptRunner<'a> {
                 (self.out)(&format!("camera   {}", name.unwrap_or_default()));
                 self.world.set_scene(scene);
             }
-            Step::Tap(e) => {
-                (self.out)(&format!("user     tap {}", button_name(&e)));
-                self.send(Input::User(e))?;
+            Step::Tap(touch) => {
+                (self.out)(&format!("user     tap {}", touch.act_name()));
+                if let Some(i) = input(touch) {
+                    self.send(i)?;
+                }
             }
             Step::Pin(digits) => {
                 (self.out)(&format!("user     pin {}", "●".repeat(digits.0.len())));

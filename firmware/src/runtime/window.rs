@@ -17,6 +17,7 @@ use super::face::PreviewSink;
 use super::sim::SimWorld;
 use super::touchscreen::{input, preview, shown};
 use super::{Kiosk, KioskEvent};
+use crate::config::Language;
 use crate::flow::types::Input;
 
 /// The touchscreen window, before the kiosk starts (the preview needs it).
@@ -26,9 +27,17 @@ pub struct Touchscreen {
 }
 
 impl Touchscreen {
-    /// Creates the window (not shown yet).
-    pub fn new() -> Result<Self, slint::PlatformError> {
-        Ok(Self { app: App::new()? })
+    /// Creates the window (not shown yet) in the configured language.
+    pub fn new(language: Language) -> Result<Self, slint::PlatformError> {
+        let app = App::new()?;
+        let code = match language {
+            Language::En => "en",
+            Language::Ja => "ja",
+        };
+        if uketsuke_ui::select_language(code).is_ok() {
+            app.global::<UiKiosk>().set_language(code.into());
+        }
+        Ok(Self { app })
     }
 
     /// Where the face worker sends frames to show.
