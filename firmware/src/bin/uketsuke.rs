@@ -1,7 +1,8 @@
 //! `uketsuke`: the kiosk.
 //!
-//! - `uketsuke [--config kiosk.toml]`: the kiosk on the configured hardware.
-//!   With no hardware configured (no reader name, camera device or
+//! - `uketsuke [--config kiosk.toml]`: the kiosk on the configured hardware,
+//!   its touchscreen under a desktop or on Slint's linuxkms backend
+//!   (`SLINT_BACKEND=linuxkms`, see docs/kiosk.md). With no hardware configured (no reader name, camera device or
 //!   terminal URL) it runs on the simulator, as with `--sim`.
 //! - `uketsuke --sim`: everything on the simulator (the virtual card in the
 //!   real pcscd through vpcd, the virtual camera, the virtual reception
@@ -23,14 +24,13 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use rand_core::{OsRng, RngCore};
-use slint::ComponentHandle;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::{ModelPaths, data_dir};
 use uketsuke_firmware::host::staff::{StaffToken, TokenError};
 use uketsuke_firmware::runtime::devices::{Camera, NoSurface, Surface, V4l2};
 use uketsuke_firmware::runtime::script::{self, ScriptRunner};
 use uketsuke_firmware::runtime::sim::SimWorld;
-use uketsuke_firmware::runtime::window::{Touchscreen, control_panel};
+use uketsuke_firmware::runtime::window::Touchscreen;
 use uketsuke_firmware::runtime::{self, Parts};
 use zeroize::Zeroizing;
 
@@ -136,44 +136,26 @@ fn run(cli: &Cli) -> Result<bool> {
         } else {
             None
         };
-        let (camera, surface): (Arc<dyn Camera>, Arc<dyn Surface>) = match &world {
-            Some(w) => (Arc::new(w.devices.clone()), Arc::new(w.devices.clone())),
-            None => {
-                let device =
-                    config.camera.device.clone().ok_or_else(|| anyhow!("camera.device: required on a real kiosk"))?;
-                (
-                    Arc::new(V4l2 { device, width: config.camera.width, height: config.camera.height }),
-                    Arc::new(NoSurface),
-                )
-            }
-        };
-        let host_url = match (&config.host.url, &world) {
-            (Some(url), _) => url.clone(),
-            (None, Some(w)) => w
-                .terminal
-                .as_ref()
-                .and_then(|t| t.lock().ok().map(|t| t.base_url()))
-                .ok_or_else(|| anyhow!("the virtual terminal did not start"))?,
-            (None, None) => return Err(anyhow!("host.url: required on a real kiosk")),
-        };
-        let windowed = world.is_some() && !cli.headless && steps.is_none() && has_display();
+        // A real kiosk always shows its touchscreen (under a desktop, or on
+        // Slint's linuxkms backend); the simulator does under a desktop
+        // unless a script plays the patient.
+        let windowed = !cli.headless && steps.is_none() && (world.is_none() || has_display());
         let touchscreen = if windowed { Some(Touchscreen::new(config.language)?) } else { None };
-        let parts = Parts {
-            config,
-            camera,
-            surface,
-            host_url,
-            staff_token: token,
-            models: ModelPaths::default_location(),
-            preview: touchscreen.as_ref().map(Touchscreen::preview_sink),
+        let preview = touchscreen.as_ref().map(Touchscreen::preview_sink);
+        let parts = match &world {
+            Some(w) => w.parts(config, token, preview)?,
+            None => hardware_parts(config, token)?,
         };
         let mut kiosk = runtime::start(parts)?;
         println!("kiosk    staff console http://{}/staff/ (token in {})", kiosk.staff_addr, token_path.display());
-        if let (Some(screen), Some(world)) = (touchscreen, world.clone()) {
-            screen.connect(&mut kiosk);
-            let panel = control_panel(world, kiosk.staff_addr, token_text)?;
-            screen.app.show()?;
-            panel.show()?;
+        if let Some(screen) = touchscreen {
+            let _panel = match world {
+                Some(world) => Some(screen.open_with_panel(&mut kiosk, world, token_text)?),
+                None => {
+                    screen.open(&mut kiosk)?;
+                    None
+                }
+            };
             // Slint's event loop owns this (the main) thread; the kiosk runs on tokio's workers.
             slint::run_event_loop()?;
             return Ok(true);
@@ -197,6 +179,15 @@ fn run(cli: &Cli) -> Result<bool> {
         println!("outcome  {}", runner.outcome().unwrap_or("none"));
         Ok(ok)
     })
+}
+
+/// The kiosk's parts on the configured hardware.
+fn hardware_parts(config: Config, staff_token: StaffToken) -> Result<Parts> {
+    let device = config.camera.device.clone().ok_or_else(|| anyhow!("camera.device: required on a real kiosk"))?;
+    let host_url = config.host.url.clone().ok_or_else(|| anyhow!("host.url: required on a real kiosk"))?;
+    let camera: Arc<dyn Camera> = Arc::new(V4l2 { device, width: config.camera.width, height: config.camera.height });
+    let surface: Arc<dyn Surface> = Arc::new(NoSurface);
+    Ok(Parts { config, camera, surface, host_url, staff_token, models: ModelPaths::default_location(), preview: None })
 }
 
 /// Whether a desktop (X11 or Wayland) is there to open windows on.

@@ -13,7 +13,12 @@ use uketsuke_hw_sim::persona;
 use uketsuke_hw_sim::slot::{CardSlot, FOREIGN_CARD, SlotError};
 use uketsuke_hw_sim::terminal::{Terminal, TerminalError};
 
+use super::Parts;
 use super::devices::SimDevices;
+use super::face::PreviewSink;
+use crate::config::Config;
+use crate::face::models::ModelPaths;
+use crate::host::staff::StaffToken;
 
 /// The simulator could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +158,32 @@ impl SimWorld {
         if let Ok(mut stage) = self.devices.stage.lock() {
             stage.scene = Some(scene);
         }
+    }
+
+    /// The kiosk's parts on this world: the virtual camera and card surface,
+    /// and the configured terminal (or else the virtual one).
+    pub fn parts(
+        &self,
+        config: Config,
+        staff_token: StaffToken,
+        preview: Option<PreviewSink>,
+    ) -> Result<Parts, SimError> {
+        let host_url = match &config.host.url {
+            Some(url) => url.clone(),
+            None => {
+                let t = self.terminal.as_ref().ok_or(SimError::NotOurTerminal)?;
+                t.lock().map_err(|_| SimError::StateLost)?.base_url()
+            }
+        };
+        Ok(Parts {
+            config,
+            camera: Arc::new(self.devices.clone()),
+            surface: Arc::new(self.devices.clone()),
+            host_url,
+            staff_token,
+            models: ModelPaths::default_location(),
+            preview,
+        })
     }
 
     /// Brings the virtual terminal down or up.

@@ -80,6 +80,29 @@ impl Touchscreen {
     }
 }
 
+impl Touchscreen {
+    /// On the simulator: wires the window to `kiosk`, opens the developer's
+    /// control panel on `world` beside it, and shows both. Keep the panel
+    /// while the event loop runs.
+    pub fn open_with_panel(
+        &self,
+        kiosk: &mut Kiosk,
+        world: Arc<SimWorld>,
+        staff_token: Zeroizing<String>,
+    ) -> Result<ControlPanel, slint::PlatformError> {
+        self.open(kiosk)?;
+        let panel = control_panel(world, kiosk.staff_addr, staff_token)?;
+        panel.show()?;
+        Ok(panel)
+    }
+
+    /// Wires the window to `kiosk` and shows it.
+    pub fn open(&self, kiosk: &mut Kiosk) -> Result<(), slint::PlatformError> {
+        self.connect(kiosk);
+        self.app.show()
+    }
+}
+
 fn wire_touches(app: &App, inputs: UnboundedSender<Input>) {
     let weak = app.as_weak();
     app.global::<UiKiosk>().on_act(move |name| match Touch::from_act(&name) {
