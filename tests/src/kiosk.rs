@@ -100,7 +100,12 @@ pub struct RunningKiosk {
 impl RunningKiosk {
     /// Starts `uketsuke` headless on `script` with `config`.
     pub fn start(sb: &PcscSandbox, config: &Path, script: &Path) -> Result<Self> {
-        let mut child = kiosk_cmd(sb, config, script).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        Self::spawn(kiosk_cmd(sb, config, script))
+    }
+
+    /// Starts `cmd` (a `uketsuke` command), reading its transcript and logs.
+    pub fn spawn(mut cmd: Command) -> Result<Self> {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
         let stdout = child.stdout.take().context("no stdout")?;
         let mut stderr = child.stderr.take().context("no stderr")?;
         // Drain the logs as they come: a full pipe would stall the kiosk.

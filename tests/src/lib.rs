@@ -9,6 +9,7 @@
 //! its own vpcd port pair, so parallel runs never collide.
 
 pub mod bins;
+pub mod desktop;
 pub mod direct;
 pub mod kiosk;
 pub mod sandbox;

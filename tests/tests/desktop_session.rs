@@ -1,0 +1,128 @@
+//! The kiosk under a desktop, as a developer runs it: `uketsuke --sim` on
+//! Xvfb opens the touchscreen window and the simulator's control panel, and
+//! a whole session is played with the mouse (card placed from the panel,
+//! 顔認証を行う, three consents, the card taken away). The kiosk's state is
+//! read from the staff API; screenshots of the desktop are written to
+//! `target/tmp/desktop-session/`.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use uketsuke_tests::bin_path;
+use uketsuke_tests::desktop::Desktop;
+use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, write_config};
+use uketsuke_tests::sandbox::PcscSandbox;
+
+/// Where the control panel is put, right of the 1024×600 kiosk window.
+const PANEL_X: u32 = 1040;
+/// Mouse targets at the default 1024×600 (the layouts the screenshot tests pin).
+const FACE: (u32, u32) = (260, 292);
+const AGREE: (u32, u32) = (260, 470);
+const PLACE: (u32, u32) = (PANEL_X + 110, 153);
+const REMOVE: (u32, u32) = (PANEL_X + 300, 153);
+/// The header's colour (Theme.primary), at a point of the kiosk window's header.
+const HEADER: (u32, u32, [u8; 3]) = (12, 12, [0x0b, 0x4f, 0x8a]);
+
+/// The kiosk's state from the staff API.
+struct Staff {
+    state_url: String,
+}
+
+impl Staff {
+    fn view(&self) -> Result<serde_json::Value> {
+        let auth = format!("Bearer {STAFF_TOKEN}");
+        let state: serde_json::Value = ureq::get(&self.state_url).set("Authorization", &auth).call()?.into_json()?;
+        Ok(state["screen"].clone())
+    }
+
+    /// Waits until the kiosk shows `view` (with `number`, for a consent question).
+    fn wait(&self, view: &str, number: Option<u64>, within: Duration) -> Result<()> {
+        let deadline = Instant::now() + within;
+        loop {
+            let v = self.view()?;
+            if v["view"] == view && number.is_none_or(|n| v["number"] == n) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!("the kiosk did not show {view} {number:?} within {within:?}; it shows {v}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn shots() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("desktop-session")
+}
+
+#[test]
+fn the_kiosk_and_its_control_panel_play_a_whole_session_with_the_mouse_under_xvfb() {
+    let desk = Desktop::start(1500, 700).unwrap();
+    let sb = PcscSandbox::start().unwrap();
+    let config = write_config(&sb, None, "").unwrap();
+    let mut cmd = Command::new(bin_path("uketsuke"));
+    cmd.arg("--sim")
+        .arg("--config")
+        .arg(&config)
+        .args(["--vpcd", &sb.vpcd_addr().to_string()])
+        .env("DISPLAY", desk.display())
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::null());
+    sb.env(&mut cmd);
+    let mut kiosk = RunningKiosk::spawn(cmd).unwrap();
+
+    let result = play(&desk, &mut kiosk);
+    if result.is_err() {
+        let _ = desk.save_screenshot(&shots().join("failure.png"));
+    }
+    let _ = kiosk.child.kill();
+    let (_, transcript, logs) = kiosk.finish().unwrap();
+    if let Err(e) = result {
+        panic!("{e:#}\n--- transcript\n{transcript}\n--- logs\n{logs}\n--- screenshot {}", shots().display());
+    }
+}
+
+fn play(desk: &Desktop, kiosk: &mut RunningKiosk) -> Result<()> {
+    let line = kiosk.wait_line("staff console", Duration::from_secs(60))?;
+    let console = line.split_whitespace().find(|w| w.starts_with("http://")).context("no staff console URL")?;
+    let staff = Staff { state_url: format!("{}v1/state", console) };
+
+    let screen = desk.window("Uketsuke", Duration::from_secs(30))?;
+    let panel = desk.window("Uketsuke simulator", Duration::from_secs(30))?;
+    desk.move_window(&screen, 0, 0)?;
+    desk.move_window(&panel, PANEL_X, 0)?;
+    assert_eq!(desk.window_size(&screen)?, (1024, 600), "the kiosk window opens at the panel's 1024×600");
+    staff.wait("idle", None, Duration::from_secs(15))?;
+    std::thread::sleep(Duration::from_millis(500));
+    let idle = desk.screenshot()?;
+    let (x, y, colour) = HEADER;
+    assert_eq!(idle.get_pixel(x, y).0, colour, "the kiosk window is drawn (its header)");
+    assert_ne!(idle.get_pixel(PANEL_X + 200, 300).0, [0, 0, 0], "the control panel is drawn");
+    idle.save(shots().join("01-idle.png"))?;
+
+    desk.click(PLACE.0, PLACE.1)?;
+    staff.wait("method_select", None, Duration::from_secs(15))?;
+    std::thread::sleep(Duration::from_millis(300));
+    desk.save_screenshot(&shots().join("02-method-select.png"))?;
+
+    desk.click(FACE.0, FACE.1)?;
+    staff.wait("consent", Some(1), Duration::from_secs(30))?;
+    std::thread::sleep(Duration::from_millis(300));
+    desk.save_screenshot(&shots().join("03-consent.png"))?;
+    desk.click(AGREE.0, AGREE.1)?;
+    staff.wait("consent", Some(2), Duration::from_secs(10))?;
+    desk.click(AGREE.0, AGREE.1)?;
+    staff.wait("consent", Some(3), Duration::from_secs(10))?;
+    desk.click(AGREE.0, AGREE.1)?;
+
+    staff.wait("result", None, Duration::from_secs(15))?;
+    std::thread::sleep(Duration::from_millis(300));
+    desk.save_screenshot(&shots().join("04-result.png"))?;
+    staff.wait("take_card", None, Duration::from_secs(15))?;
+    desk.click(REMOVE.0, REMOVE.1)?;
+    staff.wait("idle", None, Duration::from_secs(15))?;
+    Ok(())
+}
