@@ -68,10 +68,10 @@ impl Desktop {
         let deadline = Instant::now() + within;
         let pattern = format!("^{title}$");
         loop {
-            if let Ok(out) = self.xdotool(&["search", "--onlyvisible", "--name", &pattern]) {
-                if let Some(id) = out.lines().next() {
-                    return Ok(id.to_owned());
-                }
+            if let Ok(out) = self.xdotool(&["search", "--onlyvisible", "--name", &pattern])
+                && let Some(id) = out.lines().next()
+            {
+                return Ok(id.to_owned());
             }
             if Instant::now() >= deadline {
                 bail!("no window titled {title:?} within {within:?}");
