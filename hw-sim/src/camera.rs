@@ -18,8 +18,9 @@ use crate::persona::Persona;
 pub const WIDTH: u32 = 640;
 /// Frame height.
 pub const HEIGHT: u32 = 480;
-/// Frames per second of the virtual clock.
-pub const FPS: u32 = 15;
+/// Frames per second of the virtual clock: a typical USB camera's 30, so
+/// that the touchscreen's live preview can show ≥ 25 fps (issue 5).
+pub const FPS: u32 = 30;
 /// How long the "arrives late" scene shows an empty view.
 pub const ARRIVAL_DELAY: Duration = Duration::from_secs(3);
 

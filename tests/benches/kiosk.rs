@@ -119,7 +119,7 @@ fn main() -> Result<()> {
     }
     for (what, message) in [
         ("card read on placement (kind, PIN tries, certificate, 照合番号B, card-face record)", "card read"),
-        ("face check, start to decision (camera opened, paced at 15 fps)", "face check decided"),
+        ("face check, start to decision (camera opened, paced at 30 fps)", "face check decided"),
         ("PIN verification (retry query, then VERIFY)", "PIN verification answered"),
         ("authentication (open session, sign the nonce on the card, evidence)", "eligibility confirmed"),
     ] {

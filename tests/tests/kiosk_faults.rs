@@ -79,3 +79,34 @@ fn a_reader_that_goes_away_shows_out_of_service_then_idle_when_it_returns() {
     assert!(transcript.contains("outcome  result=ended"), "{transcript}");
     assert!(!transcript.contains("host "), "nothing reached the terminal");
 }
+
+#[test]
+fn a_real_kiosk_on_linuxkms_with_no_display_device_says_so_and_does_not_start() {
+    // The binary carries Slint's linuxkms backend (no X11 or Wayland). This
+    // machine has no DRM or framebuffer device, so the touchscreen cannot
+    // open: the kiosk must name the backend's reasons and exit 2.
+    if std::path::Path::new("/dev/dri").exists() || std::path::Path::new("/dev/fb0").exists() {
+        eprintln!("skipped: this machine has a display device");
+        return;
+    }
+    let sb = sandbox();
+    let config = write_config(
+        &sb,
+        Some("http://127.0.0.1:9/"),
+        "\n[reader]\nname = \"Any reader\"\n\n[camera]\ndevice = \"/dev/video0\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(uketsuke_tests::bin_path("uketsuke"))
+        .arg("--config")
+        .arg(&config)
+        .env("SLINT_BACKEND", "linuxkms")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("uketsuke: error:") && stderr.contains("LinuxKMS"), "{stderr}");
+    assert!(stderr.contains("DRM") && stderr.contains("/dev/fb0"), "the reasons are named: {stderr}");
+}

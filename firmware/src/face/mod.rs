@@ -14,6 +14,11 @@ pub mod reference;
 pub mod sim;
 pub mod v4l2;
 
+/// A face check looks at no more than one camera frame in this time (15 a
+/// second, enough for a decision in three usable frames). The camera's other
+/// frames only go to the live preview, and the CPU left over draws it.
+pub const ANALYSIS_PERIOD: std::time::Duration = std::time::Duration::from_millis(66);
+
 use std::path::PathBuf;
 
 /// Face pipeline errors. None carries image data.

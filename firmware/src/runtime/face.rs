@@ -17,19 +17,22 @@ use uketsuke_driver::hal::camera::Frame;
 use uketsuke_driver::secret::PersonalBytes;
 use zeroize::Zeroizing;
 
+use super::capture::{Capture, Captured};
 use super::devices::{Camera, LiveCamera};
 use crate::config::FaceConfig;
-use crate::face::FaceError;
 use crate::face::decision::{Decider, FrameResult, InconclusiveReason, Outcome};
 use crate::face::models::ModelPaths;
 use crate::face::pipeline::{Engine, frame_to_mat, wipe};
 use crate::face::reference::decode_grey;
+use crate::face::{ANALYSIS_PERIOD, FaceError};
 use crate::flow::types::Input;
 use crate::host::staff::StaffBoard;
 
 /// How long the staff console's live view waits between frames (and a
 /// failing camera between retries).
 const LIVE_VIEW_PERIOD: Duration = Duration::from_millis(300);
+/// How long a face check waits for a frame before it checks its deadline.
+const FRAME_WAIT: Duration = Duration::from_millis(500);
 
 enum Command {
     Check { photo: PersonalBytes, generation: u64 },
@@ -204,7 +207,12 @@ impl Worker {
                 return self.report(generation, Input::FaceDone(no_frames));
             }
         };
-        let mut camera = match self.camera.open() {
+        let capture = match self
+            .camera
+            .open()
+            .map_err(|e| e.to_string())
+            .and_then(|camera| Capture::start(camera, self.preview.clone()).map_err(|e| e.to_string()))
+        {
             Ok(c) => c,
             Err(e) => {
                 warn!(error = %e, "camera unavailable");
@@ -214,16 +222,24 @@ impl Worker {
         let mut decider = Decider::new(self.cfg.policy.clone());
         let started = Instant::now();
         let mut last_guidance = None;
+        let mut assessed = 0u32;
+        let mut next_look = Instant::now();
         while self.current(generation) {
-            let result = camera.next().map_err(|e| e.to_string()).and_then(|frame| {
-                if let Some(show) = &self.preview {
-                    show(&frame);
+            std::thread::sleep(next_look.saturating_duration_since(Instant::now()));
+            next_look = Instant::now() + ANALYSIS_PERIOD;
+            let result = match capture.next(FRAME_WAIT) {
+                Captured::Frame(frame) => {
+                    assessed += 1;
+                    engine
+                        .assess_frame(&self.cfg.quality, &reference, &frame)
+                        .map(|r| Some((frame.timestamp, r)))
+                        .map_err(|e| e.to_string())
                 }
-                let r = engine.assess_frame(&self.cfg.quality, &reference, &frame).map_err(|e| e.to_string());
-                r.map(|r| (frame.timestamp, r))
-            });
+                Captured::Failed(e) => Err(e),
+                Captured::Nothing => Ok(None),
+            };
             let decided = match result {
-                Ok((at, r)) => {
+                Ok(Some((at, r))) => {
                     if let FrameResult::Unusable(g) = r
                         && last_guidance != Some(g)
                     {
@@ -232,19 +248,17 @@ impl Worker {
                     }
                     decider.push(at, r)
                 }
-                Err(e) => {
-                    warn!(error = %e, "face check frame failed");
-                    if started.elapsed() >= self.cfg.policy.max_duration {
-                        Some(no_frames)
-                    } else {
-                        std::thread::sleep(LIVE_VIEW_PERIOD);
-                        None
+                Ok(None) | Err(_) => {
+                    if let Err(e) = result {
+                        warn!(error = %e, "face check frame failed");
                     }
+                    (started.elapsed() >= self.cfg.policy.max_duration).then_some(no_frames)
                 }
             };
             if let Some(outcome) = decided {
                 let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-                info!(outcome = outcome.kind(), elapsed_ms, "face check decided");
+                let (read, shown) = (capture.frames(), self.preview.is_some());
+                info!(outcome = outcome.kind(), elapsed_ms, read, assessed, shown, "face check decided");
                 return self.report(generation, Input::FaceDone(outcome));
             }
         }

@@ -9,6 +9,7 @@
 //! Everything read from the card lives in [`session::Session`], dropped and
 //! zeroized when the flow ends the session.
 
+pub mod capture;
 pub mod card;
 pub mod clock;
 pub mod devices;

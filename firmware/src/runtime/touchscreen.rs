@@ -3,9 +3,13 @@
 //! camera preview. The UI crate knows nothing of the flow; this is the one
 //! place that knows both.
 
-use uketsuke_driver::hal::camera::{Frame, PixelFormat};
+use opencv::core::Mat;
+use opencv::imgproc;
+use opencv::prelude::*;
+use uketsuke_driver::hal::camera::Frame;
 use uketsuke_ui::model::{self as ui, Shown, Touch};
 
+use crate::face::pipeline::{frame_to_mat, wipe};
 use crate::face::quality::Guidance;
 use crate::flow::screen::{FaceFailure, ResultView, Screen, View};
 use crate::flow::types::{CardProblem, ConsentQuestion, Input, UserEvent};
@@ -97,26 +101,23 @@ pub fn input(touch: Touch) -> Option<Input> {
     Some(Input::User(e))
 }
 
-/// A camera frame as a UI image (RGB). The frame is shown, never kept.
+/// A camera frame as a UI image (RGB). The frame is shown, never kept: the
+/// intermediate images are wiped. OpenCV does the pixel work, so that this
+/// stays fast in a debug build too (it runs for every camera frame).
 pub fn preview(frame: &Frame) -> Option<slint::SharedPixelBuffer<slint::Rgb8Pixel>> {
-    let (w, h) = (frame.width(), frame.height());
-    let mut buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(w, h);
-    let px = frame.pixels();
-    let out = buffer.make_mut_slice();
-    match frame.format() {
-        PixelFormat::Bgr8 => {
-            for (o, c) in out.iter_mut().zip(px.chunks_exact(3)) {
-                *o = slint::Rgb8Pixel { r: c[2], g: c[1], b: c[0] };
-            }
-        }
-        PixelFormat::Gray8 => {
-            for (o, v) in out.iter_mut().zip(px.iter()) {
-                *o = slint::Rgb8Pixel { r: *v, g: *v, b: *v };
-            }
-        }
-        _ => return None,
-    }
-    Some(buffer)
+    let mut bgr = frame_to_mat(frame).ok()?;
+    let mut rgb = Mat::default();
+    let converted = imgproc::cvt_color(&bgr, &mut rgb, imgproc::COLOR_BGR2RGB, 0).is_ok();
+    wipe(&mut bgr);
+    let buffer = if converted && rgb.is_continuous() {
+        rgb.data_bytes()
+            .ok()
+            .map(|bytes| slint::SharedPixelBuffer::clone_from_slice(bytes, frame.width(), frame.height()))
+    } else {
+        None
+    };
+    wipe(&mut rgb);
+    buffer
 }
 
 #[cfg(test)]
@@ -128,6 +129,19 @@ mod tests {
         assert!(matches!(input(Touch::Digit(7)), Some(Input::User(UserEvent::PinDigit(7)))));
         assert!(matches!(input(Touch::Register(false)), Some(Input::User(UserEvent::Register(false)))));
         assert!(input(Touch::Language).is_none());
+    }
+
+    #[test]
+    fn a_bgr_or_grey_frame_becomes_the_same_rgb_preview() {
+        use std::time::Duration;
+        use uketsuke_driver::hal::camera::PixelFormat;
+        let bgr = Frame::new(2, 1, PixelFormat::Bgr8, vec![1, 2, 3, 40, 50, 60], Duration::ZERO).unwrap();
+        let rgb = preview(&bgr).unwrap();
+        let px: Vec<_> = rgb.as_slice().iter().map(|p| (p.r, p.g, p.b)).collect();
+        assert_eq!(px, [(3, 2, 1), (60, 50, 40)]);
+        let grey = Frame::new(2, 1, PixelFormat::Gray8, vec![7, 200], Duration::ZERO).unwrap();
+        let px: Vec<_> = preview(&grey).unwrap().as_slice().iter().map(|p| (p.r, p.g, p.b)).collect();
+        assert_eq!(px, [(7, 7, 7), (200, 200, 200)]);
     }
 
     #[test]
