@@ -86,6 +86,7 @@ fn the_kiosk_and_its_control_panel_play_a_whole_session_with_the_mouse_under_xvf
 }
 
 fn play(desk: &Desktop, kiosk: &mut RunningKiosk) -> Result<()> {
+    std::fs::create_dir_all(shots())?;
     let line = kiosk.wait_line("staff console", Duration::from_secs(60))?;
     let console = line.split_whitespace().find(|w| w.starts_with("http://")).context("no staff console URL")?;
     let staff = Staff { state_url: format!("{}v1/state", console) };
