@@ -41,11 +41,6 @@ impl ScriptedCard {
         self.steps.push_back(Step { expect: unhex(command), reply: Err(error) });
         self
     }
-
-    /// Steps not yet consumed.
-    pub fn remaining(&self) -> usize {
-        self.steps.len()
-    }
 }
 
 fn unhex(s: &str) -> Vec<u8> {

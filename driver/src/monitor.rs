@@ -1,18 +1,18 @@
-//! Reader and card monitor: readers added and removed (PnP notification),
-//! cards inserted (with ATR) and removed, delivered as an async stream on
-//! tokio. It survives readers being unplugged and pcscd restarting.
+//! The PC/SC reader and card monitor: readers added and removed (PnP
+//! notification), cards inserted (with ATR) and removed, as the HAL's
+//! [`ReaderEvent`]s from a plain thread. It survives readers being
+//! unplugged and pcscd restarting.
 
 use std::collections::BTreeMap;
 use std::ffi::CString;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use std::sync::mpsc;
 use tracing::{debug, warn};
 
+use crate::hal::reader::{ReaderEvent, ReaderWatch, WatchEnded};
 use crate::pcsc_transport::map_pcsc_error;
 use crate::transmit::TransportError;
 
@@ -21,50 +21,17 @@ const WAIT_SLICE: Duration = Duration::from_millis(500);
 /// Pause between attempts to reach a pcscd that is down.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(300);
 
-/// What the monitor saw.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum MonitorEvent {
-    /// A reader appeared.
-    ReaderAdded {
-        /// Reader name.
-        reader: String,
-    },
-    /// A reader went away (unplugged, or pcscd stopped).
-    ReaderRemoved {
-        /// Reader name.
-        reader: String,
-    },
-    /// A card was placed on a reader.
-    CardInserted {
-        /// Reader name.
-        reader: String,
-        /// The ATR, upper-case hex.
-        atr: String,
-    },
-    /// The card left the reader.
-    CardRemoved {
-        /// Reader name.
-        reader: String,
-    },
-    /// pcscd cannot be reached; the monitor keeps trying.
-    ServiceLost,
-    /// pcscd is reachable (again).
-    ServiceAvailable,
-}
-
-/// A stream of [`MonitorEvent`]s. Dropping it stops the monitor thread.
+/// The PC/SC watch: [`ReaderEvent`]s from pcscd. Dropping it stops the
+/// monitor thread.
 pub struct Monitor {
-    rx: mpsc::UnboundedReceiver<MonitorEvent>,
+    rx: mpsc::Receiver<ReaderEvent>,
     stop: Arc<AtomicBool>,
 }
 
 impl Monitor {
-    /// Starts the monitor on a blocking thread. Needs a tokio runtime only
-    /// to be polled; the thread itself is plain.
+    /// Starts the monitor on its own thread.
     pub fn start() -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         std::thread::Builder::new()
@@ -73,18 +40,15 @@ impl Monitor {
             .map_or_else(|e| warn!(error = %e, "cannot start the card monitor thread"), drop);
         Self { rx, stop }
     }
-
-    /// The next event, or `None` when the monitor has stopped.
-    pub async fn next(&mut self) -> Option<MonitorEvent> {
-        self.rx.recv().await
-    }
 }
 
-impl futures_core::Stream for Monitor {
-    type Item = MonitorEvent;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<MonitorEvent>> {
-        self.rx.poll_recv(cx)
+impl ReaderWatch for Monitor {
+    fn next_event(&mut self, timeout: Duration) -> Result<Option<ReaderEvent>, WatchEnded> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(e) => Ok(Some(e)),
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(WatchEnded),
+        }
     }
 }
 
@@ -101,12 +65,12 @@ struct Known {
 }
 
 struct Watcher<'a> {
-    tx: &'a mpsc::UnboundedSender<MonitorEvent>,
+    tx: &'a mpsc::Sender<ReaderEvent>,
     known: BTreeMap<String, Known>,
 }
 
 impl Watcher<'_> {
-    fn emit(&self, e: MonitorEvent) -> bool {
+    fn emit(&self, e: ReaderEvent) -> bool {
         debug!(event = ?e, "monitor");
         self.tx.send(e).is_ok()
     }
@@ -115,8 +79,8 @@ impl Watcher<'_> {
     fn forget_all(&mut self) -> bool {
         let known = std::mem::take(&mut self.known);
         known.into_iter().all(|(reader, k)| {
-            (!k.card_present || self.emit(MonitorEvent::CardRemoved { reader: reader.clone() }))
-                && self.emit(MonitorEvent::ReaderRemoved { reader })
+            (!k.card_present || self.emit(ReaderEvent::CardRemoved { reader: reader.clone() }))
+                && self.emit(ReaderEvent::ReaderRemoved { reader })
         })
     }
 
@@ -124,18 +88,18 @@ impl Watcher<'_> {
         let gone: Vec<String> = self.known.keys().filter(|k| !names.contains(k)).cloned().collect();
         for reader in gone {
             if self.known.remove(&reader).is_some_and(|k| k.card_present)
-                && !self.emit(MonitorEvent::CardRemoved { reader: reader.clone() })
+                && !self.emit(ReaderEvent::CardRemoved { reader: reader.clone() })
             {
                 return false;
             }
-            if !self.emit(MonitorEvent::ReaderRemoved { reader }) {
+            if !self.emit(ReaderEvent::ReaderRemoved { reader }) {
                 return false;
             }
         }
         for name in names {
             if !self.known.contains_key(name) {
                 self.known.insert(name.clone(), Known { card_present: false });
-                if !self.emit(MonitorEvent::ReaderAdded { reader: name.clone() }) {
+                if !self.emit(ReaderEvent::ReaderAdded { reader: name.clone() }) {
                     return false;
                 }
             }
@@ -153,23 +117,23 @@ impl Watcher<'_> {
         k.card_present = present;
         let reader = reader.to_owned();
         if present {
-            self.emit(MonitorEvent::CardInserted { reader, atr: hex::encode_upper(atr) })
+            self.emit(ReaderEvent::CardInserted { reader, atr: hex::encode_upper(atr) })
         } else {
-            self.emit(MonitorEvent::CardRemoved { reader })
+            self.emit(ReaderEvent::CardRemoved { reader })
         }
     }
 }
 
-fn run(tx: &mpsc::UnboundedSender<MonitorEvent>, stop: &AtomicBool) {
+fn run(tx: &mpsc::Sender<ReaderEvent>, stop: &AtomicBool) {
     let mut w = Watcher { tx, known: BTreeMap::new() };
     let mut service_up: Option<bool> = None;
-    while !stop.load(Ordering::Relaxed) && !tx.is_closed() {
+    while !stop.load(Ordering::Relaxed) {
         match watch_once(&mut w, stop, &mut service_up) {
             Ok(()) => return,
             Err(e) => {
                 debug!(error = %e, "pcscd unreachable; retrying");
                 if service_up != Some(false) {
-                    if !w.forget_all() || !w.emit(MonitorEvent::ServiceLost) {
+                    if !w.forget_all() || !w.emit(ReaderEvent::ServiceLost) {
                         return;
                     }
                     service_up = Some(false);
@@ -187,7 +151,7 @@ fn watch_once(w: &mut Watcher<'_>, stop: &AtomicBool, service_up: &mut Option<bo
     // A context can be established while pcscd is still starting: check it.
     let names = reader_names(&ctx)?;
     if *service_up != Some(true) {
-        if !w.emit(MonitorEvent::ServiceAvailable) {
+        if !w.emit(ReaderEvent::ServiceAvailable) {
             return Ok(());
         }
         *service_up = Some(true);
@@ -209,7 +173,7 @@ fn watch_once(w: &mut Watcher<'_>, stop: &AtomicBool, service_up: &mut Option<bo
             }
         }
         loop {
-            if stop.load(Ordering::Relaxed) || w.tx.is_closed() {
+            if stop.load(Ordering::Relaxed) {
                 return Ok(());
             }
             for s in &mut states {
@@ -254,13 +218,13 @@ fn reader_names(ctx: &pcsc::Context) -> Result<Vec<String>, TransportError> {
 mod tests {
     use super::*;
 
-    fn drain(rx: &mut mpsc::UnboundedReceiver<MonitorEvent>) -> Vec<MonitorEvent> {
+    fn drain(rx: &mut mpsc::Receiver<ReaderEvent>) -> Vec<ReaderEvent> {
         std::iter::from_fn(|| rx.try_recv().ok()).collect()
     }
 
     #[test]
     fn an_unplugged_reader_with_a_card_reports_the_card_removed_then_the_reader() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = mpsc::channel();
         let mut w = Watcher { tx: &tx, known: BTreeMap::new() };
         assert!(w.sync_readers(&["A".to_owned(), "B".to_owned()]));
         assert!(w.card_state("A", true, &[0x3B, 0x00]));
@@ -269,18 +233,18 @@ mod tests {
         assert_eq!(
             drain(&mut rx),
             vec![
-                MonitorEvent::ReaderAdded { reader: r("A") },
-                MonitorEvent::ReaderAdded { reader: r("B") },
-                MonitorEvent::CardInserted { reader: r("A"), atr: r("3B00") },
-                MonitorEvent::CardRemoved { reader: r("A") },
-                MonitorEvent::ReaderRemoved { reader: r("A") },
+                ReaderEvent::ReaderAdded { reader: r("A") },
+                ReaderEvent::ReaderAdded { reader: r("B") },
+                ReaderEvent::CardInserted { reader: r("A"), atr: r("3B00") },
+                ReaderEvent::CardRemoved { reader: r("A") },
+                ReaderEvent::ReaderRemoved { reader: r("A") },
             ]
         );
     }
 
     #[test]
     fn repeated_states_are_reported_once() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = mpsc::channel();
         let mut w = Watcher { tx: &tx, known: BTreeMap::new() };
         assert!(w.sync_readers(&["A".to_owned()]));
         assert!(w.sync_readers(&["A".to_owned()]));
@@ -292,7 +256,7 @@ mod tests {
 
     #[test]
     fn losing_the_service_forgets_every_reader_and_card() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = mpsc::channel();
         let mut w = Watcher { tx: &tx, known: BTreeMap::new() };
         assert!(w.sync_readers(&["A".to_owned()]));
         assert!(w.card_state("A", true, &[1]));
@@ -300,7 +264,7 @@ mod tests {
         let events = drain(&mut rx);
         assert_eq!(
             events[2..],
-            [MonitorEvent::CardRemoved { reader: "A".into() }, MonitorEvent::ReaderRemoved { reader: "A".into() }]
+            [ReaderEvent::CardRemoved { reader: "A".into() }, ReaderEvent::ReaderRemoved { reader: "A".into() }]
         );
         assert!(w.known.is_empty());
     }

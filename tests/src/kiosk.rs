@@ -1,4 +1,4 @@
-//! The `uketsuke` kiosk binary run headless on a sandboxed pcscd, with a
+//! The simulated kiosk (`uketsuke-sim-kiosk`) run headless on a sandboxed pcscd, with a
 //! scripted patient from `tests/scenarios/`, the virtual camera with the
 //! real face models, and a virtual reception terminal over HTTP.
 
@@ -35,10 +35,10 @@ pub fn write_config(sb: &PcscSandbox, host_url: Option<&str>, extra: &str) -> Re
     Ok(path)
 }
 
-/// `uketsuke --sim --headless --script SCRIPT --config CONFIG` on the sandbox.
+/// `uketsuke-sim-kiosk --headless --script SCRIPT --config CONFIG` on the sandbox.
 pub fn kiosk_cmd(sb: &PcscSandbox, config: &Path, script: &Path) -> Command {
-    let mut cmd = Command::new(bin_path("uketsuke"));
-    cmd.args(["--sim", "--headless", "--script"])
+    let mut cmd = Command::new(bin_path("uketsuke-sim-kiosk"));
+    cmd.args(["--headless", "--script"])
         .arg(script)
         .arg("--config")
         .arg(config)
@@ -78,10 +78,9 @@ pub fn run_scenario(sb: &PcscSandbox, host_url: Option<&str>, name: &str) -> Res
 /// Runs a scenario to its end with `RUST_LOG` set to `filter`.
 pub fn run_scenario_logging(sb: &PcscSandbox, host_url: Option<&str>, name: &str, filter: &str) -> Result<Transcript> {
     let config = write_config(sb, host_url, "")?;
-    let output = kiosk_cmd(sb, &config, &scenario(name))
-        .env("RUST_LOG", filter)
-        .output()
-        .with_context(|| format!("running {} (build it with cargo build --bins)", bin_path("uketsuke").display()))?;
+    let output = kiosk_cmd(sb, &config, &scenario(name)).env("RUST_LOG", filter).output().with_context(|| {
+        format!("running {} (build it with cargo build --bins)", bin_path("uketsuke-sim-kiosk").display())
+    })?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     let logs = String::from_utf8_lossy(&output.stderr).into_owned();
     Ok(Transcript { output, text, logs })

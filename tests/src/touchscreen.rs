@@ -24,9 +24,10 @@ use slint::ComponentHandle;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::runtime::face::PreviewSink;
-use uketsuke_firmware::runtime::sim::SimWorld;
 use uketsuke_firmware::runtime::window::Touchscreen;
-use uketsuke_ui::{App, ControlPanel};
+use uketsuke_sim_kiosk::world::SimWorld;
+use uketsuke_sim_kiosk::{ControlPanel, panel::open_with_panel};
+use uketsuke_ui::App;
 use zeroize::Zeroizing;
 
 use crate::kiosk::{STAFF_TOKEN, write_config};
@@ -113,7 +114,7 @@ fn run_child(session: impl FnOnce(&Screens) -> Result<()> + Send + 'static) -> R
     });
     let parts = world.parts(config, StaffToken::new(STAFF_TOKEN)?, Some(preview))?;
     let mut kiosk = uketsuke_firmware::runtime::start(parts)?;
-    let panel = screen.open_with_panel(&mut kiosk, world, Zeroizing::new(STAFF_TOKEN.to_owned()))?;
+    let panel = open_with_panel(&screen, &mut kiosk, world, Zeroizing::new(STAFF_TOKEN.to_owned()))?;
 
     let screens = Screens { app: screen.app.as_weak(), panel: panel.as_weak(), frames };
     let patient = std::thread::spawn(move || {

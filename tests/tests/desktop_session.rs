@@ -1,4 +1,4 @@
-//! The kiosk under a desktop, as a developer runs it: `uketsuke --sim` on
+//! The kiosk under a desktop, as a developer runs it: `uketsuke-sim-kiosk` on
 //! Xvfb opens the touchscreen window and the simulator's control panel, and
 //! a whole session is played with the mouse (card placed from the panel,
 //! 顔認証を行う, three consents, the card taken away). The kiosk's state is
@@ -63,9 +63,8 @@ fn the_kiosk_and_its_control_panel_play_a_whole_session_with_the_mouse_under_xvf
     let desk = Desktop::start(1500, 700).unwrap();
     let sb = PcscSandbox::start().unwrap();
     let config = write_config(&sb, None, "").unwrap();
-    let mut cmd = Command::new(bin_path("uketsuke"));
-    cmd.arg("--sim")
-        .arg("--config")
+    let mut cmd = Command::new(bin_path("uketsuke-sim-kiosk"));
+    cmd.arg("--config")
         .arg(&config)
         .args(["--vpcd", &sb.vpcd_addr().to_string()])
         .env("DISPLAY", desk.display())

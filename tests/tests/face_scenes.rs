@@ -8,9 +8,9 @@ use uketsuke_firmware::face::decision::{InconclusiveReason, NoMatchReason, Outco
 use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::face::pipeline::Engine;
 use uketsuke_firmware::face::quality::{Guidance, QualityConfig};
-use uketsuke_firmware::face::sim;
 use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::persona;
+use uketsuke_sim_kiosk::face_sim as sim;
 
 /// Personas with a camera image distinct from their card photo (pin-one-try
 /// has only one image of its person, so it has no true live scene).

@@ -22,8 +22,18 @@ fn a_bad_config_names_the_key_and_the_kiosk_does_not_start() {
         let out = kiosk_cmd(&sb, &config, &scenario("face-match.txt")).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{extra}: {stderr}");
-        assert!(stderr.contains("uketsuke: error: config") && stderr.contains(key), "{extra}: {stderr}");
+        assert!(stderr.contains("uketsuke-sim-kiosk: error: config") && stderr.contains(key), "{extra}: {stderr}");
         assert!(!String::from_utf8_lossy(&out.stdout).contains("screen"), "a kiosk with a bad config ran a session");
+        // The product kiosk reads the same file the same way.
+        let out = std::process::Command::new(uketsuke_tests::bin_path("uketsuke"))
+            .arg("--config")
+            .arg(&config)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra}: {stderr}");
+        assert!(stderr.contains("uketsuke: error: config") && stderr.contains(key), "{extra}: {stderr}");
     }
     // A staff token file that cannot be read is named too.
     let config = write_config(&sb, None, "").unwrap();

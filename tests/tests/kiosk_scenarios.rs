@@ -1,4 +1,4 @@
-//! The whole kiosk, end to end: `uketsuke --sim --headless --script` with
+//! The whole kiosk, end to end: `uketsuke-sim-kiosk --headless --script` with
 //! the real pcscd + vpcd (a private instance per test), the virtual camera
 //! through the real face models, and the virtual reception terminal over
 //! HTTP on 127.0.0.1. Each test runs one script of `tests/scenarios/` and

@@ -1,8 +1,8 @@
-//! The Uketsuke touchscreen (DESIGN.md §1, §3): Slint screens that render a
-//! view model ([`model::Screen`]) and report touches ([`model::Touch`]).
-//! It knows nothing of cards, faces or the network. The screens' Japanese
-//! is quoted from the seeds; every literal goes through `@tr()`, with
-//! English bundled.
+//! The Uketsuke touchscreen (DESIGN.md §1, §3): Slint screens that show a
+//! [`uketsuke_screen::Screen`] and report [`uketsuke_screen::Touch`]es. It
+//! knows nothing of cards, faces or the network. The screens' Japanese is
+//! quoted from the seeds; every literal goes through `@tr()`, with English
+//! bundled.
 
 /// The code Slint generates from `ui/app.slint`.
 #[allow(missing_docs, clippy::all, clippy::pedantic, clippy::restriction)]
@@ -10,19 +10,45 @@ mod generated {
     slint::include_modules!();
 }
 
-pub use generated::{App, ControlPanel, Kiosk, ScreenKind, SimControl};
+pub use generated::{
+    App, Button, CardProblem, FaceFailure, Guidance, Kiosk, Language, Question, ResultKind, ScreenKind,
+};
 
 pub mod gallery;
-pub mod model;
 pub mod render;
+pub mod show;
+
+pub use show::{on_touch, set_language, show};
 
 /// A language the screens are not translated into.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the screens have no {0:?} translation (ja, en)")]
 pub struct UnknownLanguage(pub String);
 
-/// Selects the screens' language: `"ja"` (the source text) or `"en"`.
-pub fn select_language(lang: &str) -> Result<(), UnknownLanguage> {
-    let code = if lang == "ja" { "" } else { lang };
-    slint::select_bundled_translation(code).map_err(|_| UnknownLanguage(lang.to_owned()))
+impl Language {
+    /// The language called `code` (`ja`, `en`).
+    pub fn from_code(code: &str) -> Result<Self, UnknownLanguage> {
+        match code {
+            "ja" => Ok(Self::Ja),
+            "en" => Ok(Self::En),
+            other => Err(UnknownLanguage(other.to_owned())),
+        }
+    }
+
+    /// The language's code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            _ => "ja",
+        }
+    }
+}
+
+/// Selects the bundled translation for `language` (Japanese is the source text).
+pub fn select_language(language: Language) -> Result<(), UnknownLanguage> {
+    let code = match language {
+        Language::Ja => "",
+        other => other.code(),
+    };
+    slint::select_bundled_translation(code).map_err(|_| UnknownLanguage(language.code().to_owned()))
 }

@@ -9,8 +9,9 @@ use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferTyp
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize, PlatformError};
 
-use crate::model::{Shown, apply};
-use crate::{App, Kiosk};
+use uketsuke_screen::Screen;
+
+use crate::{App, Kiosk, Language, show};
 
 /// Renders failed.
 #[derive(Debug, thiserror::Error)]
@@ -76,14 +77,13 @@ impl OffScreen {
 
     /// Switches the language: `"ja"` (the source text) or `"en"`.
     pub fn set_language(&self, lang: &str) -> Result<(), RenderError> {
-        crate::select_language(lang).map_err(|e| RenderError::Language(e.0))?;
-        self.app.global::<Kiosk>().set_language(lang.into());
-        Ok(())
+        let language = Language::from_code(lang).map_err(|e| RenderError::Language(e.0))?;
+        crate::set_language(&self.app, language).map_err(|e| RenderError::Language(e.0))
     }
 
-    /// Shows `shown` and renders it at `width`×`height`.
-    pub fn render(&self, shown: &Shown, width: u32, height: u32) -> Picture {
-        apply(&self.app.global::<Kiosk>(), shown);
+    /// Shows `screen` and renders it at `width`×`height`.
+    pub fn render(&self, screen: &Screen, width: u32, height: u32) -> Picture {
+        show(&self.app.global::<Kiosk>(), screen);
         self.render_current(width, height)
     }
 

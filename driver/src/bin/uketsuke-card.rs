@@ -14,6 +14,7 @@ use serde_json::json;
 use uketsuke_driver::ap::face::FaceAp;
 use uketsuke_driver::ap::jpki::JpkiAp;
 use uketsuke_driver::ap::text::TextAp;
+use uketsuke_driver::hal::reader::ReaderWatch;
 use uketsuke_driver::monitor::Monitor;
 use uketsuke_driver::pcsc_transport::{PcscTransport, list_readers, wait_for_card};
 use uketsuke_driver::reading::summarize;
@@ -188,16 +189,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn watch() -> Result<(), Failure> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(async {
-        let mut monitor = Monitor::start();
-        let mut out = std::io::stdout();
-        while let Some(event) = monitor.next().await {
-            writeln!(out, "{}", serde_json::to_string(&event)?)?;
-            out.flush()?;
+    let mut monitor = Monitor::start();
+    let mut out = std::io::stdout();
+    loop {
+        match monitor.next_event(std::time::Duration::from_secs(3600)) {
+            Ok(Some(event)) => {
+                writeln!(out, "{}", serde_json::to_string(&event)?)?;
+                out.flush()?;
+            }
+            Ok(None) => {}
+            Err(_) => return Ok(()),
         }
-        Ok(())
-    })
+    }
 }
 
 fn pin_text(p: PinStatus) -> String {

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::{DeviceError, Vendor};
+
 /// Pixel layout of a [`Frame`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -95,13 +97,32 @@ impl fmt::Debug for Frame {
     }
 }
 
-/// A camera, or anything that produces frames.
-pub trait FrameSource {
+/// An open camera, or anything that produces frames.
+pub trait FrameSource: Send {
     /// The vendor's error.
     type Error: super::Error;
 
     /// Blocks until the next frame.
     fn next_frame(&mut self) -> Result<Frame, Self::Error>;
+}
+
+/// An open camera the kiosk can hold.
+pub type DynFrameSource = dyn FrameSource<Error = DeviceError>;
+
+impl<S: FrameSource> FrameSource for Vendor<S> {
+    type Error = DeviceError;
+
+    fn next_frame(&mut self) -> Result<Frame, DeviceError> {
+        self.0.next_frame().map_err(|e| DeviceError::of(&e))
+    }
+}
+
+/// A camera device: opened for each face check (and for the staff
+/// console's live view), closed when the returned source is dropped, so
+/// the camera is off between patients.
+pub trait Camera: Send + Sync {
+    /// Opens the camera.
+    fn open(&self) -> Result<Box<DynFrameSource>, DeviceError>;
 }
 
 #[cfg(test)]

@@ -4,14 +4,26 @@
 //! A vendor implements OCR behind this; the simulator knows the placed
 //! persona's code.
 
+use super::{DeviceError, Vendor};
 use crate::secret::CheckCodeB;
 
 /// Reads 照合番号B from the card lying on the reader.
-pub trait CardSurface {
+pub trait CardSurface: Send {
     /// The vendor's error.
     type Error: super::Error;
 
     /// Scans the card face and returns its 照合番号B. The code is a secret:
     /// implementations must not log it or keep it.
     fn check_code_b(&mut self) -> Result<CheckCodeB, Self::Error>;
+}
+
+/// A card-surface scanner the kiosk can hold.
+pub type DynCardSurface = dyn CardSurface<Error = DeviceError>;
+
+impl<S: CardSurface> CardSurface for Vendor<S> {
+    type Error = DeviceError;
+
+    fn check_code_b(&mut self) -> Result<CheckCodeB, DeviceError> {
+        self.0.check_code_b().map_err(|e| DeviceError::of(&e))
+    }
 }

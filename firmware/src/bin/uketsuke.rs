@@ -1,224 +1,135 @@
-//! `uketsuke`: the kiosk.
+//! `uketsuke`: the kiosk, on the configured hardware.
 //!
-//! - `uketsuke [--config kiosk.toml]`: the kiosk on the configured hardware,
-//!   its touchscreen under a desktop or on Slint's linuxkms backend
-//!   (`SLINT_BACKEND=linuxkms`, see docs/kiosk.md). With no hardware configured (no reader name, camera device or
-//!   terminal URL) it runs on the simulator, as with `--sim`.
-//! - `uketsuke --sim`: everything on the simulator (the virtual card in the
-//!   real pcscd through vpcd, the virtual camera, the virtual reception
-//!   terminal). Under a desktop it opens the touchscreen window and the
-//!   simulator's control panel; without one, patient commands are typed on
-//!   the terminal.
-//! - `uketsuke --sim --headless --script FILE`: runs a scripted patient and
-//!   prints the transcript (screens, choices, terminal calls, outcome).
+//! `uketsuke [--config FILE]` reads `/etc/uketsuke/kiosk.toml` (or the
+//! `kiosk.toml` in `$UKETSUKE_CONFIG_DIR`, or FILE) and runs the kiosk on
+//! the card reader (PC/SC), the camera (V4L2) and the reception terminal it
+//! names, with its touchscreen under a desktop or on Slint's linuxkms
+//! backend (see docs/kiosk.md).
 //!
-//! Exit codes: 0 done, 1 the script did not go as written, 2 the kiosk could
-//! not start (bad config, port in use, …). Logs go to stderr.
+//! This binary contains no simulator, and never falls back to one: with no
+//! configuration, or with no hardware configured, it exits 2 with one line
+//! that names what is missing and how to run the simulated kiosk instead
+//! (`scripts/kiosk`, which runs `uketsuke-sim-kiosk`).
+//!
+//! Exit codes: 0 done, 2 the kiosk could not start (no or bad config, port
+//! in use, no display, …). Logs go to stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::BufRead;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
-use rand_core::{OsRng, RngCore};
+use uketsuke_driver::pcsc_reader::PcscReader;
 use uketsuke_firmware::config::Config;
-use uketsuke_firmware::face::models::{ModelPaths, data_dir};
-use uketsuke_firmware::host::staff::{StaffToken, TokenError};
-use uketsuke_firmware::runtime::devices::{Camera, NoSurface, Surface, V4l2};
-use uketsuke_firmware::runtime::script::{self, ScriptRunner};
-use uketsuke_firmware::runtime::sim::SimWorld;
+use uketsuke_firmware::face::models::ModelPaths;
+use uketsuke_firmware::face::v4l2::V4l2;
+use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::runtime::window::Touchscreen;
-use uketsuke_firmware::runtime::{self, Parts};
-use zeroize::Zeroizing;
+use uketsuke_firmware::runtime::{self, NoSurface, Parts};
 
-/// Where the kiosk's config lives on a real kiosk.
-const SYSTEM_CONFIG: &str = "/etc/uketsuke/kiosk.toml";
+/// Where a real kiosk's configuration lives.
+const SYSTEM_CONFIG_DIR: &str = "/etc/uketsuke";
+/// How to try the kiosk without hardware.
+const RUN_THE_SIMULATOR: &str = "to try the kiosk without hardware, run the simulated kiosk: scripts/kiosk";
 
 #[derive(Parser)]
 #[command(name = "uketsuke", version, about = "Uketsuke: the face-authentication card reader kiosk")]
 struct Cli {
-    /// Config file (default: /etc/uketsuke/kiosk.toml if present).
+    /// Config file (default: kiosk.toml in $UKETSUKE_CONFIG_DIR, else /etc/uketsuke).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Run on the simulator: virtual card, camera and reception terminal.
-    #[arg(long)]
+    /// Not here: the simulator is not part of the product.
+    #[arg(long, hide = true)]
     sim: bool,
-    /// No screen: a scripted patient, with a printed transcript.
-    #[arg(long)]
-    headless: bool,
-    /// The script (see tests/scenarios/); without it, commands are read from the terminal.
-    #[arg(long, value_name = "FILE")]
-    script: Option<PathBuf>,
-    /// vpcd's address, where the virtual card is placed.
-    #[arg(long, default_value = "127.0.0.1:35963", value_name = "ADDR")]
-    vpcd: SocketAddr,
 }
 
 fn main() {
     uketsuke_driver::logging::init_cli("info");
     let cli = Cli::parse();
-    let code = match run(&cli) {
-        Ok(true) => 0,
-        Ok(false) => 1,
-        Err(e) => {
-            eprintln!("uketsuke: error: {e:#}");
-            2
-        }
-    };
-    std::process::exit(code);
-}
-
-fn load_config(cli: &Cli) -> Result<Config> {
-    match &cli.config {
-        Some(path) => Ok(Config::load(path)?),
-        None if Path::new(SYSTEM_CONFIG).exists() => Ok(Config::load(Path::new(SYSTEM_CONFIG))?),
-        None => Ok(Config::default()),
+    if let Err(e) = run(&cli) {
+        eprintln!("uketsuke: error: {e:#}");
+        std::process::exit(2);
     }
 }
 
-/// A staff token for a simulator session with none configured: random,
-/// kept in a file only the user can read, and named in the transcript.
-fn sim_token() -> Result<(Zeroizing<String>, PathBuf)> {
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    let text = Zeroizing::new(hex::encode(bytes));
-    let path = data_dir().join("sim-staff-token");
-    std::fs::create_dir_all(data_dir())?;
-    write_private(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
-    Ok((text, path))
-}
-
-/// The configured staff token's text (never from the command line).
-fn read_token(path: &Path) -> Result<Zeroizing<String>> {
-    let text = std::fs::read_to_string(path).map_err(|_| TokenError::Unreadable(path.display().to_string()))?;
-    Ok(Zeroizing::new(Zeroizing::new(text).trim().to_owned()))
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
-    f.write_all(bytes)
-}
-
-fn run(cli: &Cli) -> Result<bool> {
-    let config = load_config(cli)?;
-    let no_hardware = config.reader.name.is_none() && config.camera.device.is_none() && config.host.url.is_none();
-    let sim = cli.sim || no_hardware;
-    if (cli.headless || cli.script.is_some()) && !sim {
-        return Err(anyhow!("--headless and --script run on the simulator: add --sim"));
+/// The configuration file: `--config`, else `kiosk.toml` in the config directory.
+fn config_path(cli: &Cli) -> Result<PathBuf> {
+    if let Some(path) = &cli.config {
+        return Ok(path.clone());
     }
-    let steps = match &cli.script {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            Some(script::parse(&text).with_context(|| format!("script {}", path.display()))?)
-        }
-        None => None,
-    };
-    // Read once: the kiosk checks requests against it, and on the simulator
-    // the script runner and the control panel use it as reception staff.
-    let (token_text, token_path) = match &config.staff.token_file {
-        Some(path) => (read_token(path).context("staff.token_file")?, path.clone()),
-        None if sim => sim_token()?,
-        None => return Err(anyhow!("staff.token_file: required on a real kiosk")),
-    };
-    let token = StaffToken::new(&token_text).context("staff.token_file")?;
+    let dir = std::env::var_os("UKETSUKE_CONFIG_DIR").map_or_else(|| PathBuf::from(SYSTEM_CONFIG_DIR), PathBuf::from);
+    let path = dir.join("kiosk.toml");
+    if !path.exists() {
+        bail!(
+            "no kiosk configuration: {} does not exist and no --config was given; {RUN_THE_SIMULATOR}",
+            path.display()
+        );
+    }
+    Ok(path)
+}
 
+/// The hardware `config` is missing, by key.
+fn missing_hardware(config: &Config) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if config.camera.device.is_none() {
+        missing.push("camera.device");
+    }
+    if config.host.url.is_none() {
+        missing.push("host.url");
+    }
+    if config.staff.token_file.is_none() {
+        missing.push("staff.token_file");
+    }
+    missing
+}
+
+fn run(cli: &Cli) -> Result<()> {
+    if cli.sim {
+        bail!("the simulator is not part of the kiosk binary; {RUN_THE_SIMULATOR}");
+    }
+    let path = config_path(cli)?;
+    let config = Config::load(&path)?;
+    let missing = missing_hardware(&config);
+    if !missing.is_empty() {
+        bail!("no hardware configured in {}: {} missing; {RUN_THE_SIMULATOR}", path.display(), missing.join(", "));
+    }
+    let parts = hardware_parts(config)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
-        let world = if sim {
-            let vpcd = cli.vpcd;
-            let own = config.host.url.is_none();
-            Some(Arc::new(tokio::task::spawn_blocking(move || SimWorld::new(vpcd, own)).await??))
-        } else {
-            None
-        };
-        // A real kiosk always shows its touchscreen (under a desktop, or on
-        // Slint's linuxkms backend); the simulator does under a desktop
-        // unless a script plays the patient.
-        let windowed = !cli.headless && steps.is_none() && (world.is_none() || has_display());
-        let touchscreen = if windowed { Some(Touchscreen::new(config.language)?) } else { None };
-        let preview = touchscreen.as_ref().map(Touchscreen::preview_sink);
-        let parts = match &world {
-            Some(w) => w.parts(config, token, preview)?,
-            None => hardware_parts(config, token)?,
-        };
+        // A real kiosk always shows its touchscreen: under a desktop, or on
+        // Slint's linuxkms backend.
+        let language = parts.config.language;
+        let touchscreen = Touchscreen::new(language)?;
+        let parts = Parts { preview: Some(touchscreen.preview_sink()), ..parts };
         let mut kiosk = runtime::start(parts)?;
-        println!("kiosk    staff console http://{}/staff/ (token in {})", kiosk.staff_addr, token_path.display());
-        if let Some(screen) = touchscreen {
-            let _panel = match world {
-                Some(world) => Some(screen.open_with_panel(&mut kiosk, world, token_text)?),
-                None => {
-                    screen.open(&mut kiosk)?;
-                    None
-                }
-            };
-            // Slint's event loop owns this (the main) thread; the kiosk runs on tokio's workers.
-            slint::run_event_loop()?;
-            return Ok(true);
-        }
-        let Some(world) = world else {
-            tokio::signal::ctrl_c().await?;
-            return Ok(true);
-        };
-        let mut print = |line: &str| println!("{line}");
-        let mut runner = ScriptRunner::new(&mut kiosk, world, token_text, &mut print);
-        let ok = match steps {
-            Some(steps) => match runner.run(steps).await {
-                Ok(()) => true,
-                Err(e) => {
-                    println!("FAILED   {e}");
-                    false
-                }
-            },
-            None => interactive(&mut runner).await,
-        };
-        println!("outcome  {}", runner.outcome().unwrap_or("none"));
-        Ok(ok)
+        println!("kiosk    staff console http://{}/staff/", kiosk.staff_addr);
+        touchscreen.open(&mut kiosk)?;
+        // Slint's event loop owns this (the main) thread; the kiosk runs on tokio's workers.
+        slint::run_event_loop()?;
+        Ok(())
     })
 }
 
 /// The kiosk's parts on the configured hardware.
-fn hardware_parts(config: Config, staff_token: StaffToken) -> Result<Parts> {
-    let device = config.camera.device.clone().ok_or_else(|| anyhow!("camera.device: required on a real kiosk"))?;
-    let host_url = config.host.url.clone().ok_or_else(|| anyhow!("host.url: required on a real kiosk"))?;
-    let camera: Arc<dyn Camera> = Arc::new(V4l2 { device, width: config.camera.width, height: config.camera.height });
-    let surface: Arc<dyn Surface> = Arc::new(NoSurface);
-    Ok(Parts { config, camera, surface, host_url, staff_token, models: ModelPaths::default_location(), preview: None })
-}
-
-/// Whether a desktop (X11 or Wayland) is there to open windows on.
-fn has_display() -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()))
-}
-
-/// Reads commands from the terminal until end of input.
-async fn interactive(runner: &mut ScriptRunner<'_>) -> bool {
-    println!("kiosk    type commands (place adult-registered, tap face, expect consent, …); Ctrl-D ends");
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let mut ok = true;
-    while let Some(line) = rx.recv().await {
-        match script::parse_line(&line) {
-            Ok(Some(step)) => {
-                if let Err(e) = runner.step(step).await {
-                    println!("FAILED   {e}");
-                    ok = false;
-                }
-            }
-            Ok(None) => {}
-            Err(e) => println!("?        {e}"),
-        }
-    }
-    ok
+fn hardware_parts(config: Config) -> Result<Parts> {
+    let (Some(device), Some(host_url), Some(token_file)) =
+        (config.camera.device.clone(), config.host.url.clone(), config.staff.token_file.clone())
+    else {
+        return Err(anyhow!("camera.device, host.url and staff.token_file are required"));
+    };
+    let staff_token = StaffToken::from_file(&token_file).context("staff.token_file")?;
+    let camera = V4l2 { device, width: config.camera.width, height: config.camera.height };
+    Ok(Parts {
+        config,
+        reader: Arc::new(PcscReader),
+        camera: Arc::new(camera),
+        // No card-surface scanner is configurable yet: the face path
+        // reports the card unreadable, and the PIN path works.
+        surface: Box::new(NoSurface),
+        host_url,
+        staff_token,
+        models: ModelPaths::default_location(),
+        preview: None,
+    })
 }

@@ -2,7 +2,6 @@
 //! own decoding, SFace embeddings, and the reference built from the card
 //! photo.
 
-pub mod bench;
 pub mod decision;
 pub mod detect;
 pub mod embed;
@@ -11,7 +10,6 @@ pub mod models;
 pub mod pipeline;
 pub mod quality;
 pub mod reference;
-pub mod sim;
 pub mod v4l2;
 
 /// A face check looks at no more than one camera frame in this time (15 a

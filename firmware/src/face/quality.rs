@@ -10,29 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::FaceError;
 use super::detect::Face;
 
-/// Why a frame cannot be used, as guidance for the patient.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Guidance {
-    /// No face in view.
-    NoFace,
-    /// More than one face: only the patient should be in view.
-    MultipleFaces,
-    /// The face is too small: come closer.
-    TooFar,
-    /// The face is too large: move back.
-    TooClose,
-    /// The face is outside the on-screen frame.
-    OffCentre,
-    /// Too dark.
-    TooDark,
-    /// Too bright (backlight, glare).
-    TooBright,
-    /// Blurred (moving, out of focus).
-    Blurred,
-    /// The head is turned: face the camera.
-    HeadTurned,
-}
+pub use uketsuke_screen::Guidance;
 
 /// Quality thresholds. Fractions are of the frame's width or height.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

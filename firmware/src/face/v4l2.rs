@@ -1,12 +1,13 @@
-//! A real camera through OpenCV's V4L2 back end, as a [`FrameSource`].
+//! A real camera through OpenCV's V4L2 back end: [`V4l2`] is the HAL's
+//! [`Camera`], opening a [`V4l2Camera`] ([`FrameSource`]) for each capture.
 
 use std::time::Instant;
 
 use opencv::core::Mat;
 use opencv::prelude::*;
 use opencv::videoio::{self, VideoCapture};
-use uketsuke_driver::hal::camera::{Frame, FrameSource, PixelFormat};
-use uketsuke_driver::hal::{self, ErrorKind};
+use uketsuke_driver::hal::camera::{Camera, DynFrameSource, Frame, FrameSource, PixelFormat};
+use uketsuke_driver::hal::{self, DeviceError, ErrorKind, Vendor};
 
 /// Camera failures, classified for the kiosk.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +81,24 @@ impl FrameSource for V4l2Camera {
         let _ = mat.set_to(&opencv::core::Scalar::all(0.0), &opencv::core::no_array());
         Frame::new(mat.cols() as u32, mat.rows() as u32, PixelFormat::Bgr8, pixels, self.started.elapsed())
             .map_err(|_| CameraError::BadFrame(self.device.clone()))
+    }
+}
+
+/// The configured V4L2 camera, opened for each capture.
+#[derive(Clone, Debug)]
+pub struct V4l2 {
+    /// Device path (`/dev/video0`).
+    pub device: String,
+    /// Width asked for.
+    pub width: u32,
+    /// Height asked for.
+    pub height: u32,
+}
+
+impl Camera for V4l2 {
+    fn open(&self) -> Result<Box<DynFrameSource>, DeviceError> {
+        let cam = V4l2Camera::open(&self.device, self.width, self.height).map_err(|e| DeviceError::of(&e))?;
+        Ok(Box::new(Vendor(cam)))
     }
 }
 

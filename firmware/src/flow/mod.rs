@@ -7,7 +7,8 @@
 //! Helpers operate the screens exactly as patients do: nothing here tells
 //! them apart.
 
-pub mod screen;
+mod consent;
+mod state;
 pub mod types;
 
 #[cfg(test)]
@@ -20,52 +21,9 @@ use uketsuke_driver::secret::Pin;
 use zeroize::Zeroizing;
 
 use crate::face::decision::{NoMatchReason, Outcome};
-use screen::{FaceFailure, ResultView, Screen, View};
-use types::{
-    Action, CardFacts, CardProblem, ConsentQuestion, FlowConfig, HostAnswer, Input, Method, PinResult, StaffEvent,
-    Timer, UserEvent,
-};
-
-/// The session state.
-#[derive(Debug)]
-enum State {
-    Idle,
-    Reading,
-    CardProblem(CardProblem),
-    MethodSelect,
-    Face,
-    FaceFailed(FaceFailure),
-    Pin { previous_wrong: bool },
-    PinChecking,
-    PinBlocked,
-    VisualCheck,
-    Authenticating(Method),
-    Registration(Method),
-    Registering(Method),
-    RegistrationDone(Method),
-    Consent { method: Method, questions: Vec<ConsentQuestion>, answers: Vec<(ConsentQuestion, bool)> },
-    Saving(Method),
-    Result(ResultView),
-    HostUnavailable,
-    TakeCard,
-    ReaderUnavailable,
-}
-
-impl State {
-    /// Screens where the patient must act, and which time out.
-    fn patient_facing(&self) -> bool {
-        matches!(
-            self,
-            Self::MethodSelect
-                | Self::Face
-                | Self::FaceFailed(_)
-                | Self::Pin { .. }
-                | Self::PinBlocked
-                | Self::Registration(_)
-                | Self::Consent { .. }
-        )
-    }
-}
+use state::State;
+use types::{Action, CardFacts, FlowConfig, HostAnswer, Input, Method, PinResult, StaffEvent, Timer};
+use uketsuke_screen::{FaceFailure, ResultView, Screen, Touch};
 
 /// One kiosk's session flow.
 pub struct Flow {
@@ -74,7 +32,7 @@ pub struct Flow {
     facts: Option<CardFacts>,
     pin: Zeroizing<Vec<u8>>,
     tries: u8,
-    guidance: Option<crate::face::quality::Guidance>,
+    guidance: Option<uketsuke_screen::Guidance>,
     warning_at: Option<Duration>,
     reset_at: Option<Duration>,
     warned: bool,
@@ -171,8 +129,8 @@ impl Flow {
                 self.screen_changed = true;
                 return;
             }
-            Input::User(UserEvent::Touch) => return self.touched(now),
-            Input::User(UserEvent::End) if !matches!(self.state, State::Idle | State::TakeCard | State::Result(_)) => {
+            Input::User(Touch::KeepAlive | Touch::Language) => return self.touched(now),
+            Input::User(Touch::End) if !matches!(self.state, State::Idle | State::TakeCard | State::Result(_)) => {
                 return self.finish(now, ResultView::Ended);
             }
             Input::Staff(StaffEvent::StartVisualCheck) if self.can_switch_to_visual() => {
@@ -198,16 +156,15 @@ impl Flow {
                 self.go(now, State::MethodSelect);
             }
             (State::Reading, Input::CardRead(Err(problem))) => self.go(now, State::CardProblem(problem)),
-            (State::MethodSelect | State::FaceFailed(_) | State::PinBlocked, Input::User(UserEvent::ChooseFace)) => {
+            (State::MethodSelect | State::FaceFailed(_) | State::PinBlocked, Input::User(Touch::Face)) => {
                 self.start_face(now)
             }
-            (State::MethodSelect | State::FaceFailed(_), Input::User(UserEvent::ChoosePin)) if self.pin_offered() => {
+            (State::MethodSelect | State::FaceFailed(_), Input::User(Touch::Pin)) if self.pin_offered() => {
                 self.start_pin(now, false)
             }
-            (
-                State::MethodSelect | State::FaceFailed(_) | State::PinBlocked,
-                Input::User(UserEvent::ChooseVisualCheck),
-            ) => self.start_visual_check(now),
+            (State::MethodSelect | State::FaceFailed(_) | State::PinBlocked, Input::User(Touch::Visual)) => {
+                self.start_visual_check(now)
+            }
             (State::Face, Input::FaceGuidance(g)) => {
                 self.guidance = Some(g);
                 self.screen_changed = true;
@@ -220,12 +177,12 @@ impl Flow {
                 Outcome::NoMatch { .. } => self.go(now, State::FaceFailed(FaceFailure::NoMatch)),
                 Outcome::Inconclusive(_) => self.go(now, State::FaceFailed(FaceFailure::Inconclusive)),
             },
-            (State::Pin { .. }, Input::User(UserEvent::PinDigit(d))) if d <= 9 => self.pin_digit(now, d),
-            (State::Pin { .. }, Input::User(UserEvent::PinBackspace)) => {
+            (State::Pin { .. }, Input::User(Touch::Digit(d))) if d <= 9 => self.pin_digit(now, d),
+            (State::Pin { .. }, Input::User(Touch::Backspace)) => {
                 self.pin.pop();
                 self.screen_changed = true;
             }
-            (State::Pin { .. }, Input::User(UserEvent::PinCancel)) => {
+            (State::Pin { .. }, Input::User(Touch::Cancel)) => {
                 self.pin.clear();
                 self.go(now, State::MethodSelect);
             }
@@ -256,8 +213,8 @@ impl Flow {
                     HostAnswer::Unavailable => self.host_down(now),
                 }
             }
-            (State::Registration(m), Input::User(UserEvent::Register(yes))) => {
-                let m = *m;
+            (State::Registration(m), Input::User(touch @ (Touch::Register | Touch::SkipRegistration))) => {
+                let (m, yes) = (*m, touch == Touch::Register);
                 if yes {
                     self.actions.push_back(Action::SendRegistration);
                     self.go(now, State::Registering(m));
@@ -275,7 +232,9 @@ impl Flow {
                     Err(()) => self.host_down(now),
                 }
             }
-            (State::Consent { .. }, Input::User(UserEvent::Consent(yes))) => self.answer(now, yes),
+            (State::Consent { .. }, Input::User(touch @ (Touch::Agree | Touch::Disagree))) => {
+                self.answer(now, touch == Touch::Agree)
+            }
             (State::Saving(m), Input::HostStored(stored)) => {
                 let m = *m;
                 match stored {
@@ -370,36 +329,6 @@ impl Flow {
         self.go(now, State::Authenticating(method));
     }
 
-    fn start_consent(&mut self, now: Duration, method: Method) {
-        let over_40 = self.facts.is_some_and(|f| f.today.years_since(f.birth_date) >= 40);
-        let questions: Vec<ConsentQuestion> = self
-            .cfg
-            .consent_questions
-            .iter()
-            .copied()
-            .filter(|q| *q != ConsentQuestion::HealthCheckups || over_40)
-            .collect();
-        if questions.is_empty() {
-            self.show_result(now, ResultView::Done { method });
-        } else {
-            self.go(now, State::Consent { method, questions, answers: Vec::new() });
-        }
-    }
-
-    fn answer(&mut self, now: Duration, yes: bool) {
-        let State::Consent { method, questions, answers } = &mut self.state else { return };
-        let Some(q) = questions.get(answers.len()).copied() else { return };
-        answers.push((q, yes));
-        if answers.len() < questions.len() {
-            self.screen_changed = true;
-            self.arm_inactivity(now);
-            return;
-        }
-        let (method, answers) = (*method, std::mem::take(answers));
-        self.actions.push_back(Action::SendConsent(answers));
-        self.go(now, State::Saving(method));
-    }
-
     fn host_down(&mut self, now: Duration) {
         self.actions.push_back(Action::AlertStaffHostDown);
         self.go(now, State::HostUnavailable);
@@ -443,42 +372,5 @@ impl Flow {
         self.warned = false;
         self.state = State::Idle;
         self.screen_changed = true;
-    }
-
-    fn view(&self) -> View {
-        match &self.state {
-            State::Idle => View::Idle,
-            State::Reading => View::Reading,
-            State::CardProblem(p) => View::CardProblem { problem: *p },
-            State::MethodSelect => View::MethodSelect { pin_offered: self.pin_offered() },
-            State::Face => View::FaceCapture { guidance: self.guidance },
-            State::FaceFailed(reason) => View::FaceFailed {
-                reason: *reason,
-                pin_offered: self.pin_offered() && *reason != FaceFailure::PresentationAttack,
-            },
-            State::Pin { previous_wrong } => View::PinEntry {
-                entered: self.pin.len() as u8,
-                tries_left: self.tries,
-                last_try_warning: self.tries == 1,
-                previous_wrong: *previous_wrong,
-            },
-            State::PinChecking => View::PinChecking,
-            State::PinBlocked => View::PinBlocked,
-            State::VisualCheck => View::VisualCheck,
-            State::Authenticating(_) => View::Authenticating,
-            State::Registration(_) => View::Registration,
-            State::Registering(_) => View::Registering,
-            State::RegistrationDone(_) => View::RegistrationDone,
-            State::Consent { questions, answers, .. } => View::Consent {
-                question: questions.get(answers.len()).copied().unwrap_or(ConsentQuestion::Surgery),
-                number: answers.len() + 1,
-                of: questions.len(),
-            },
-            State::Saving(_) => View::Saving,
-            State::Result(r) => View::Result(r.clone()),
-            State::HostUnavailable => View::HostUnavailable,
-            State::TakeCard => View::TakeCard,
-            State::ReaderUnavailable => View::ReaderUnavailable,
-        }
     }
 }

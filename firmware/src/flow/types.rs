@@ -1,5 +1,5 @@
 //! The flow's vocabulary: what comes in ([`Input`]), what goes out
-//! ([`Action`], [`Screen`]), its timers and its configuration.
+//! ([`Action`], and the screens of `uketsuke_screen`), its timers and its configuration.
 //! Wording on screens comes from the seeds; the UI renders these views.
 
 use std::time::Duration;
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uketsuke_driver::secret::Pin;
 
 use crate::face::decision::Outcome;
-use crate::face::quality::Guidance;
+pub use uketsuke_screen::{CardProblem, ConsentQuestion, Guidance, Method, Touch};
 
 /// A calendar date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -41,28 +41,6 @@ pub struct CardFacts {
     pub today: Date,
 }
 
-/// Why a placed card cannot be used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CardProblem {
-    /// Not a My Number Card (health insurance card, other IC card).
-    NotMyNumberCard,
-    /// Unreadable: in a case, misplaced, damaged.
-    Unreadable,
-}
-
-/// How the patient was identified.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    /// Face matched by the kiosk.
-    Face,
-    /// PIN verified by the card.
-    Pin,
-    /// Staff compared the card photo with the patient (目視).
-    Visual,
-}
-
 /// The reception terminal's answer to the evidence.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HostAnswer {
@@ -80,43 +58,6 @@ pub enum HostAnswer {
     },
     /// The terminal is down or did not answer in time.
     Unavailable,
-}
-
-/// A consent question (DESIGN.md §1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsentQuestion {
-    /// (1) 過去の手術情報.
-    Surgery,
-    /// (2) 過去の手術以外の診療・お薬情報.
-    TreatmentAndMedication,
-    /// (3) 過去の健診情報 (40歳以上対象).
-    HealthCheckups,
-}
-
-/// Patient (or helper) input from the touchscreen.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UserEvent {
-    /// 顔認証を行う.
-    ChooseFace,
-    /// 暗証番号を入力.
-    ChoosePin,
-    /// Ask for a staff visual check.
-    ChooseVisualCheck,
-    /// 終了する.
-    End,
-    /// A keypad digit 0–9.
-    PinDigit(u8),
-    /// Delete the last digit.
-    PinBackspace,
-    /// キャンセル.
-    PinCancel,
-    /// 同意する (true) / 同意しない (false).
-    Consent(bool),
-    /// 登録する (true) / 登録せずに終了 (false).
-    Register(bool),
-    /// Any touch that keeps the session alive (dismisses the timeout warning).
-    Touch,
 }
 
 /// Staff actions (through the staff API).
@@ -149,8 +90,8 @@ pub enum Input {
     Host(HostAnswer),
     /// The answer to [`Action::SendConsent`] or [`Action::SendRegistration`].
     HostStored(Result<(), ()>),
-    /// Touchscreen.
-    User(UserEvent),
+    /// A touch on the screen.
+    User(Touch),
     /// Staff API.
     Staff(StaffEvent),
     /// The card reader went away (unplugged, or pcscd stopped).

@@ -9,7 +9,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use rand_core::{OsRng, RngCore};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tracing::{info, warn};
 use uketsuke_driver::secret::PersonalBytes;
 
@@ -134,21 +135,122 @@ impl fmt::Debug for Evidence {
     }
 }
 
+/// The evidence as the protocol sends it (docs/host-protocol.md §2).
+#[derive(Serialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+enum EvidenceBody<'a> {
+    Pin {
+        auth_certificate: String,
+        signature: String,
+    },
+    Face {
+        auth_certificate: String,
+        card_face_record: String,
+        chip_signature: String,
+        #[serde(rename = "match")]
+        matched: MatchBody,
+        liveness: LivenessBody,
+    },
+    Visual {
+        auth_certificate: String,
+        card_face_record: String,
+        chip_signature: String,
+        staff: StaffBody<'a>,
+    },
+}
+
+#[derive(Serialize)]
+struct MatchBody {
+    score: f32,
+    threshold: f32,
+    frames: usize,
+}
+
+#[derive(Serialize)]
+struct LivenessBody {
+    passed: bool,
+}
+
+#[derive(Serialize)]
+struct StaffBody<'a> {
+    operator: &'a str,
+    decision: &'static str,
+}
+
+/// One consent answer.
+#[derive(Serialize)]
+struct AnswerBody {
+    question: ConsentQuestion,
+    agree: bool,
+}
+
+/// The consent answers.
+#[derive(Serialize)]
+struct ConsentBody {
+    answers: Vec<AnswerBody>,
+}
+
+/// A registration carries nothing but its request id.
+#[derive(Serialize)]
+struct RegistrationBody {}
+
+/// A body stored exactly once: the same `request_id` on every attempt.
+#[derive(Serialize)]
+struct Stored<B: Serialize> {
+    #[serde(flatten)]
+    body: B,
+    request_id: String,
+}
+
+/// The terminal's answer to `POST /v1/sessions`.
+#[derive(Deserialize)]
+struct SessionOpened {
+    session_id: String,
+    nonce: String,
+}
+
+/// The terminal's answer to the evidence.
+#[derive(Deserialize)]
+struct EvidenceAnswer {
+    eligible: bool,
+    registered: bool,
+}
+
+/// The terminal's refusal.
+#[derive(Deserialize)]
+struct Refusal {
+    error: RefusalDetail,
+}
+
+#[derive(Deserialize)]
+struct RefusalDetail {
+    code: String,
+    message: String,
+}
+
 impl Evidence {
     fn to_json(&self) -> Value {
-        match self {
-            Self::Pin { certificate, signature } => json!({"method": "pin",
-                "auth_certificate": B64.encode(certificate), "signature": B64.encode(signature)}),
-            Self::Face { certificate, record, chip_signature, score, threshold, frames, liveness } => json!({
-                "method": "face", "auth_certificate": B64.encode(certificate),
-                "card_face_record": B64.encode(record.expose()), "chip_signature": B64.encode(chip_signature),
-                "match": {"score": score, "threshold": threshold, "frames": frames},
-                "liveness": {"passed": liveness}}),
-            Self::Visual { certificate, record, chip_signature, operator } => json!({
-                "method": "visual", "auth_certificate": B64.encode(certificate),
-                "card_face_record": B64.encode(record.expose()), "chip_signature": B64.encode(chip_signature),
-                "staff": {"operator": operator, "decision": "confirmed"}}),
-        }
+        let body = match self {
+            Self::Pin { certificate, signature } => {
+                EvidenceBody::Pin { auth_certificate: B64.encode(certificate), signature: B64.encode(signature) }
+            }
+            Self::Face { certificate, record, chip_signature, score, threshold, frames, liveness } => {
+                EvidenceBody::Face {
+                    auth_certificate: B64.encode(certificate),
+                    card_face_record: B64.encode(record.expose()),
+                    chip_signature: B64.encode(chip_signature),
+                    matched: MatchBody { score: *score, threshold: *threshold, frames: *frames },
+                    liveness: LivenessBody { passed: *liveness },
+                }
+            }
+            Self::Visual { certificate, record, chip_signature, operator } => EvidenceBody::Visual {
+                auth_certificate: B64.encode(certificate),
+                card_face_record: B64.encode(record.expose()),
+                chip_signature: B64.encode(chip_signature),
+                staff: StaffBody { operator, decision: "confirmed" },
+            },
+        };
+        serde_json::to_value(body).unwrap_or(Value::Null)
     }
 }
 
@@ -165,18 +267,10 @@ pub struct HostClient<T: Transport> {
     retries: u32,
 }
 
-fn refused_or_protocol(status: u16, body: &Value) -> HostError {
-    match (body["error"]["code"].as_str(), body["error"]["message"].as_str()) {
-        (Some(code), Some(message)) => HostError::Refused { code: code.to_owned(), message: message.to_owned() },
-        _ => HostError::Protocol(format!("status {status}")),
-    }
-}
-
-fn wire_name(q: ConsentQuestion) -> &'static str {
-    match q {
-        ConsentQuestion::Surgery => "surgery",
-        ConsentQuestion::TreatmentAndMedication => "treatment_and_medication",
-        ConsentQuestion::HealthCheckups => "health_checkups",
+fn refused_or_protocol(status: u16, body: Value) -> HostError {
+    match serde_json::from_value::<Refusal>(body) {
+        Ok(Refusal { error: RefusalDetail { code, message } }) => HostError::Refused { code, message },
+        Err(_) => HostError::Protocol(format!("status {status}")),
     }
 }
 
@@ -193,50 +287,53 @@ impl<T: Transport> HostClient<T> {
 
     /// Opens a session and returns its nonce.
     pub fn open_session(&self) -> Result<HostSession, HostError> {
-        let (status, v) = self.transport.post("/v1/sessions", &json!({})).map_err(|NoAnswer| HostError::Unavailable)?;
+        let empty = Value::Object(serde_json::Map::new());
+        let (status, v) = self.transport.post("/v1/sessions", &empty).map_err(|NoAnswer| HostError::Unavailable)?;
         if status != 201 {
-            return Err(refused_or_protocol(status, &v));
+            return Err(refused_or_protocol(status, v));
         }
-        let id = v["session_id"].as_str().ok_or_else(|| HostError::Protocol("no session id".into()))?;
-        let nonce = v["nonce"].as_str().and_then(|n| hex::decode(n).ok()).filter(|n| n.len() >= 16);
+        let opened: SessionOpened =
+            serde_json::from_value(v).map_err(|_| HostError::Protocol("no session id or nonce".into()))?;
+        let nonce = hex::decode(&opened.nonce).ok().filter(|n| n.len() >= 16);
         let nonce = nonce.ok_or_else(|| HostError::Protocol("no usable nonce".into()))?;
-        Ok(HostSession { id: id.to_owned(), nonce })
+        Ok(HostSession { id: opened.session_id, nonce })
     }
 
     /// Sends the evidence once (a nonce cannot be used twice).
     pub fn send_evidence(&self, session: &HostSession, evidence: &Evidence) -> Result<Eligibility, HostError> {
         let path = format!("/v1/sessions/{}/evidence", session.id);
         let (status, v) = self.transport.post(&path, &evidence.to_json()).map_err(|NoAnswer| HostError::Unavailable)?;
-        match (status, v["eligible"].as_bool(), v["registered"].as_bool()) {
-            (200, Some(true), Some(registered)) => Ok(Eligibility { registered }),
-            _ => Err(refused_or_protocol(status, &v)),
+        match serde_json::from_value::<EvidenceAnswer>(v.clone()) {
+            Ok(EvidenceAnswer { eligible: true, registered }) if status == 200 => Ok(Eligibility { registered }),
+            _ => Err(refused_or_protocol(status, v)),
         }
     }
 
     /// Sends the consent answers, exactly once.
     pub fn send_consent(&self, session: &HostSession, answers: &[(ConsentQuestion, bool)]) -> Result<(), HostError> {
-        let answers: Vec<Value> =
-            answers.iter().map(|(q, agree)| json!({"question": wire_name(*q), "agree": agree})).collect();
-        self.once(&format!("/v1/sessions/{}/consent", session.id), json!({"answers": answers}))
+        let answers: Vec<AnswerBody> =
+            answers.iter().map(|&(question, agree)| AnswerBody { question, agree }).collect();
+        self.once(&format!("/v1/sessions/{}/consent", session.id), ConsentBody { answers })
     }
 
     /// Registers the card for health-insurance use, exactly once.
     pub fn send_registration(&self, session: &HostSession) -> Result<(), HostError> {
-        self.once(&format!("/v1/sessions/{}/registration", session.id), json!({}))
+        self.once(&format!("/v1/sessions/{}/registration", session.id), RegistrationBody {})
     }
 
-    /// POSTs with one `request_id` for every attempt.
-    fn once(&self, path: &str, mut body: Value) -> Result<(), HostError> {
+    /// POSTs `fields` and a `request_id`, the same for every attempt.
+    fn once(&self, path: &str, body: impl Serialize) -> Result<(), HostError> {
         let mut id = [0u8; 16];
         OsRng.fill_bytes(&mut id);
-        body["request_id"] = json!(hex::encode(id));
+        let stored = Stored { body, request_id: hex::encode(id) };
+        let body = serde_json::to_value(stored).map_err(|e| HostError::Protocol(e.to_string()))?;
         for attempt in 0..=self.retries {
             match self.transport.post(path, &body) {
                 Ok((200, _)) => {
                     info!(attempt, "stored on the reception terminal");
                     return Ok(());
                 }
-                Ok((status, v)) if status < 500 => return Err(refused_or_protocol(status, &v)),
+                Ok((status, v)) if status < 500 => return Err(refused_or_protocol(status, v)),
                 Ok(_) | Err(NoAnswer) => {
                     warn!(attempt, "no answer from the reception terminal; retrying with the same request id")
                 }

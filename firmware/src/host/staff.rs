@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use tracing::{info, warn};
 use zeroize::Zeroizing;
 
-use crate::flow::screen::View;
 use crate::flow::types::StaffEvent;
+use uketsuke_screen::View;
 
 /// Tokens shorter than this are refused: they would be guessable.
 pub const MIN_TOKEN_LEN: usize = 16;
@@ -60,14 +60,10 @@ impl StaffToken {
         Self::new(&text)
     }
 
-    /// Compares with a presented token in time independent of where they differ.
+    /// Compares with a presented token in time independent of where they
+    /// differ (`subtle`; only the lengths' equality shows).
     pub fn matches(&self, presented: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), presented.as_bytes());
-        let mut diff = u8::from(a.len() != b.len());
-        for i in 0..a.len().max(b.len()) {
-            diff |= a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0xFF);
-        }
-        diff == 0
+        bool::from(subtle::ConstantTimeEq::ct_eq(self.0.as_bytes(), presented.as_bytes()))
     }
 }
 

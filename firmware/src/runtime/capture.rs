@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use uketsuke_driver::hal::camera::Frame;
 
-use super::devices::LiveCamera;
 use super::face::PreviewSink;
+use uketsuke_driver::hal::camera::DynFrameSource;
 
 /// How long the capture thread waits after a camera error before it tries again.
 const RETRY_AFTER: Duration = Duration::from_millis(300);
@@ -46,13 +46,13 @@ pub enum Captured {
 
 impl Capture {
     /// Starts reading `camera`, showing every frame on `preview`.
-    pub fn start(mut camera: Box<dyn LiveCamera>, preview: Option<PreviewSink>) -> std::io::Result<Self> {
+    pub fn start(mut camera: Box<DynFrameSource>, preview: Option<PreviewSink>) -> std::io::Result<Self> {
         let shared: Shared = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let (s, halt) = (Arc::clone(&shared), Arc::clone(&stop));
         let thread = std::thread::Builder::new().name("capture".into()).spawn(move || {
             while !halt.load(Ordering::Relaxed) {
-                let read = camera.next();
+                let read = camera.next_frame();
                 let (lock, ready) = &*s;
                 match read {
                     Ok(frame) => {
@@ -115,21 +115,23 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::sync::mpsc;
 
-    use uketsuke_driver::hal::camera::PixelFormat;
+    use uketsuke_driver::hal::camera::{FrameSource, PixelFormat};
 
     use super::*;
-    use crate::runtime::devices::DeviceError;
+    use uketsuke_driver::hal::{DeviceError, ErrorKind};
 
     /// A camera whose frames (or failures) the test hands over one by one.
     struct Handed(mpsc::Receiver<Option<u8>>);
 
-    impl LiveCamera for Handed {
-        fn next(&mut self) -> Result<Frame, DeviceError> {
+    impl FrameSource for Handed {
+        type Error = DeviceError;
+
+        fn next_frame(&mut self) -> Result<Frame, DeviceError> {
             match self.0.recv() {
                 Ok(Some(n)) => Frame::new(2, 1, PixelFormat::Gray8, vec![n, 0], Duration::from_millis(u64::from(n)))
-                    .map_err(|_| DeviceError::missing("bad frame")),
-                Ok(None) => Err(DeviceError::missing("unplugged")),
-                Err(_) => Err(DeviceError::missing("the test is over")),
+                    .map_err(|_| DeviceError::new(ErrorKind::Disconnected, "bad frame")),
+                Ok(None) => Err(DeviceError::new(ErrorKind::Disconnected, "unplugged")),
+                Err(_) => Err(DeviceError::new(ErrorKind::Disconnected, "the test is over")),
             }
         }
     }

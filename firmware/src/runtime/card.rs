@@ -6,26 +6,49 @@
 use uketsuke_driver::ap::digest_info_of;
 use uketsuke_driver::ap::face::FaceAp;
 use uketsuke_driver::ap::jpki::{self, JpkiAp};
-use uketsuke_driver::pcsc_transport::PcscTransport;
+use uketsuke_driver::hal::reader::CardReader;
+use uketsuke_driver::hal::surface::DynCardSurface;
+use uketsuke_driver::hal::{DeviceError, ErrorKind};
 use uketsuke_driver::reading::{read_face_evidence, summarize};
 use uketsuke_driver::secret::Pin;
 use uketsuke_driver::{Card, Error, PinStatus, TransportError};
 
-use super::devices::Surface;
 use super::session::Session;
 use crate::flow::types::{CardFacts, CardProblem, Date, Method, PinResult};
+
+/// No card-surface scanner is configured: 照合番号B cannot be read, so
+/// neither can the card-face record (and the face path). A vendor passes
+/// their scanner in `Parts` instead.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSurface;
+
+impl uketsuke_driver::hal::surface::CardSurface for NoSurface {
+    type Error = DeviceError;
+
+    fn check_code_b(&mut self) -> Result<uketsuke_driver::secret::CheckCodeB, DeviceError> {
+        Err(DeviceError::new(ErrorKind::Disconnected, "no card-surface scanner is configured for 照合番号B"))
+    }
+}
+
+/// The card-surface scanner, shared by the sessions.
+pub type SharedSurface = std::sync::Mutex<Box<DynCardSurface>>;
 
 /// Reads a freshly placed card: its kind, PIN tries, certificate, and the
 /// card-face record opened with 照合番号B from the surface scanner.
 #[tracing::instrument(name = "stage", skip_all, fields(name = "read_card"))]
 pub fn read(
-    reader: Option<&str>,
-    surface: &dyn Surface,
+    reader: &dyn CardReader,
+    placed_on: Option<&str>,
+    surface: &SharedSurface,
     today: Date,
     id: String,
 ) -> Result<(CardFacts, Session), CardProblem> {
     let started = std::time::Instant::now();
-    let mut card = Card::new(PcscTransport::connect(reader).map_err(|e| {
+    let Some(placed_on) = placed_on else {
+        tracing::warn!("a card was reported without its reader");
+        return Err(CardProblem::Unreadable);
+    };
+    let mut card = Card::new(reader.connect(placed_on).map_err(|e| {
         tracing::warn!(error = %e, "cannot connect to the card");
         CardProblem::Unreadable
     })?);
@@ -37,7 +60,11 @@ pub fn read(
         }
     };
     let summary = summarize(&mut card).map_err(problem)?;
-    let code = surface.check_code_b().map_err(|e| {
+    let scanned = match surface.lock() {
+        Ok(mut scanner) => scanner.check_code_b(),
+        Err(_) => Err(DeviceError::new(ErrorKind::Other, "the card-surface scanner failed earlier")),
+    };
+    let code = scanned.map_err(|e| {
         tracing::warn!(error = %e, "card surface not read");
         CardProblem::Unreadable
     })?;

@@ -18,7 +18,6 @@ use uketsuke_driver::secret::PersonalBytes;
 use zeroize::Zeroizing;
 
 use super::capture::{Capture, Captured};
-use super::devices::{Camera, LiveCamera};
 use crate::config::FaceConfig;
 use crate::face::decision::{Decider, FrameResult, InconclusiveReason, Outcome};
 use crate::face::models::ModelPaths;
@@ -27,6 +26,7 @@ use crate::face::reference::decode_grey;
 use crate::face::{ANALYSIS_PERIOD, FaceError};
 use crate::flow::types::Input;
 use crate::host::staff::StaffBoard;
+use uketsuke_driver::hal::camera::{Camera, DynFrameSource};
 
 /// How long the staff console's live view waits between frames (and a
 /// failing camera between retries).
@@ -58,7 +58,7 @@ struct Worker {
     inputs: UnboundedSender<Input>,
     board: Arc<Mutex<StaffBoard>>,
     generation: Arc<AtomicU64>,
-    live: Option<Box<dyn LiveCamera>>,
+    live: Option<Box<DynFrameSource>>,
 }
 
 impl FaceWorker {
@@ -163,7 +163,7 @@ impl Worker {
 
     fn refresh_live_view(&mut self) {
         let Some(cam) = self.live.as_mut() else { return };
-        let jpeg = match cam.next() {
+        let jpeg = match cam.next_frame() {
             Ok(frame) => encode_frame(&frame),
             Err(e) => {
                 warn!(error = %e, "camera failed during the live view");

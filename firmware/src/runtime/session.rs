@@ -6,7 +6,7 @@ use std::fmt;
 
 use uketsuke_driver::Card;
 use uketsuke_driver::ap::face::CardFaceRecord;
-use uketsuke_driver::pcsc_transport::PcscTransport;
+use uketsuke_driver::hal::reader::DynCard;
 
 use crate::host::client::HostSession;
 
@@ -23,8 +23,8 @@ pub struct FaceResult {
 pub struct Session {
     /// Short random id for logs and audit (no personal data).
     pub id: String,
-    /// The card, connected through PC/SC.
-    pub card: Card<PcscTransport>,
+    /// The card, connected through the card reader (exclusively, for this session).
+    pub card: Card<Box<DynCard>>,
     /// The authentication certificate (DER).
     pub certificate: Vec<u8>,
     /// The card-face record (photo, birth date, images).

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use rsa::RsaPrivateKey;
-use subtle_eq::constant_time_eq;
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 /// Who may use an object.
@@ -52,7 +52,7 @@ impl Credential {
         if self.remaining == 0 {
             return Check::Blocked;
         }
-        if constant_time_eq(&self.secret, presented) {
+        if bool::from(self.secret.as_slice().ct_eq(presented)) {
             self.remaining = self.max;
             Check::Correct
         } else {
@@ -115,19 +115,6 @@ impl Df {
     /// The index of the EF with this identifier.
     pub fn ef_index(&self, fid: [u8; 2]) -> Option<usize> {
         self.efs.iter().position(|e| e.fid == fid)
-    }
-}
-
-/// Constant-time comparison, local so the card shares nothing with the driver.
-mod subtle_eq {
-    /// Equal length and contents, without an early exit on the first difference.
-    pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-        let len_diff = a.len() ^ b.len();
-        let mut acc = u8::from(len_diff != 0);
-        for (x, y) in a.iter().zip(b.iter()) {
-            acc |= x ^ y;
-        }
-        acc == 0
     }
 }
 

@@ -1,6 +1,8 @@
-//! The simulator around a kiosk: the virtual card placed on vpcd's reader
-//! in a real pcscd, the virtual camera, and (unless a terminal URL is
-//! configured) the virtual reception terminal on a loopback port.
+//! The simulated world around a kiosk: the virtual card placed on vpcd's
+//! reader in a real pcscd (the kiosk reads it through the driver's PC/SC
+//! reader, as it would a real card), the virtual camera and card surface,
+//! and (unless a terminal URL is configured) the virtual reception terminal
+//! on a loopback port.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,12 +15,14 @@ use uketsuke_hw_sim::persona;
 use uketsuke_hw_sim::slot::{CardSlot, FOREIGN_CARD, SlotError};
 use uketsuke_hw_sim::terminal::{Terminal, TerminalError};
 
-use super::Parts;
-use super::devices::SimDevices;
-use super::face::PreviewSink;
-use crate::config::Config;
-use crate::face::models::ModelPaths;
-use crate::host::staff::StaffToken;
+use uketsuke_driver::pcsc_reader::PcscReader;
+use uketsuke_firmware::config::Config;
+use uketsuke_firmware::face::models::ModelPaths;
+use uketsuke_firmware::host::staff::StaffToken;
+use uketsuke_firmware::runtime::Parts;
+use uketsuke_firmware::runtime::face::PreviewSink;
+
+use crate::devices::SimDevices;
 
 /// The simulator could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -177,8 +181,9 @@ impl SimWorld {
         };
         Ok(Parts {
             config,
+            reader: Arc::new(PcscReader),
             camera: Arc::new(self.devices.clone()),
-            surface: Arc::new(self.devices.clone()),
+            surface: Box::new(self.devices.clone()),
             host_url,
             staff_token,
             models: ModelPaths::default_location(),

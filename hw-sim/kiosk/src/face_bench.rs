@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use uketsuke_hw_sim::camera::Scene;
 
-use super::decision::{Decider, FrameResult, PolicyConfig};
-use super::detect::to_grey_bgr;
-use super::models::{ModelPaths, data_dir};
-use super::pipeline::{Engine, frame_to_mat};
-use super::quality::QualityConfig;
-use super::reference::decode_grey;
-use super::sim;
-use super::{ANALYSIS_PERIOD, FaceError};
+use crate::face_sim as sim;
+use uketsuke_firmware::face::decision::{Decider, FrameResult, PolicyConfig};
+use uketsuke_firmware::face::detect::to_grey_bgr;
+use uketsuke_firmware::face::models::{ModelPaths, data_dir};
+use uketsuke_firmware::face::pipeline::{Engine, frame_to_mat};
+use uketsuke_firmware::face::quality::QualityConfig;
+use uketsuke_firmware::face::reference::decode_grey;
+use uketsuke_firmware::face::{ANALYSIS_PERIOD, FaceError};
 
 /// Median milliseconds per stage.
 #[derive(Clone, Debug, Serialize)]

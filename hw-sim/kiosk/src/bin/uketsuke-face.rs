@@ -13,15 +13,14 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use uketsuke_driver::hal::camera::{Frame, FrameSource};
 use uketsuke_firmware::face::FaceError;
-use uketsuke_firmware::face::bench;
 use uketsuke_firmware::face::decision::PolicyConfig;
 use uketsuke_firmware::face::eval::{Report, embed_dir, report, score_pairs};
 use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::face::pipeline::{CheckError, Engine, frame_to_mat, wipe};
 use uketsuke_firmware::face::quality::{Assessment, QualityConfig, assess};
 use uketsuke_firmware::face::reference::decode_grey;
-use uketsuke_firmware::face::sim;
 use uketsuke_hw_sim::camera::{Scene, VirtualCamera};
+use uketsuke_sim_kiosk::{face_bench as bench, face_sim as sim};
 
 #[derive(Parser)]
 #[command(name = "uketsuke-face", version, about = "Uketsuke face pipeline (YuNet + SFace on OpenCV)")]
@@ -142,8 +141,7 @@ fn run(cli: Cli) -> Result<(), FaceError> {
                     "--dev-dump-frames is refused in kiosk mode: frames are biometric data",
                 ));
             }
-            let scene: Scene = serde_json::from_value(serde_json::Value::String(scene))
-                .map_err(|_| FaceError::Setup("unknown scene (see --help)".into()))?;
+            let scene: Scene = scene.parse().map_err(|_| FaceError::Setup("unknown scene (see --help)".into()))?;
             let mut engine = Engine::load(&ModelPaths::default_location())?;
             let (p, reference) = sim::persona_reference(&mut engine, &persona)?;
             let camera = sim::camera(&p, scene, seed)?;

@@ -5,11 +5,11 @@
 use uketsuke_hw_sim::camera::{FPS, Scene, VirtualCamera};
 use uketsuke_hw_sim::persona::{self, Persona};
 
-use super::FaceError;
-use super::decision::PolicyConfig;
-use super::embed::Embedding;
-use super::models::data_dir;
-use super::pipeline::Engine;
+use uketsuke_firmware::face::FaceError;
+use uketsuke_firmware::face::decision::PolicyConfig;
+use uketsuke_firmware::face::embed::Embedding;
+use uketsuke_firmware::face::models::data_dir;
+use uketsuke_firmware::face::pipeline::Engine;
 
 /// The persona and its reference embedding from its chip photo
 /// (prepared by `scripts/setup`).

@@ -1,0 +1,135 @@
+//! The flow on a virtual clock, through a quinn-style harness: `step`
+//! runs what is due now, `drive` jumps the clock from timer to timer until
+//! nothing is pending, `drive_bounded` does so within a time limit.
+
+use std::time::Duration;
+
+use super::types::*;
+use super::*;
+use crate::face::decision::{InconclusiveReason, NoMatchReason, Outcome};
+use uketsuke_screen::{FaceFailure, Guidance, ResultView, Screen, Touch, View};
+
+struct Harness {
+    flow: Flow,
+    now: Duration,
+    actions: Vec<Action>,
+    screens: Vec<Screen>,
+}
+
+impl Harness {
+    fn new() -> Self {
+        Self::with(FlowConfig::default())
+    }
+
+    fn with(cfg: FlowConfig) -> Self {
+        let mut h = Self { flow: Flow::new(cfg), now: Duration::ZERO, actions: Vec::new(), screens: Vec::new() };
+        h.collect();
+        h
+    }
+
+    fn collect(&mut self) {
+        while let Some(a) = self.flow.poll_action() {
+            self.actions.push(a);
+        }
+        if let Some(s) = self.flow.poll_screen() {
+            self.screens.push(s);
+        }
+    }
+
+    fn input(&mut self, i: Input) {
+        self.flow.handle_input(self.now, i);
+        self.collect();
+    }
+
+    fn user(&mut self, e: Touch) {
+        self.input(Input::User(e));
+    }
+
+    /// Runs the timers due at the current time; whether any ran.
+    fn step(&mut self) -> bool {
+        if self.flow.poll_timeout().is_some_and(|t| t <= self.now) {
+            self.flow.handle_timeout(self.now);
+            self.collect();
+            return true;
+        }
+        false
+    }
+
+    /// Jumps from timer to timer until none is pending.
+    fn drive(&mut self) {
+        for _ in 0..100 {
+            let Some(t) = self.flow.poll_timeout() else { return };
+            self.now = self.now.max(t);
+            self.step();
+        }
+        unreachable!("the flow kept setting timers");
+    }
+
+    /// Like `drive`, but stops at `limit` from now.
+    fn drive_bounded(&mut self, limit: Duration) {
+        let end = self.now + limit;
+        while let Some(t) = self.flow.poll_timeout().filter(|t| *t <= end) {
+            self.now = self.now.max(t);
+            self.step();
+        }
+        self.now = end;
+    }
+
+    fn view(&self) -> &View {
+        &self.screens.last().unwrap_or_else(|| unreachable!("no screen")).view
+    }
+
+    fn warning(&self) -> bool {
+        self.screens.last().is_some_and(|s| s.timeout_warning)
+    }
+
+    fn take_actions(&mut self) -> Vec<Action> {
+        std::mem::take(&mut self.actions)
+    }
+
+    fn has_action(&self, f: impl Fn(&Action) -> bool) -> bool {
+        self.actions.iter().any(f)
+    }
+
+    /// Card placed and read.
+    fn placed(&mut self, facts: CardFacts) {
+        self.input(Input::CardInserted);
+        assert!(self.has_action(|a| matches!(a, Action::ReadCard)));
+        self.input(Input::CardRead(Ok(facts)));
+        self.take_actions();
+    }
+
+    fn pin(&mut self, digits: &str) {
+        for d in digits.bytes() {
+            self.user(Touch::Digit(d - b'0'));
+        }
+    }
+}
+
+const TODAY: Date = Date { year: 2026, month: 11, day: 22 };
+
+fn facts(birth_year: u32, tries: u8, face_only: bool) -> CardFacts {
+    CardFacts { face_only, pin_tries: tries, birth_date: Date { year: birth_year, month: 5, day: 12 }, today: TODAY }
+}
+
+fn adult() -> CardFacts {
+    facts(1971, 3, false)
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// Answers every consent question with `yes` and returns what was sent.
+fn consent_all(h: &mut Harness, yes: bool) -> Vec<(ConsentQuestion, bool)> {
+    while matches!(h.view(), View::Consent { .. }) {
+        h.user(if yes { Touch::Agree } else { Touch::Disagree });
+    }
+    h.actions
+        .iter()
+        .find_map(|a| if let Action::SendConsent(v) = a { Some(v.clone()) } else { None })
+        .unwrap_or_default()
+}
+
+mod identification;
+mod session;

@@ -1,0 +1,241 @@
+//! The rest of a session: consent, registration, the terminal, a card
+//! pulled away, a reader gone, timeouts and 終了する.
+
+use super::*;
+
+#[test]
+fn question_three_is_asked_only_from_the_fortieth_birthday() {
+    let cases = [(Date { year: 1986, month: 11, day: 22 }, 3), (Date { year: 1986, month: 11, day: 23 }, 2)];
+    for (birth, asked) in cases {
+        let mut h = Harness::new();
+        h.placed(CardFacts { birth_date: birth, ..adult() });
+        h.user(Touch::Face);
+        h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3 }));
+        h.input(Input::Host(HostAnswer::Eligible { registered: true }));
+        assert_eq!(consent_all(&mut h, false).len(), asked, "born {birth:?}");
+    }
+}
+
+#[test]
+fn only_the_facilitys_enabled_questions_are_asked() {
+    let cfg = FlowConfig { consent_questions: vec![ConsentQuestion::TreatmentAndMedication], ..FlowConfig::default() };
+    let mut h = Harness::with(cfg);
+    h.placed(adult());
+    h.user(Touch::Face);
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3 }));
+    h.input(Input::Host(HostAnswer::Eligible { registered: true }));
+    assert_eq!(consent_all(&mut h, true), vec![(ConsentQuestion::TreatmentAndMedication, true)]);
+}
+
+#[test]
+fn an_unregistered_card_is_offered_registration_then_consent() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::Face);
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3 }));
+    h.input(Input::Host(HostAnswer::Eligible { registered: false }));
+    assert_eq!(h.view(), &View::Registration);
+    h.user(Touch::Register);
+    assert!(h.has_action(|a| matches!(a, Action::SendRegistration)));
+    h.input(Input::HostStored(Ok(())));
+    assert_eq!(h.view(), &View::RegistrationDone);
+    h.drive_bounded(secs(10));
+    assert!(matches!(h.view(), View::Consent { number: 1, .. }));
+}
+
+#[test]
+fn declining_registration_ends_without_registering() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::Face);
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3 }));
+    h.input(Input::Host(HostAnswer::Eligible { registered: false }));
+    h.user(Touch::SkipRegistration);
+    assert_eq!(h.view(), &View::Result(ResultView::NotRegistered));
+    assert!(!h.has_action(|a| matches!(a, Action::SendRegistration)));
+}
+
+#[test]
+fn a_refusal_from_the_terminal_is_shown_with_its_code() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::Face);
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3 }));
+    let (code, message) = ("006".to_owned(), "電子証明書の有効期限が切れています".to_owned());
+    h.input(Input::Host(HostAnswer::Refused { code: code.clone(), message: message.clone() }));
+    assert_eq!(h.view(), &View::Result(ResultView::Refused { code, message }));
+}
+
+#[test]
+fn a_terminal_that_is_down_tells_the_patient_and_alerts_staff() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::Face);
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3 }));
+    h.input(Input::Host(HostAnswer::Unavailable));
+    assert_eq!(h.view(), &View::HostUnavailable);
+    assert!(h.has_action(|a| matches!(a, Action::AlertStaffHostDown)));
+    h.drive();
+    assert_eq!(h.view(), &View::TakeCard);
+}
+
+#[test]
+fn pulling_the_card_at_any_step_aborts_and_returns_to_idle() {
+    // Reach each step, pull the card, and check the session ended cleanly.
+    type Setup = fn(&mut Harness);
+    let steps: [(&str, Setup); 8] = [
+        ("reading", |h| h.input(Input::CardInserted)),
+        ("method select", |h| h.placed(adult())),
+        ("face", |h| {
+            h.placed(adult());
+            h.user(Touch::Face);
+        }),
+        ("pin entry", |h| {
+            h.placed(adult());
+            h.user(Touch::Pin);
+            h.pin("12");
+        }),
+        ("pin checking", |h| {
+            h.placed(adult());
+            h.user(Touch::Pin);
+            h.pin("1234");
+        }),
+        ("visual check", |h| {
+            h.placed(adult());
+            h.user(Touch::Visual);
+        }),
+        ("authenticating", |h| {
+            h.placed(adult());
+            h.user(Touch::Face);
+            h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3 }));
+        }),
+        ("consent", |h| {
+            h.placed(adult());
+            h.user(Touch::Face);
+            h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3 }));
+            h.input(Input::Host(HostAnswer::Eligible { registered: true }));
+            h.user(Touch::Agree);
+        }),
+    ];
+    for (name, setup) in steps {
+        let mut h = Harness::new();
+        setup(&mut h);
+        let face_running = matches!(h.view(), View::FaceCapture { .. });
+        h.take_actions();
+        h.input(Input::CardRemoved);
+        assert_eq!(h.view(), &View::Idle, "{name}");
+        assert!(h.has_action(|a| matches!(a, Action::EndSession)), "{name}");
+        assert_eq!(h.has_action(|a| matches!(a, Action::StopFaceCapture)), face_running, "{name}");
+        assert!(!h.has_action(|a| matches!(a, Action::VerifyPin(_))), "{name}: no PIN sent after removal");
+        assert_eq!(h.flow.poll_timeout(), None, "{name}: no timer left");
+        // A late answer from the old session changes nothing.
+        h.input(Input::PinResult(PinResult::Wrong(2)));
+        h.input(Input::Host(HostAnswer::Eligible { registered: true }));
+        assert_eq!(h.view(), &View::Idle, "{name}");
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_session_and_idle_returns_with_it() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::Pin);
+    h.pin("12");
+    h.take_actions();
+    h.input(Input::ReaderLost);
+    assert_eq!(h.view(), &View::ReaderUnavailable);
+    assert!(h.has_action(|a| matches!(a, Action::EndSession)));
+    assert_eq!(h.flow.poll_timeout(), None);
+    // Nothing a patient does can start a session without a reader.
+    h.input(Input::CardInserted);
+    h.user(Touch::Digit(3));
+    assert_eq!(h.view(), &View::ReaderUnavailable);
+    assert!(!h.has_action(|a| matches!(a, Action::ReadCard | Action::VerifyPin(_))));
+    h.input(Input::ReaderReady);
+    assert_eq!(h.view(), &View::Idle);
+    // From idle too, and a ready reader at idle changes nothing.
+    h.input(Input::ReaderReady);
+    h.input(Input::ReaderLost);
+    assert_eq!(h.view(), &View::ReaderUnavailable);
+}
+
+#[test]
+fn every_patient_facing_screen_warns_then_resets_when_left_alone() {
+    let reach: [fn(&mut Harness); 4] = [
+        |h| h.placed(adult()),
+        |h| {
+            h.placed(adult());
+            h.user(Touch::Pin);
+        },
+        |h| {
+            h.placed(adult());
+            h.user(Touch::Face);
+            h.input(Input::FaceDone(Outcome::Inconclusive(InconclusiveReason::NoFrames)));
+        },
+        |h| {
+            h.placed(adult());
+            h.user(Touch::Face);
+            h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3 }));
+            h.input(Input::Host(HostAnswer::Eligible { registered: false }));
+        },
+    ];
+    for setup in reach {
+        let mut h = Harness::new();
+        setup(&mut h);
+        let screen = h.view().clone();
+        h.drive_bounded(secs(44));
+        assert!(!h.warning(), "{screen:?}: warned too early");
+        h.drive_bounded(secs(1));
+        assert!(h.warning(), "{screen:?}: no warning 15 s before the reset");
+        assert_eq!(h.view(), &screen);
+        h.drive_bounded(secs(15));
+        assert_eq!(h.view(), &View::Result(ResultView::Ended), "{screen:?}");
+        h.drive();
+        assert_eq!(h.view(), &View::TakeCard);
+    }
+}
+
+#[test]
+fn a_touch_during_the_warning_keeps_the_session() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.drive_bounded(secs(50));
+    assert!(h.warning());
+    h.user(Touch::KeepAlive);
+    assert!(!h.warning());
+    h.drive_bounded(secs(40));
+    assert_eq!(h.view(), &View::MethodSelect { pin_offered: true });
+}
+
+#[test]
+fn end_works_from_every_step_while_the_card_is_placed() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::Face);
+    h.user(Touch::End);
+    assert!(h.has_action(|a| matches!(a, Action::StopFaceCapture)));
+    assert_eq!(h.view(), &View::Result(ResultView::Ended));
+    h.drive();
+    assert_eq!(h.view(), &View::TakeCard);
+    for setup in [
+        |h: &mut Harness| h.placed(adult()),
+        |h: &mut Harness| {
+            h.placed(adult());
+            h.user(Touch::Pin);
+            h.pin("123");
+        },
+    ] {
+        let mut h = Harness::new();
+        setup(&mut h);
+        h.user(Touch::End);
+        assert_eq!(h.view(), &View::Result(ResultView::Ended));
+        assert!(!h.has_action(|a| matches!(a, Action::VerifyPin(_))), "no partial PIN is ever sent");
+    }
+}
+
+#[test]
+fn the_years_since_a_birth_date_count_from_the_birthday() {
+    let birth = Date { year: 1986, month: 11, day: 22 };
+    assert_eq!(TODAY.years_since(birth), 40);
+    assert_eq!(Date { year: 2026, month: 11, day: 21 }.years_since(birth), 39);
+}

@@ -1,0 +1,188 @@
+//! The flow's actions, carried out: card reads and PIN checks on blocking
+//! threads, the face worker, the reception terminal, the staff board. Each
+//! answer goes back to the flow as an input; an answer for a session that
+//! has ended is dropped.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use rand_core::{OsRng, RngCore};
+use tracing::{info, info_span, warn};
+
+use super::runner::{Held, Runner};
+use super::session::Session;
+use super::{HOST_DOWN_ALERT, KioskEvent, card, clock, link};
+use crate::flow::types::{Action, HostAnswer, Input, Method};
+
+impl Runner {
+    /// Carries out one action of the flow.
+    pub(super) fn perform(&mut self, action: Action) {
+        match action {
+            Action::ReadCard => self.read_card(),
+            Action::StartFaceCapture => {
+                if let Some(photo) = self.with_session(|s| s.record.photo.clone()) {
+                    self.face.start_check(photo);
+                }
+            }
+            Action::StopFaceCapture => self.face.stop_check(),
+            Action::VerifyPin(pin) => {
+                let held = Arc::clone(&self.held);
+                self.blocking(move || {
+                    let mut held = held.lock().map_err(|_| ())?;
+                    let session = held.session.as_mut().ok_or(())?;
+                    Ok(Input::PinResult(card::verify_pin(session, &pin)))
+                });
+            }
+            Action::RequestVisualCheck => {
+                if let Some(photo) = self.with_session(|s| s.record.photo.clone()) {
+                    self.face.start_visual_check(photo);
+                    self.visual_live = true;
+                }
+                let _ = self.events.send(KioskEvent::Staff("visual check requested".into()));
+            }
+            Action::Authenticate(method) => self.authenticate(method),
+            Action::SendConsent(answers) => {
+                let (held, host, events) = (Arc::clone(&self.held), Arc::clone(&self.host), self.events.clone());
+                self.blocking(move || {
+                    let held = held.lock().map_err(|_| ())?;
+                    let stored = link::consent(&host, held.session.as_ref().ok_or(())?, &answers).map_err(drop);
+                    let list: Vec<String> =
+                        answers.iter().map(|(q, yes)| format!("{}={yes}", <&str>::from(*q))).collect();
+                    let _ =
+                        events.send(KioskEvent::Host(format!("consent {} → {}", list.join(","), stored_text(stored))));
+                    Ok(Input::HostStored(stored))
+                });
+            }
+            Action::SendRegistration => {
+                let (held, host, events) = (Arc::clone(&self.held), Arc::clone(&self.host), self.events.clone());
+                self.blocking(move || {
+                    let held = held.lock().map_err(|_| ())?;
+                    let stored = link::register(&host, held.session.as_ref().ok_or(())?).map_err(drop);
+                    let _ = events.send(KioskEvent::Host(format!("registration → {}", stored_text(stored))));
+                    Ok(Input::HostStored(stored))
+                });
+            }
+            Action::AlertStaffHostDown => {
+                warn!("reception terminal unavailable: staff alerted to use the fallback");
+                if let Ok(mut b) = self.board.lock() {
+                    b.alert = Some(HOST_DOWN_ALERT.to_owned());
+                }
+                let _ = self.events.send(KioskEvent::Staff("alerted: reception terminal down".into()));
+            }
+            Action::EndSession => self.end_session(),
+        }
+    }
+
+    fn with_session<R>(&self, f: impl FnOnce(&Session) -> R) -> Option<R> {
+        self.held.lock().ok().and_then(|h| h.session.as_ref().map(f))
+    }
+
+    /// Runs a blocking card or terminal call; its input goes back to the flow.
+    fn blocking(&self, f: impl FnOnce() -> Result<Input, ()> + Send + 'static) {
+        let inputs = self.inputs.clone();
+        let span = self.span.clone();
+        tokio::task::spawn_blocking(move || {
+            let _guard = span.enter();
+            match f() {
+                Ok(input) => {
+                    let _ = inputs.send(input);
+                }
+                Err(()) => info!("the session ended before the call could run"),
+            }
+        });
+    }
+
+    fn read_card(&mut self) {
+        let mut id = [0u8; 4];
+        OsRng.fill_bytes(&mut id);
+        let id = hex::encode(id);
+        self.span = info_span!("session", id = %id);
+        let _guard = self.span.clone().entered();
+        info!("card placed: session starts");
+        let (held, epochs, surface, reader) = (
+            Arc::clone(&self.held),
+            Arc::clone(&self.session_epoch),
+            Arc::clone(&self.surface),
+            Arc::clone(&self.reader),
+        );
+        let epoch = epochs.load(Ordering::SeqCst);
+        let placed_on = self.current_reader.lock().ok().and_then(|r| r.clone());
+        let today = clock::today();
+        self.blocking(move || {
+            let read = card::read(reader.as_ref(), placed_on.as_deref(), &surface, today, id);
+            let mut held = held.lock().map_err(|_| ())?;
+            if epochs.load(Ordering::SeqCst) != epoch {
+                return Err(());
+            }
+            Ok(Input::CardRead(read.map(|(facts, session)| {
+                *held = Held { epoch, session: Some(session) };
+                facts
+            })))
+        });
+    }
+
+    fn authenticate(&mut self, method: Method) {
+        if method == Method::Visual && self.visual_live {
+            self.end_visual_check();
+        }
+        let (held, host, events, board) =
+            (Arc::clone(&self.held), Arc::clone(&self.host), self.events.clone(), Arc::clone(&self.board));
+        let threshold = self.threshold;
+        self.blocking(move || {
+            let mut held = held.lock().map_err(|_| ())?;
+            let session = held.session.as_mut().ok_or(())?;
+            let answer = link::authenticate(&host, session, method, threshold);
+            let text = match &answer {
+                HostAnswer::Eligible { registered } => format!("eligible registered={registered}"),
+                HostAnswer::Refused { code, .. } => format!("refused code={code}"),
+                HostAnswer::Unavailable => "unavailable".to_owned(),
+            };
+            if matches!(answer, HostAnswer::Eligible { .. })
+                && let Ok(mut b) = board.lock()
+            {
+                b.alert = None;
+            }
+            let method: &str = method.into();
+            let _ = events.send(KioskEvent::Host(format!("authenticate {method} → {text}")));
+            Ok(Input::Host(answer))
+        });
+    }
+
+    /// Takes the images off the staff console at once; the face worker
+    /// stops the live view and wipes them again once it has.
+    pub(super) fn end_visual_check(&mut self) {
+        self.visual_live = false;
+        self.face.end_visual_check();
+        if let Ok(mut b) = self.board.lock() {
+            b.card_photo = None;
+            b.live_image = None;
+        }
+    }
+
+    /// Forgets the session: the card connection, the record and photo
+    /// (zeroized on drop), the face check and the console's images.
+    pub(super) fn end_session(&mut self) {
+        let epoch = self.session_epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        self.face.stop_check();
+        if self.visual_live {
+            self.end_visual_check();
+        }
+        let held = Arc::clone(&self.held);
+        tokio::task::spawn_blocking(move || {
+            if let Ok(mut h) = held.lock()
+                && h.epoch < epoch
+            {
+                *h = Held { epoch, session: None };
+            }
+        });
+        {
+            let _guard = self.span.enter();
+            info!("session ended; its data is wiped");
+        }
+        self.span = tracing::Span::none();
+    }
+}
+
+fn stored_text(stored: Result<(), ()>) -> &'static str {
+    if stored.is_ok() { "stored" } else { "not stored" }
+}

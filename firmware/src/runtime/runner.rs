@@ -1,0 +1,185 @@
+//! The event loop: every input (touches, card and reader events, face
+//! results, terminal answers, staff actions) goes into the sans-IO flow on
+//! one channel; the flow's actions go to [`super::actions`], its screens to
+//! the staff board and to whoever watches the kiosk.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tracing::info;
+use uketsuke_driver::hal::camera::Camera;
+use uketsuke_driver::hal::reader::CardReader;
+use uketsuke_screen::{Screen, View};
+
+use super::KioskEvent;
+use super::card::SharedSurface;
+use super::face::{FaceWorker, PreviewSink};
+use super::session::{FaceResult, Session};
+use crate::config::Config;
+use crate::face::decision::Outcome;
+use crate::face::models::ModelPaths;
+use crate::flow::Flow;
+use crate::flow::types::Input;
+use crate::host::client::{HostClient, Http};
+use crate::host::staff::StaffBoard;
+
+/// The devices and links the runner drives, all behind HAL traits.
+pub struct Devices {
+    /// The card reader.
+    pub reader: Arc<dyn CardReader>,
+    /// The reader the last card was placed on (kept by the reader watch).
+    pub current_reader: Arc<Mutex<Option<String>>>,
+    /// The camera.
+    pub camera: Arc<dyn Camera>,
+    /// The card-surface scanner.
+    pub surface: Arc<SharedSurface>,
+    /// The reception terminal's base URL.
+    pub host_url: String,
+    /// The face models.
+    pub models: ModelPaths,
+    /// The touchscreen's live preview.
+    pub preview: Option<PreviewSink>,
+}
+
+/// The session held between actions, tagged with the session epoch it
+/// belongs to so that a read finishing after the card left is thrown away.
+#[derive(Default)]
+pub(super) struct Held {
+    pub(super) epoch: u64,
+    pub(super) session: Option<Session>,
+}
+
+/// The kiosk's event loop and the state its actions share.
+pub struct Runner {
+    pub(super) flow: Flow,
+    epoch_start: Instant,
+    pub(super) inputs: UnboundedSender<Input>,
+    pub(super) events: UnboundedSender<KioskEvent>,
+    pub(super) board: Arc<Mutex<StaffBoard>>,
+    pub(super) held: Arc<Mutex<Held>>,
+    pub(super) session_epoch: Arc<AtomicU64>,
+    pub(super) reader: Arc<dyn CardReader>,
+    pub(super) current_reader: Arc<Mutex<Option<String>>>,
+    pub(super) surface: Arc<SharedSurface>,
+    pub(super) face: FaceWorker,
+    pub(super) host: Arc<HostClient<Http>>,
+    pub(super) threshold: f32,
+    pub(super) visual_live: bool,
+    pub(super) span: tracing::Span,
+}
+
+impl Runner {
+    /// A runner for `config` on `devices`, answering on `inputs`.
+    pub fn new(
+        config: Config,
+        devices: Devices,
+        inputs: UnboundedSender<Input>,
+        events: UnboundedSender<KioskEvent>,
+        board: Arc<Mutex<StaffBoard>>,
+    ) -> Self {
+        let face = FaceWorker::start(
+            &devices.models,
+            config.face.clone(),
+            devices.camera,
+            inputs.clone(),
+            Arc::clone(&board),
+            devices.preview,
+        );
+        let host = HostClient::new(Http::new(&devices.host_url, config.host.timeout), config.host.retries);
+        Self {
+            flow: Flow::new(config.flow.clone()),
+            epoch_start: Instant::now(),
+            inputs,
+            events,
+            board,
+            held: Arc::default(),
+            session_epoch: Arc::default(),
+            reader: devices.reader,
+            current_reader: devices.current_reader,
+            surface: devices.surface,
+            face,
+            host: Arc::new(host),
+            threshold: config.face.policy.threshold,
+            visual_live: false,
+            span: tracing::Span::none(),
+        }
+    }
+
+    /// Runs until the inputs close or `stop` is set.
+    pub async fn run(mut self, mut rx: UnboundedReceiver<Input>, stop: Arc<AtomicBool>) {
+        loop {
+            self.drain();
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let deadline = self.flow.poll_timeout().map(|t| tokio::time::Instant::from_std(self.epoch_start + t));
+            let tick = tokio::time::sleep(std::time::Duration::from_millis(250));
+            tokio::select! {
+                input = rx.recv() => match input {
+                    Some(input) => self.input(input),
+                    None => break,
+                },
+                () = sleep_until_opt(deadline) => {
+                    let now = self.epoch_start.elapsed();
+                    self.flow.handle_timeout(now);
+                }
+                () = tick => {}
+            }
+        }
+        self.end_session();
+    }
+
+    fn input(&mut self, input: Input) {
+        if let Input::FaceDone(Outcome::Match { score, frames }) = &input
+            && let Ok(mut held) = self.held.lock()
+            && let Some(s) = held.session.as_mut()
+        {
+            s.face = Some(FaceResult { score: *score, frames: *frames });
+        }
+        let _guard = self.span.clone().entered();
+        self.flow.handle_input(self.epoch_start.elapsed(), input);
+    }
+
+    /// Carries out every pending action and shows every pending screen.
+    fn drain(&mut self) {
+        loop {
+            let mut progressed = false;
+            while let Some(action) = self.flow.poll_action() {
+                progressed = true;
+                let span = self.span.clone();
+                let _guard = span.enter();
+                self.perform(action);
+            }
+            if let Some(screen) = self.flow.poll_screen() {
+                progressed = true;
+                self.show(screen);
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    fn show(&mut self, screen: Screen) {
+        {
+            let _guard = self.span.enter();
+            info!(view = screen.view.name(), warning = screen.timeout_warning, "screen");
+        }
+        if self.visual_live && screen.view != View::VisualCheck {
+            self.end_visual_check();
+        }
+        if let Ok(mut b) = self.board.lock() {
+            b.screen = Some(screen.view.clone());
+        }
+        let _ = self.events.send(KioskEvent::Screen(screen));
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

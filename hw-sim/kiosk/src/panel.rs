@@ -1,0 +1,100 @@
+//! The simulator's control panel, a developer's second window beside the
+//! kiosk's touchscreen: place or take away a persona's card, choose who the
+//! camera sees, and act as the reception staff through the staff API.
+
+use std::sync::Arc;
+
+use slint::ComponentHandle;
+use uketsuke_firmware::runtime::Kiosk;
+use uketsuke_firmware::runtime::window::Touchscreen;
+use uketsuke_hw_sim::camera::Scene;
+use uketsuke_hw_sim::faults::Faults;
+use zeroize::Zeroizing;
+
+use crate::world::SimWorld;
+use crate::{ControlPanel, SimControl};
+
+/// Wires the touchscreen to `kiosk`, opens the control panel on `world`
+/// beside it, and shows both. Keep the panel while the event loop runs.
+pub fn open_with_panel(
+    screen: &Touchscreen,
+    kiosk: &mut Kiosk,
+    world: Arc<SimWorld>,
+    staff_token: Zeroizing<String>,
+) -> Result<ControlPanel, slint::PlatformError> {
+    screen.open(kiosk)?;
+    let panel = control_panel(world, kiosk.staff_addr, staff_token)?;
+    panel.show()?;
+    Ok(panel)
+}
+
+/// The control panel, acting on `world` and the staff API at `staff`.
+pub fn control_panel(
+    world: Arc<SimWorld>,
+    staff: std::net::SocketAddr,
+    token: Zeroizing<String>,
+) -> Result<ControlPanel, slint::PlatformError> {
+    let panel = ControlPanel::new()?;
+    let sim = panel.global::<SimControl>();
+    let mut personas: Vec<slint::SharedString> =
+        uketsuke_hw_sim::persona::all().map(|all| all.into_iter().map(|p| p.id.into()).collect()).unwrap_or_default();
+    personas.push(uketsuke_hw_sim::slot::FOREIGN_CARD.into());
+    let scenes: Vec<slint::SharedString> =
+        Scene::ALL.iter().map(|s| slint::SharedString::from(<&str>::from(*s))).collect();
+    sim.set_persona(personas.first().cloned().unwrap_or_default());
+    sim.set_scene(scenes.first().cloned().unwrap_or_default());
+    world.set_scene(Scene::Genuine);
+    sim.set_personas(std::rc::Rc::new(slint::VecModel::from(personas)).into());
+    sim.set_scenes(std::rc::Rc::new(slint::VecModel::from(scenes)).into());
+    sim.set_status("Place a card to start a session.".into());
+
+    let status = move |weak: slint::Weak<ControlPanel>, text: String| {
+        let _ = slint::invoke_from_event_loop(move || {
+            if let Some(p) = weak.upgrade() {
+                p.global::<SimControl>().set_status(text.into());
+            }
+        });
+    };
+    let (w, weak) = (Arc::clone(&world), panel.as_weak());
+    sim.on_place(move || {
+        let Some(p) = weak.upgrade() else { return };
+        let persona = p.global::<SimControl>().get_persona().to_string();
+        let (w, weak) = (Arc::clone(&w), weak.clone());
+        std::thread::spawn(move || {
+            let text = match w.place(&persona, Faults::default()) {
+                Ok(()) => format!("Card placed: {persona}"),
+                Err(e) => format!("Could not place the card: {e}"),
+            };
+            status(weak, text);
+        });
+    });
+    let (w, weak) = (Arc::clone(&world), panel.as_weak());
+    sim.on_remove(move || {
+        let (w, weak) = (Arc::clone(&w), weak.clone());
+        std::thread::spawn(move || {
+            w.remove();
+            status(weak, "Card taken away.".into());
+        });
+    });
+    let w = Arc::clone(&world);
+    sim.on_scene_chosen(move |name| {
+        if let Ok(scene) = name.parse::<Scene>() {
+            w.set_scene(scene);
+        }
+    });
+    let weak = panel.as_weak();
+    sim.on_staff(move |action| {
+        let url = format!("http://{staff}/staff/v1/visual-check/{action}");
+        let auth = Zeroizing::new(format!("Bearer {}", token.as_str()));
+        let weak = weak.clone();
+        std::thread::spawn(move || {
+            let text = match ureq::post(&url).set("Authorization", &auth).call() {
+                Ok(r) => format!("Staff {action}: {}", r.status()),
+                Err(ureq::Error::Status(code, _)) => format!("Staff {action}: refused ({code})"),
+                Err(e) => format!("Staff API unreachable: {e}"),
+            };
+            status(weak, text);
+        });
+    });
+    Ok(panel)
+}

@@ -1,0 +1,210 @@
+//! Scripted patients for `uketsuke --sim --headless --script FILE` (and the
+//! interactive `uketsuke --sim`, which reads the same commands from the
+//! terminal). One command a line; `#` starts a comment:
+//!
+//! | command | does |
+//! |---|---|
+//! | `place PERSONA [remove-before-apdu=N] [mute-from-apdu=N] [corrupt-apdu=N]` | puts the persona's virtual card on the reader (`foreign-card`: not a My Number Card), with faults counted from power-on |
+//! | `remove` | takes the card away |
+//! | `camera SCENE` | who the virtual camera sees (`genuine`, `impostor`, `no-face`, …) |
+//! | `tap face\|pin\|visual\|end\|agree\|disagree\|register\|skip-registration\|cancel\|backspace\|digit-N\|touch` | touches a button |
+//! | `pin DIGITS` | types digits on the keypad (shown as ● in the transcript) |
+//! | `staff start\|confirm\|reject` | a staff action through the staff API over HTTP |
+//! | `terminal down\|up` | stops or restarts the virtual reception terminal |
+//! | `expect VIEW [key=value …] [within=SECS]` | waits for that screen (default 30 s) |
+//! | `wait SECS` | lets time pass |
+//! | `records` | prints what the virtual terminal recorded |
+//!
+//! [`crate::transcript::ScriptRunner`] plays them and writes the transcript.
+
+use std::time::Duration;
+
+use uketsuke_hw_sim::camera::Scene;
+use uketsuke_hw_sim::faults::Faults;
+use uketsuke_screen::Touch;
+use zeroize::Zeroizing;
+
+/// How long `expect` waits unless told.
+pub const DEFAULT_WITHIN: Duration = Duration::from_secs(30);
+
+/// One scripted step.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Step {
+    /// Place a persona's card, with faults.
+    Place(String, Faults),
+    /// Take the card away.
+    Remove,
+    /// Change the camera's scene.
+    Camera(Scene),
+    /// Touch a button (named as the screens name it).
+    Tap(Touch),
+    /// Type digits (never printed).
+    Pin(PinDigits),
+    /// A staff action: `start`, `confirm` or `reject`.
+    Staff(String),
+    /// Virtual terminal up (true) or down.
+    Terminal(bool),
+    /// Wait for a screen.
+    Expect {
+        /// View name.
+        view: String,
+        /// Fields that must match.
+        fields: Vec<(String, String)>,
+        /// How long to wait.
+        within: Duration,
+    },
+    /// Let time pass.
+    Wait(Duration),
+    /// Print the terminal's records.
+    Records,
+}
+
+/// Digits to type on the keypad. `Debug` is redacted.
+pub struct PinDigits(pub Zeroizing<Vec<u8>>);
+
+impl std::fmt::Debug for PinDigits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PinDigits(REDACTED)")
+    }
+}
+
+/// A script that cannot be parsed or did not go as written.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ScriptError {
+    /// 1-based line.
+    pub line: usize,
+    /// What went wrong.
+    pub message: String,
+}
+
+fn secs(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{text:?} is not a number of seconds"))
+}
+
+/// Parses one line; `None` for blank lines and comments.
+pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
+    let text = text.split('#').next().unwrap_or("").trim();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let Some((&command, args)) = words.split_first() else { return Ok(None) };
+    let one = || match args {
+        [a] => Ok(*a),
+        _ => Err(format!("{command} takes one argument")),
+    };
+    Ok(Some(match command {
+        "place" => {
+            let (persona, options) = args.split_first().ok_or("place needs a persona")?;
+            let mut faults = Faults::default();
+            for kv in options {
+                let (k, v) = kv.split_once('=').ok_or_else(|| format!("{kv:?} is not fault=N"))?;
+                let n = v.parse::<usize>().map_err(|_| format!("{kv:?}: N must be an APDU number"))?;
+                match k {
+                    "remove-before-apdu" => faults.remove_before_apdu = Some(n),
+                    "mute-from-apdu" => faults.mute_from_apdu = Some(n),
+                    "corrupt-apdu" => faults.corrupt_apdu = Some(n),
+                    other => return Err(format!("no fault {other:?}")),
+                }
+            }
+            Step::Place((*persona).to_owned(), faults)
+        }
+        "remove" => Step::Remove,
+        "camera" => {
+            let name = one()?;
+            Step::Camera(name.parse().map_err(|_| format!("no scene {name:?}"))?)
+        }
+        "tap" => {
+            let name = one()?;
+            let touch = Touch::from_name(name).filter(|t| *t != Touch::Language);
+            Step::Tap(touch.ok_or_else(|| format!("no button {name:?}"))?)
+        }
+        "pin" => {
+            let digits = one()?;
+            if !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err("pin takes digits only".into());
+            }
+            Step::Pin(PinDigits(Zeroizing::new(digits.bytes().map(|b| b - b'0').collect())))
+        }
+        "staff" => match one()? {
+            a @ ("start" | "confirm" | "reject") => Step::Staff(a.to_owned()),
+            other => return Err(format!("no staff action {other:?}")),
+        },
+        "terminal" => match one()? {
+            "up" => Step::Terminal(true),
+            "down" => Step::Terminal(false),
+            other => return Err(format!("terminal is up or down, not {other:?}")),
+        },
+        "expect" => {
+            let (view, rest) = args.split_first().ok_or("expect needs a view")?;
+            let mut within = DEFAULT_WITHIN;
+            let mut fields = Vec::new();
+            for kv in rest {
+                let (k, v) = kv.split_once('=').ok_or_else(|| format!("{kv:?} is not key=value"))?;
+                if k == "within" {
+                    within = secs(v)?;
+                } else {
+                    fields.push((k.to_owned(), v.to_owned()));
+                }
+            }
+            Step::Expect { view: (*view).to_owned(), fields, within }
+        }
+        "wait" => Step::Wait(secs(one()?)?),
+        "records" => Step::Records,
+        other => return Err(format!("unknown command {other:?}")),
+    }))
+}
+
+/// Parses a whole script.
+pub fn parse(text: &str) -> Result<Vec<(usize, Step)>, ScriptError> {
+    let mut steps = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        match parse_line(line) {
+            Ok(Some(step)) => steps.push((i + 1, step)),
+            Ok(None) => {}
+            Err(message) => return Err(ScriptError { line: i + 1, message }),
+        }
+    }
+    Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_parses_and_comments_are_ignored() {
+        let steps = parse(
+            "# a patient\nplace adult-registered remove-before-apdu=25\ncamera impostor\ntap face\npin 1234\nstaff confirm\n\
+             terminal down\nexpect pin_entry tries_left=2 within=5\nwait 0.5\nrecords\nremove # gone\n",
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(steps.len(), 10);
+        assert!(
+            matches!(&steps[0].1, Step::Place(p, f) if p == "adult-registered" && f.remove_before_apdu == Some(25))
+        );
+        assert!(matches!(&steps[1].1, Step::Camera(Scene::Impostor)));
+        assert!(matches!(&steps[6].1, Step::Expect { view, fields, within }
+            if view == "pin_entry" && fields == &[("tries_left".to_owned(), "2".to_owned())]
+                && *within == Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn a_bad_line_is_reported_with_its_number() {
+        let err = parse("place adult-registered\ntap fly\n").err();
+        assert_eq!(err.as_ref().map(|e| e.line), Some(2));
+        assert!(err.is_some_and(|e| e.message.contains("fly")));
+        assert!(parse("pin 12a4").is_err());
+        assert!(parse("camera underwater").is_err());
+        assert!(parse("place adult-registered explode-at=3").is_err());
+    }
+
+    #[test]
+    fn a_pin_step_does_not_show_its_digits() {
+        let step = parse_line("pin 9876").ok().flatten();
+        let text = format!("{step:?}");
+        assert!(text.contains("REDACTED") && !text.contains('9') && !text.contains('8'), "{text}");
+    }
+}

@@ -1,0 +1,183 @@
+//! The one Rust↔Slint boundary: a [`Screen`] from the screen vocabulary is
+//! put on the `Kiosk` global as typed properties, and the screens' typed
+//! callbacks come back as [`Touch`]es.
+
+use slint::ComponentHandle;
+use uketsuke_screen::{
+    CardProblem as Problem, ConsentQuestion, FaceFailure as Failure, Guidance as Hint, ResultView, Screen, Touch, View,
+};
+
+use crate::{App, Button, CardProblem, FaceFailure, Guidance, Kiosk, Language, Question, ResultKind, ScreenKind};
+
+/// Puts `screen` on the adapter the screens read.
+pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
+    kiosk.set_timeout_warning(screen.timeout_warning);
+    let kind = match &screen.view {
+        View::Idle => ScreenKind::Idle,
+        View::Reading => ScreenKind::Reading,
+        View::CardProblem { problem } => {
+            kiosk.set_problem(match problem {
+                Problem::NotMyNumberCard => CardProblem::NotMyNumberCard,
+                Problem::Unreadable => CardProblem::Unreadable,
+            });
+            ScreenKind::CardProblem
+        }
+        View::MethodSelect { pin_offered } => {
+            kiosk.set_pin_offered(*pin_offered);
+            ScreenKind::MethodSelect
+        }
+        View::FaceCapture { guidance } => {
+            kiosk.set_guidance(guidance.map_or(Guidance::None, guidance_of));
+            ScreenKind::FaceCapture
+        }
+        View::FaceFailed { reason, pin_offered } => {
+            kiosk.set_pin_offered(*pin_offered);
+            kiosk.set_face_failure(match reason {
+                Failure::NoMatch => FaceFailure::NoMatch,
+                Failure::Inconclusive => FaceFailure::Inconclusive,
+                Failure::PresentationAttack => FaceFailure::PresentationAttack,
+            });
+            ScreenKind::FaceFailed
+        }
+        View::PinEntry { entered, tries_left, last_try_warning, previous_wrong } => {
+            kiosk.set_pin_entered(i32::from(*entered));
+            kiosk.set_tries_left(i32::from(*tries_left));
+            kiosk.set_last_try_warning(*last_try_warning);
+            kiosk.set_previous_wrong(*previous_wrong);
+            ScreenKind::PinEntry
+        }
+        View::PinChecking => ScreenKind::PinChecking,
+        View::PinBlocked => ScreenKind::PinBlocked,
+        View::VisualCheck => ScreenKind::VisualCheck,
+        View::Authenticating => ScreenKind::Authenticating,
+        View::Consent { question, number, of } => {
+            kiosk.set_consent_question(match question {
+                ConsentQuestion::Surgery => Question::Surgery,
+                ConsentQuestion::TreatmentAndMedication => Question::TreatmentAndMedication,
+                ConsentQuestion::HealthCheckups => Question::HealthCheckups,
+            });
+            kiosk.set_consent_number(i32::try_from(*number).unwrap_or(1));
+            kiosk.set_consent_of(i32::try_from(*of).unwrap_or(1));
+            ScreenKind::Consent
+        }
+        View::Registration => ScreenKind::Registration,
+        View::Registering => ScreenKind::Registering,
+        View::RegistrationDone => ScreenKind::RegistrationDone,
+        View::Saving => ScreenKind::Saving,
+        View::Result(result) => {
+            let (kind, code, message) = match result {
+                ResultView::Done { .. } => (ResultKind::Done, "", ""),
+                ResultView::Refused { code, message } => (ResultKind::Refused, code.as_str(), message.as_str()),
+                ResultView::RejectedByStaff => (ResultKind::RejectedByStaff, "", ""),
+                ResultView::NotRegistered => (ResultKind::NotRegistered, "", ""),
+                ResultView::Ended => (ResultKind::Ended, "", ""),
+            };
+            kiosk.set_result(kind);
+            kiosk.set_result_code(code.into());
+            kiosk.set_result_message(message.into());
+            ScreenKind::Result
+        }
+        View::HostUnavailable => ScreenKind::HostUnavailable,
+        View::TakeCard => ScreenKind::TakeCard,
+        View::ReaderUnavailable => ScreenKind::ReaderUnavailable,
+    };
+    kiosk.set_screen(kind);
+}
+
+fn guidance_of(g: Hint) -> Guidance {
+    match g {
+        Hint::NoFace => Guidance::NoFace,
+        Hint::MultipleFaces => Guidance::MultipleFaces,
+        Hint::TooFar => Guidance::TooFar,
+        Hint::TooClose => Guidance::TooClose,
+        Hint::OffCentre => Guidance::OffCentre,
+        Hint::TooDark => Guidance::TooDark,
+        Hint::TooBright => Guidance::TooBright,
+        Hint::Blurred => Guidance::Blurred,
+        Hint::HeadTurned => Guidance::HeadTurned,
+    }
+}
+
+/// The touch a screen's button reports.
+pub fn touch_of(button: Button) -> Touch {
+    match button {
+        Button::Face => Touch::Face,
+        Button::Pin => Touch::Pin,
+        Button::Visual => Touch::Visual,
+        Button::End => Touch::End,
+        Button::Backspace => Touch::Backspace,
+        Button::Cancel => Touch::Cancel,
+        Button::Agree => Touch::Agree,
+        Button::Disagree => Touch::Disagree,
+        Button::Register => Touch::Register,
+        Button::SkipRegistration => Touch::SkipRegistration,
+        Button::KeepAlive => Touch::KeepAlive,
+        Button::Language => Touch::Language,
+    }
+}
+
+/// Sends every touch on `app` to `on_touch`. The language button switches
+/// the screens' language here, then is reported too (it keeps the session).
+pub fn on_touch(app: &App, on_touch: impl Fn(Touch) + 'static) {
+    let on_touch = std::rc::Rc::new(on_touch);
+    let weak = app.as_weak();
+    let report = std::rc::Rc::clone(&on_touch);
+    app.global::<Kiosk>().on_act(move |button| {
+        if button == Button::Language
+            && let Some(app) = weak.upgrade()
+        {
+            let next = match app.global::<Kiosk>().get_language() {
+                Language::Ja => Language::En,
+                _ => Language::Ja,
+            };
+            let _ = set_language(&app, next);
+        }
+        report(touch_of(button));
+    });
+    app.global::<Kiosk>().on_digit(move |d| {
+        if let Ok(d) = u8::try_from(d)
+            && d <= 9
+        {
+            on_touch(Touch::Digit(d));
+        }
+    });
+}
+
+/// Switches `app`'s screens to `language`.
+pub fn set_language(app: &App, language: Language) -> Result<(), crate::UnknownLanguage> {
+    crate::select_language(language)?;
+    app.global::<Kiosk>().set_language(language);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_button_reports_the_touch_its_screen_names_it_by() {
+        for (button, name) in [
+            (Button::Face, "face"),
+            (Button::Pin, "pin"),
+            (Button::Visual, "visual"),
+            (Button::End, "end"),
+            (Button::Backspace, "backspace"),
+            (Button::Cancel, "cancel"),
+            (Button::Agree, "agree"),
+            (Button::Disagree, "disagree"),
+            (Button::Register, "register"),
+            (Button::SkipRegistration, "skip-registration"),
+            (Button::KeepAlive, "touch"),
+            (Button::Language, "language"),
+        ] {
+            assert_eq!(touch_of(button).name(), name, "{button:?}");
+        }
+    }
+
+    #[test]
+    fn guidance_keeps_its_meaning_across_the_boundary() {
+        assert_eq!(guidance_of(Hint::TooFar), Guidance::TooFar);
+        assert_eq!(guidance_of(Hint::HeadTurned), Guidance::HeadTurned);
+        assert_ne!(guidance_of(Hint::NoFace), Guidance::None);
+    }
+}
