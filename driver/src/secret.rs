@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use jiff::civil::Date;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
@@ -51,11 +52,12 @@ secret_type!(
     PersonalBytes(Vec<u8>)
 );
 
-/// Whole years from `birth` to `on`, both `(year, month, day)`: a year
-/// counts from the birthday itself (the rule for consent question (3)).
-pub fn whole_years(birth: (u32, u32, u32), on: (u32, u32, u32)) -> u32 {
-    let had_birthday = (on.1, on.2) >= (birth.1, birth.2);
-    on.0.saturating_sub(birth.0).saturating_sub(u32::from(!had_birthday))
+/// Whole years from `birth` to `on`: a year counts from the birthday itself
+/// (the rule for consent question (3)); 0 when `on` is before `birth`.
+pub fn whole_years(birth: Date, on: Date) -> u32 {
+    let had_birthday = (on.month(), on.day()) >= (birth.month(), birth.day());
+    let years = i32::from(on.year()) - i32::from(birth.year()) - i32::from(!had_birthday);
+    u32::try_from(years).unwrap_or(0)
 }
 
 /// Reads a secret typed by the patient: strips one trailing line ending only.
@@ -145,34 +147,25 @@ impl BirthDate {
     pub fn from_card(bytes: &[u8]) -> Result<Self> {
         let s = std::str::from_utf8(bytes).map_err(|_| Error::Malformed("birth date is not text"))?;
         let date = Self(s.to_owned());
-        if !all_digits(s, 8) || !(1..=12).contains(&date.month()) || !(1..=31).contains(&date.day()) {
+        if !all_digits(s, 8) {
             return Err(Error::Malformed("birth date is not YYYYMMDD"));
         }
+        date.date()?;
         Ok(date)
     }
 
-    fn part(&self, range: std::ops::Range<usize>) -> u32 {
-        self.0.get(range).and_then(|s| s.parse().ok()).unwrap_or(0)
+    /// The date (a real calendar day: no 30 February).
+    pub fn date(&self) -> Result<Date> {
+        let part = |range: std::ops::Range<usize>| self.0.get(range).and_then(|s| s.parse::<i16>().ok());
+        let malformed = Error::Malformed("birth date is not YYYYMMDD");
+        let (Some(y), Some(m), Some(d)) = (part(0..4), part(4..6), part(6..8)) else { return Err(malformed) };
+        let (Ok(m), Ok(d)) = (i8::try_from(m), i8::try_from(d)) else { return Err(malformed) };
+        Date::new(y, m, d).map_err(|_| malformed)
     }
 
-    /// The year.
-    pub fn year(&self) -> u32 {
-        self.part(0..4)
-    }
-
-    /// The month, 1–12.
-    pub fn month(&self) -> u32 {
-        self.part(4..6)
-    }
-
-    /// The day, 1–31.
-    pub fn day(&self) -> u32 {
-        self.part(6..8)
-    }
-
-    /// Age in whole years on the given date (see [`whole_years`]).
-    pub fn age_on(&self, year: u32, month: u32, day: u32) -> u32 {
-        whole_years((self.year(), self.month(), self.day()), (year, month, day))
+    /// Age in whole years on `on` (see [`whole_years`]).
+    pub fn age_on(&self, on: Date) -> Result<u32> {
+        Ok(whole_years(self.date()?, on))
     }
 
     /// `YYYYMMDD`.
@@ -233,14 +226,15 @@ mod tests {
     #[test]
     fn age_counts_whole_years_from_the_birthday() {
         let d = BirthDate::from_card(b"19860415").unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!(d.age_on(2026, 4, 14), 39);
-        assert_eq!(d.age_on(2026, 4, 15), 40);
+        assert_eq!(d.age_on(jiff::civil::date(2026, 4, 14)).ok(), Some(39));
+        assert_eq!(d.age_on(jiff::civil::date(2026, 4, 15)).ok(), Some(40));
     }
 
     #[test]
     fn impossible_birth_dates_are_malformed() {
         assert!(BirthDate::from_card(b"19861341").is_err());
         assert!(BirthDate::from_card(b"1986041").is_err());
+        assert!(BirthDate::from_card(b"19860230").is_err(), "there is no 30 February");
     }
 
     #[test]

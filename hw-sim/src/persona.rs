@@ -57,8 +57,10 @@ pub struct CertificateSpec {
     /// Serial number.
     pub serial: u64,
     /// Start of validity.
+    #[serde(with = "crate::pki::date_table")]
     pub not_before: Date,
     /// End of validity.
+    #[serde(with = "crate::pki::date_table")]
     pub not_after: Date,
     /// Whether the certificate is revoked (the terminal answers 006).
     #[serde(default)]
@@ -109,6 +111,7 @@ pub struct Persona {
     /// Address (synthetic).
     pub address: String,
     /// Birth date.
+    #[serde(with = "crate::pki::date_table")]
     pub birth_date: Date,
     /// Sex.
     pub sex: Sex,
@@ -123,6 +126,7 @@ pub struct Persona {
     /// The 4-digit security code printed on the card.
     pub security_code: String,
     /// Card expiry.
+    #[serde(with = "crate::pki::date_table")]
     pub card_expiry: Date,
     /// A face-auth-only card (顔認証マイナンバーカード).
     #[serde(default)]
@@ -180,15 +184,15 @@ impl Persona {
     pub fn check_code_b(&self) -> Option<String> {
         let b = self.birth_date;
         era::check_code_b(
-            (u32::from(b.year), u32::from(b.month), u32::from(b.day)),
-            u32::from(self.card_expiry.year),
+            (b.year().unsigned_abs().into(), b.month().unsigned_abs().into(), b.day().unsigned_abs().into()),
+            self.card_expiry.year().unsigned_abs().into(),
             &self.security_code,
         )
     }
 
     /// The birth date as `YYYYMMDD`.
     pub fn birth_date_compact(&self) -> String {
-        format!("{:04}{:02}{:02}", self.birth_date.year, self.birth_date.month, self.birth_date.day)
+        format!("{:04}{:02}{:02}", self.birth_date.year(), self.birth_date.month(), self.birth_date.day())
     }
 }
 
@@ -259,13 +263,13 @@ mod tests {
     #[test]
     fn the_required_situations_are_all_covered() {
         let all = all().unwrap_or_else(|e| unreachable!("{e}"));
-        let age_on_2026 = |p: &Persona| 2026 - u32::from(p.birth_date.year);
+        let age_on_2026 = |p: &Persona| 2026 - i32::from(p.birth_date.year());
         assert!(all.iter().any(|p| age_on_2026(p) >= 41 && p.insurance.registered));
         assert!(all.iter().any(|p| age_on_2026(p) < 40));
         assert!(all.iter().any(|p| p.face_auth_only && p.pin.is_none()));
         assert!(all.iter().any(|p| p.pin_tries_left == 1));
         assert!(all.iter().any(|p| p.pin_tries_left == 0));
-        assert!(all.iter().any(|p| p.certificate.not_after.year < 2026));
+        assert!(all.iter().any(|p| p.certificate.not_after.year() < 2026));
         assert!(all.iter().any(|p| !p.insurance.registered));
     }
 

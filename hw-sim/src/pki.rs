@@ -37,25 +37,44 @@ pub enum PkiError {
     Certificate(String),
 }
 
-/// A calendar date (UTC midnight).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
-pub struct Date {
-    /// Year.
-    pub year: u16,
-    /// Month 1–12.
-    pub month: u8,
-    /// Day 1–31.
-    pub day: u8,
+pub use jiff::civil::Date;
+
+/// `date` at UTC midnight, as an X.509 time.
+fn to_time(date: Date) -> Result<Time, PkiError> {
+    let bad = |e: &dyn std::fmt::Display| PkiError::Date(e.to_string());
+    let year = u16::try_from(date.year()).map_err(|e| bad(&e))?;
+    let (month, day) = (date.month().unsigned_abs(), date.day().unsigned_abs());
+    let dt = DateTime::new(year, month, day, 0, 0, 0).map_err(|e| bad(&e))?;
+    if year < 2050 {
+        UtcTime::from_date_time(dt).map(Time::UtcTime).map_err(|e| bad(&e))
+    } else {
+        Ok(Time::GeneralTime(GeneralizedTime::from_date_time(dt)))
+    }
 }
 
-impl Date {
-    fn to_time(self) -> Result<Time, PkiError> {
-        let dt = DateTime::new(self.year, self.month, self.day, 0, 0, 0).map_err(|e| PkiError::Date(e.to_string()))?;
-        if self.year < 2050 {
-            UtcTime::from_date_time(dt).map(Time::UtcTime).map_err(|e| PkiError::Date(e.to_string()))
-        } else {
-            Ok(Time::GeneralTime(GeneralizedTime::from_date_time(dt)))
-        }
+/// A [`Date`] in the personas' TOML and JSON as `{ year, month, day }`.
+pub mod date_table {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Date;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Table {
+        year: i16,
+        month: i8,
+        day: i8,
+    }
+
+    /// Writes `{ year, month, day }`.
+    pub fn serialize<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+        Table { year: date.year(), month: date.month(), day: date.day() }.serialize(s)
+    }
+
+    /// Reads `{ year, month, day }`, refusing a day the calendar does not have.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let t = Table::deserialize(d)?;
+        Date::new(t.year, t.month, t.day).map_err(serde::de::Error::custom)
     }
 }
 
@@ -109,7 +128,7 @@ fn build_cert(
     issuer_key: &RsaPrivateKey,
 ) -> Result<Vec<u8>, PkiError> {
     let cert_err = |e: &dyn std::fmt::Display| PkiError::Certificate(e.to_string());
-    let validity = Validity { not_before: validity.0.to_time()?, not_after: validity.1.to_time()? };
+    let validity = Validity { not_before: to_time(validity.0)?, not_after: to_time(validity.1)? };
     let subject = Name::from_str(subject).map_err(|e| cert_err(&e))?;
     let spki = SubjectPublicKeyInfoOwned::from_key(public.clone()).map_err(|e| cert_err(&e))?;
     let serial = SerialNumber::from(serial);
@@ -123,7 +142,7 @@ fn build_cert(
 /// The self-signed test JPKI CA certificate (valid 2020–2045).
 pub fn jpki_ca_cert() -> Result<Vec<u8>, PkiError> {
     let key = derived_key(JPKI_CA_LABEL)?;
-    let validity = (Date { year: 2020, month: 1, day: 1 }, Date { year: 2045, month: 12, day: 31 });
+    let validity = (jiff::civil::date(2020, 1, 1), jiff::civil::date(2045, 12, 31));
     build_cert(Profile::Root, 1, validity, JPKI_CA_SUBJECT, &key.to_public_key(), &key)
 }
 

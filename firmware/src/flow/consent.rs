@@ -6,12 +6,13 @@ use std::time::Duration;
 use super::Flow;
 use super::state::State;
 use super::types::{Action, ConsentQuestion, Method};
+use uketsuke_driver::secret::whole_years;
 use uketsuke_screen::ResultView;
 
 impl Flow {
     /// Asks the first enabled question, or ends at once when there is none.
     pub(super) fn start_consent(&mut self, now: Duration, method: Method) {
-        let over_40 = self.facts.is_some_and(|f| f.today.years_since(f.birth_date) >= 40);
+        let over_40 = self.facts.is_some_and(|f| whole_years(f.birth_date, f.today) >= 40);
         let questions: Vec<ConsentQuestion> = self
             .cfg
             .consent_questions

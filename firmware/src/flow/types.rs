@@ -10,23 +10,7 @@ use uketsuke_driver::secret::Pin;
 use crate::face::decision::Outcome;
 pub use uketsuke_screen::{CardProblem, ConsentQuestion, Guidance, Method, Touch};
 
-/// A calendar date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Date {
-    /// Year.
-    pub year: u32,
-    /// Month, 1–12.
-    pub month: u32,
-    /// Day, 1–31.
-    pub day: u32,
-}
-
-impl Date {
-    /// Whole years from `birth` to `self` (the birthday counts from its day).
-    pub fn years_since(self, birth: Date) -> u32 {
-        uketsuke_driver::secret::whole_years((birth.year, birth.month, birth.day), (self.year, self.month, self.day))
-    }
-}
+pub use jiff::civil::Date;
 
 /// What the card read gave the flow (no secrets: tries, kind, dates).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -74,11 +74,10 @@ pub fn read(
         PinStatus::Verified => 3,
         PinStatus::Blocked | PinStatus::NotSet => 0,
     };
-    let b = &record.birth_date;
     let facts = CardFacts {
         face_only: !summary.kind.offers_pin(),
         pin_tries,
-        birth_date: Date { year: b.year(), month: b.month(), day: b.day() },
+        birth_date: record.birth_date.date().map_err(problem)?,
         today,
     };
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;

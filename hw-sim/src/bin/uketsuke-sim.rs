@@ -119,8 +119,8 @@ fn list_personas(json: bool) -> Result<()> {
                     "face_auth_only": p.face_auth_only,
                     "pin_tries_left": if p.face_auth_only { None } else { Some(p.pin_tries_left) },
                     "registered": p.insurance.registered,
-                    "birth_year": p.birth_date.year,
-                    "certificate_not_after": p.certificate.not_after,
+                    "birth_year": p.birth_date.year(),
+                    "certificate_not_after": p.certificate.not_after.to_string(),
                 })
             })
             .collect();

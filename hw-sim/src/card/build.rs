@@ -43,7 +43,7 @@ fn sex_code(s: Sex) -> &'static [u8] {
 }
 
 fn compact(d: Date) -> String {
-    format!("{:04}{:02}{:02}", d.year, d.month, d.day)
+    format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
 }
 
 /// A record `FF20 { DF21 offsets, children… }` where DF21 lists, as

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use super::types::*;
 use super::*;
+use uketsuke_driver::secret::whole_years;
+
 use crate::face::decision::{InconclusiveReason, NoMatchReason, Outcome};
 use uketsuke_screen::{FaceFailure, Guidance, ResultView, Screen, Touch, View};
 
@@ -106,10 +108,10 @@ impl Harness {
     }
 }
 
-const TODAY: Date = Date { year: 2026, month: 11, day: 22 };
+const TODAY: Date = jiff::civil::date(2026, 11, 22);
 
-fn facts(birth_year: u32, tries: u8, face_only: bool) -> CardFacts {
-    CardFacts { face_only, pin_tries: tries, birth_date: Date { year: birth_year, month: 5, day: 12 }, today: TODAY }
+fn facts(birth_year: i16, tries: u8, face_only: bool) -> CardFacts {
+    CardFacts { face_only, pin_tries: tries, birth_date: jiff::civil::date(birth_year, 5, 12), today: TODAY }
 }
 
 fn adult() -> CardFacts {

@@ -5,7 +5,7 @@ use super::*;
 
 #[test]
 fn question_three_is_asked_only_from_the_fortieth_birthday() {
-    let cases = [(Date { year: 1986, month: 11, day: 22 }, 3), (Date { year: 1986, month: 11, day: 23 }, 2)];
+    let cases = [(jiff::civil::date(1986, 11, 22), 3), (jiff::civil::date(1986, 11, 23), 2)];
     for (birth, asked) in cases {
         let mut h = Harness::new();
         h.placed(CardFacts { birth_date: birth, ..adult() });
@@ -235,7 +235,7 @@ fn end_works_from_every_step_while_the_card_is_placed() {
 
 #[test]
 fn the_years_since_a_birth_date_count_from_the_birthday() {
-    let birth = Date { year: 1986, month: 11, day: 22 };
-    assert_eq!(TODAY.years_since(birth), 40);
-    assert_eq!(Date { year: 2026, month: 11, day: 21 }.years_since(birth), 39);
+    let birth = jiff::civil::date(1986, 11, 22);
+    assert_eq!(whole_years(birth, TODAY), 40);
+    assert_eq!(whole_years(birth, jiff::civil::date(2026, 11, 21)), 39);
 }
