@@ -64,7 +64,7 @@ pub trait CardReader: Send + Sync {
     /// Starts watching readers and cards.
     fn watch(&self) -> Box<dyn ReaderWatch>;
 
-    /// Connects to the card on `reader` for a session; the connection is
-    /// the kiosk's alone until it is dropped (DESIGN.md §5).
+    /// Connects to the card on `reader`. The kiosk holds the connection for
+    /// one session and drops it when the session ends.
     fn connect(&self, reader: &str) -> Result<Box<DynCard>, TransportError>;
 }

@@ -23,7 +23,7 @@ pub struct FaceResult {
 pub struct Session {
     /// Short random id for logs and audit (no personal data).
     pub id: String,
-    /// The card, connected through the card reader (exclusively, for this session).
+    /// The card, connected through the card reader for this session.
     pub card: Card<Box<DynCard>>,
     /// The authentication certificate (DER).
     pub certificate: Vec<u8>,

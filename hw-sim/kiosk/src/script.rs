@@ -1,5 +1,5 @@
-//! Scripted patients for `uketsuke --sim --headless --script FILE` (and the
-//! interactive `uketsuke --sim`, which reads the same commands from the
+//! Scripted patients for `uketsuke-sim-kiosk --headless --script FILE` (and the
+//! interactive `uketsuke-sim-kiosk`, which reads the same commands from the
 //! terminal). One command a line; `#` starts a comment:
 //!
 //! | command | does |
