@@ -11,6 +11,10 @@ use crate::transmit::TransportError;
 pub struct PcscReader;
 
 impl CardReader for PcscReader {
+    fn readers(&self) -> Result<Vec<String>, TransportError> {
+        crate::pcsc_transport::list_readers()
+    }
+
     fn watch(&self) -> Box<dyn ReaderWatch> {
         Box::new(Monitor::start())
     }

@@ -63,6 +63,10 @@ impl Transmit for Link {
 }
 
 impl CardReader for InMemoryReader {
+    fn readers(&self) -> Result<Vec<String>, TransportError> {
+        Ok(vec![READER.to_owned()])
+    }
+
     fn watch(&self) -> Box<dyn ReaderWatch> {
         let rx = self.events.lock().unwrap().take().expect("the kiosk watches the reader once");
         Box::new(Watch(rx))

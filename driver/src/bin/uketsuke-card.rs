@@ -14,9 +14,9 @@ use serde_json::json;
 use uketsuke_driver::ap::face::FaceAp;
 use uketsuke_driver::ap::jpki::JpkiAp;
 use uketsuke_driver::ap::text::TextAp;
-use uketsuke_driver::hal::reader::ReaderWatch;
-use uketsuke_driver::monitor::Monitor;
-use uketsuke_driver::pcsc_transport::{PcscTransport, list_readers, wait_for_card};
+use uketsuke_driver::hal::reader::CardReader;
+use uketsuke_driver::pcsc_reader::PcscReader;
+use uketsuke_driver::pcsc_transport::{PcscTransport, wait_for_card};
 use uketsuke_driver::reading::summarize;
 use uketsuke_driver::secret::{CheckCodeB, Pin};
 use uketsuke_driver::{Card, Error, PinStatus, TransportError};
@@ -160,7 +160,7 @@ fn connect(reader: &ReaderArg) -> Result<Card<PcscTransport>, Failure> {
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Readers { json } => {
-            let readers = list_readers()?;
+            let readers = PcscReader.readers()?;
             if json {
                 println!("{}", serde_json::to_string(&readers)?);
             } else {
@@ -189,7 +189,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn watch() -> Result<(), Failure> {
-    let mut monitor = Monitor::start();
+    let mut monitor = PcscReader.watch();
     let mut out = std::io::stdout();
     loop {
         match monitor.next_event(std::time::Duration::from_secs(3600)) {

@@ -61,6 +61,9 @@ pub type DynCard = dyn Transmit + Send;
 
 /// The card-reader capability.
 pub trait CardReader: Send + Sync {
+    /// The readers there are now.
+    fn readers(&self) -> Result<Vec<String>, TransportError>;
+
     /// Starts watching readers and cards.
     fn watch(&self) -> Box<dyn ReaderWatch>;
 

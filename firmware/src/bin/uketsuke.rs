@@ -23,7 +23,7 @@ use clap::Parser;
 use uketsuke_driver::pcsc_reader::PcscReader;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::ModelPaths;
-use uketsuke_firmware::face::v4l2::V4l2;
+use uketsuke_firmware::face::v4l2::V4l2Camera;
 use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::runtime::window::Touchscreen;
 use uketsuke_firmware::runtime::{self, NoSurface, Parts};
@@ -119,7 +119,7 @@ fn hardware_parts(config: Config) -> Result<Parts> {
         return Err(anyhow!("camera.device, host.url and staff.token_file are required"));
     };
     let staff_token = StaffToken::from_file(&token_file).context("staff.token_file")?;
-    let camera = V4l2 { device, width: config.camera.width, height: config.camera.height };
+    let camera = V4l2Camera { device, width: config.camera.width, height: config.camera.height };
     Ok(Parts {
         config,
         reader: Arc::new(PcscReader),

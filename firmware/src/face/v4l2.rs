@@ -1,5 +1,5 @@
-//! A real camera through OpenCV's V4L2 back end: [`V4l2`] is the HAL's
-//! [`Camera`], opening a [`V4l2Camera`] ([`FrameSource`]) for each capture.
+//! A real camera through OpenCV's V4L2 back end: [`V4l2Camera`] is the
+//! HAL's [`Camera`], opening a [`V4l2Stream`] ([`FrameSource`]) for each capture.
 
 use std::time::Instant;
 
@@ -39,14 +39,14 @@ impl hal::Error for CameraError {
     }
 }
 
-/// A V4L2 camera such as `/dev/video0`.
-pub struct V4l2Camera {
+/// An open V4L2 camera such as `/dev/video0`, delivering frames.
+pub struct V4l2Stream {
     device: String,
     cap: VideoCapture,
     started: Instant,
 }
 
-impl V4l2Camera {
+impl V4l2Stream {
     /// Opens `device` and asks for `width`×`height`.
     pub fn open(device: &str, width: u32, height: u32) -> Result<Self, CameraError> {
         let cv = |e: opencv::Error| CameraError::OpenCv { device: device.to_owned(), message: e.message };
@@ -61,7 +61,7 @@ impl V4l2Camera {
     }
 }
 
-impl FrameSource for V4l2Camera {
+impl FrameSource for V4l2Stream {
     type Error = CameraError;
 
     fn next_frame(&mut self) -> Result<Frame, CameraError> {
@@ -86,7 +86,7 @@ impl FrameSource for V4l2Camera {
 
 /// The configured V4L2 camera, opened for each capture.
 #[derive(Clone, Debug)]
-pub struct V4l2 {
+pub struct V4l2Camera {
     /// Device path (`/dev/video0`).
     pub device: String,
     /// Width asked for.
@@ -95,9 +95,9 @@ pub struct V4l2 {
     pub height: u32,
 }
 
-impl Camera for V4l2 {
+impl Camera for V4l2Camera {
     fn open(&self) -> Result<Box<DynFrameSource>, DeviceError> {
-        let cam = V4l2Camera::open(&self.device, self.width, self.height).map_err(|e| DeviceError::of(&e))?;
+        let cam = V4l2Stream::open(&self.device, self.width, self.height).map_err(|e| DeviceError::of(&e))?;
         Ok(Box::new(Vendor(cam)))
     }
 }
@@ -108,7 +108,7 @@ mod tests {
 
     #[test]
     fn a_missing_device_is_unavailable_not_a_crash() {
-        let err = V4l2Camera::open("/dev/video-uketsuke-none", 640, 480).err();
+        let err = V4l2Stream::open("/dev/video-uketsuke-none", 640, 480).err();
         let kind = err.as_ref().map(hal::Error::kind);
         assert!(matches!(kind, Some(ErrorKind::Disconnected | ErrorKind::Other)), "{err:?}");
     }

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use tracing::{info, warn};
 use zeroize::Zeroizing;
 
@@ -99,8 +100,13 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn json(status: u16, v: &Value) -> Self {
-        Self { status, content_type: "application/json", body: Zeroizing::new(v.to_string().into_bytes()) }
+    fn json(status: u16, v: &impl Serialize) -> Self {
+        let body = serde_json::to_vec(v).unwrap_or_default();
+        Self { status, content_type: "application/json", body: Zeroizing::new(body) }
+    }
+
+    fn error(status: u16, error: &'static str) -> Self {
+        Self::json(status, &ErrorReply { error })
     }
 
     /// The body as JSON (`Null` when it is not JSON).
@@ -121,7 +127,38 @@ pub struct StaffApi {
     events: mpsc::Sender<StaffEvent>,
 }
 
-fn audit(action: &str, outcome: &str) {
+/// A staff request, named in the audit log as `state`, `visual_check_confirm`, ….
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+enum Request {
+    State,
+    ViewCardPhoto,
+    ViewLiveImage,
+    VisualCheckStart,
+    VisualCheckConfirm,
+    VisualCheckReject,
+}
+
+/// `GET /staff/v1/state`.
+#[derive(Serialize)]
+struct StateReply<'a> {
+    screen: &'a View,
+    alert: Option<&'a str>,
+    visual_check: bool,
+}
+
+#[derive(Serialize)]
+struct ErrorReply {
+    error: &'static str,
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    accepted: &'static str,
+}
+
+fn audit(request: Request, outcome: &str) {
+    let action: &'static str = request.into();
     info!(target: "audit", action, outcome, "staff action");
 }
 
@@ -141,45 +178,51 @@ impl StaffApi {
                     body: Zeroizing::new(CONSOLE_HTML.as_bytes().to_vec()),
                 };
             }
-            ("GET", "/staff/v1/state") => "state",
-            ("GET", "/staff/v1/visual-check/card-photo.png") => "view_card_photo",
-            ("GET", "/staff/v1/visual-check/live.jpg") => "view_live_image",
-            ("POST", "/staff/v1/visual-check/start") => "visual_check_start",
-            ("POST", "/staff/v1/visual-check/confirm") => "visual_check_confirm",
-            ("POST", "/staff/v1/visual-check/reject") => "visual_check_reject",
-            _ => return Reply::json(404, &json!({"error": "not found"})),
+            ("GET", "/staff/v1/state") => Request::State,
+            ("GET", "/staff/v1/visual-check/card-photo.png") => Request::ViewCardPhoto,
+            ("GET", "/staff/v1/visual-check/live.jpg") => Request::ViewLiveImage,
+            ("POST", "/staff/v1/visual-check/start") => Request::VisualCheckStart,
+            ("POST", "/staff/v1/visual-check/confirm") => Request::VisualCheckConfirm,
+            ("POST", "/staff/v1/visual-check/reject") => Request::VisualCheckReject,
+            _ => return Reply::error(404, "not found"),
         };
         let presented = authorization.and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
         if !self.token.matches(presented) {
             audit(action, "unauthorized");
-            return Reply::json(401, &json!({"error": "staff token required"}));
+            return Reply::error(401, "staff token required");
         }
         let event = match action {
-            "state" => {
-                let state = match self.board.lock() {
-                    Ok(b) => json!({"screen": b.screen.clone().unwrap_or(View::Idle), "alert": b.alert,
-                        "visual_check": b.card_photo.is_some()}),
-                    Err(_) => json!({"screen": View::Idle, "alert": null, "visual_check": false}),
+            Request::State => {
+                let reply = match self.board.lock() {
+                    Ok(b) => Reply::json(
+                        200,
+                        &StateReply {
+                            screen: b.screen.as_ref().unwrap_or(&View::Idle),
+                            alert: b.alert.as_deref(),
+                            visual_check: b.card_photo.is_some(),
+                        },
+                    ),
+                    Err(_) => Reply::json(200, &StateReply { screen: &View::Idle, alert: None, visual_check: false }),
                 };
                 audit(action, "ok");
-                return Reply::json(200, &state);
+                return reply;
             }
-            "view_card_photo" | "view_live_image" => return self.image(action),
-            "visual_check_start" => StaffEvent::StartVisualCheck,
-            "visual_check_confirm" => StaffEvent::Confirm,
-            _ => StaffEvent::Reject,
+            Request::ViewCardPhoto | Request::ViewLiveImage => return self.image(action),
+            Request::VisualCheckStart => StaffEvent::StartVisualCheck,
+            Request::VisualCheckConfirm => StaffEvent::Confirm,
+            Request::VisualCheckReject => StaffEvent::Reject,
         };
         if self.events.send(event).is_err() {
             audit(action, "kiosk_not_running");
-            return Reply::json(503, &json!({"error": "the kiosk is not running"}));
+            return Reply::error(503, "the kiosk is not running");
         }
         audit(action, "accepted");
-        Reply::json(202, &json!({"accepted": action}))
+        Reply::json(202, &Accepted { accepted: action.into() })
     }
 
-    fn image(&self, action: &str) -> Reply {
+    fn image(&self, action: Request) -> Reply {
         let image = self.board.lock().ok().and_then(|b| {
-            if action == "view_card_photo" {
+            if action == Request::ViewCardPhoto {
                 b.card_photo.as_ref().map(|p| ("image/png", p.clone()))
             } else {
                 b.live_image.as_ref().map(|p| ("image/jpeg", p.clone()))
@@ -192,7 +235,7 @@ impl StaffApi {
             }
             None => {
                 audit(action, "no_visual_check");
-                Reply::json(404, &json!({"error": "no visual check is under way"}))
+                Reply::error(404, "no visual check is under way")
             }
         }
     }
@@ -237,6 +280,8 @@ impl StaffApi {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     const TOKEN: &str = "correct horse battery staple";
