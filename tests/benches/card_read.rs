@@ -1,7 +1,8 @@
 //! Benchmark of the card read the face path needs (DESIGN.md §6: ≤ 25
 //! APDUs, ≤ 250 ms): select JPKI, read the authentication certificate,
 //! select the card-face AP, verify 照合番号B, read the card-face record with
-//! the photo, through the real pcscd + vpcd.
+//! the photo, through the real pcscd + vpcd and the kiosk's card-reader HAL
+//! (`PcscReader`).
 //!
 //! Run: `cargo bench -p uketsuke-tests --bench card_read`.
 //!
@@ -17,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use uketsuke_driver::Card;
-use uketsuke_driver::pcsc_transport::{PcscTransport, wait_for_card};
+use uketsuke_driver::hal::reader::CardReader;
+use uketsuke_driver::pcsc_reader::PcscReader;
+use uketsuke_driver::pcsc_transport::wait_for_card;
 use uketsuke_driver::reading::read_face_evidence;
 use uketsuke_driver::secret::CheckCodeB;
 use uketsuke_hw_sim::card::{ATR, CardSpec, build_card};
@@ -94,7 +97,8 @@ fn client(label: &str) -> Result<()> {
     let reader = wait_for_card(None, Duration::from_secs(15))?;
     let p = persona::by_id(PERSONA)?;
     let code = CheckCodeB::parse(&p.check_code_b().unwrap_or_default())?;
-    let mut card = Card::new(PcscTransport::connect(Some(&reader))?);
+    // Through the card-reader HAL, as the kiosk connects.
+    let mut card = Card::new(PcscReader.connect(&reader)?);
     let mut times = Vec::with_capacity(ITERATIONS);
     let mut apdus = 0;
     let mut bytes = 0;
