@@ -20,11 +20,17 @@ pub fn map_pcsc_error(e: pcsc::Error) -> TransportError {
             TransportError::ReaderUnavailable
         }
         pcsc::Error::NoService | pcsc::Error::ServiceStopped | pcsc::Error::InvalidHandle => TransportError::NoService,
+        pcsc::Error::SharingViolation => TransportError::InUse,
         other => TransportError::Other(other.to_string()),
     }
 }
 
-/// A card connected through PC/SC.
+/// A card connected through PC/SC, **exclusively**: while it is held, no
+/// other PC/SC client can talk to the card (DESIGN.md §5: the card is the
+/// kiosk's alone during a session). Dropping it disconnects with a card
+/// reset (the `pcsc` crate's `Card` drops with `Disposition::ResetCard`), so
+/// no verified PIN outlives the connection; `tests/tests/card_exclusive.rs`
+/// proves both.
 pub struct PcscTransport {
     card: pcsc::Card,
     reader: String,
@@ -33,8 +39,9 @@ pub struct PcscTransport {
 }
 
 impl PcscTransport {
-    /// Connects to the card in `reader`, or in the first reader holding a
-    /// card when `reader` is `None`.
+    /// Connects exclusively to the card in `reader`, or in the first reader
+    /// holding a card when `reader` is `None`. A card another program holds
+    /// is [`TransportError::InUse`].
     pub fn connect(reader: Option<&str>) -> Result<Self, TransportError> {
         let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(map_pcsc_error)?;
         let readers = reader_names(&ctx)?;
@@ -50,7 +57,7 @@ impl PcscTransport {
         }
         let mut last = TransportError::NoCard;
         for name in candidates {
-            match ctx.connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY) {
+            match ctx.connect(&name, pcsc::ShareMode::Exclusive, pcsc::Protocols::ANY) {
                 Ok(card) => return Self::from_card(card, &name),
                 Err(e) => last = map_pcsc_error(e),
             }

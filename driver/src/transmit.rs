@@ -14,6 +14,9 @@ pub enum TransportError {
     /// The card does not answer.
     #[error("the card does not respond")]
     Unresponsive,
+    /// Another program holds the card (the kiosk opens it exclusively).
+    #[error("the card is in use by another program")]
+    InUse,
     /// The reader disappeared.
     #[error("the card reader is no longer available")]
     ReaderUnavailable,
