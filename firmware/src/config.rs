@@ -89,6 +89,20 @@ impl Default for StaffConfig {
     }
 }
 
+/// The lowest face threshold the kiosk accepts: OpenCV's reference
+/// threshold for SFace (DESIGN.md §4). The terminal applies its own minimum too.
+pub const MIN_FACE_THRESHOLD: f32 = 0.363;
+
+/// The kiosk's own identity (`host::identity`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// Where provisioning keeps the kiosk's key (mode 0600) and public key;
+    /// none = `/var/lib/uketsuke` for the kiosk, an in-memory key for the
+    /// simulated kiosk.
+    pub state_dir: Option<PathBuf>,
+}
+
 /// Face thresholds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -122,6 +136,8 @@ pub struct Config {
     pub host: HostConfig,
     /// Staff API.
     pub staff: StaffConfig,
+    /// The kiosk's identity.
+    pub identity: IdentityConfig,
     /// Session flow: consent questions and timeouts.
     pub flow: FlowConfig,
     /// Face check.
@@ -184,8 +200,11 @@ impl Config {
     /// Checks values that parse but make no sense.
     fn check(&self) -> Result<(), (&'static str, &'static str)> {
         let p = &self.face.policy;
-        if !(-1.0..=1.0).contains(&p.threshold) {
-            return Err(("face.policy.threshold", "must be a cosine score between -1 and 1"));
+        if !(MIN_FACE_THRESHOLD..=1.0).contains(&p.threshold) {
+            return Err((
+                "face.policy.threshold",
+                "must be a cosine score between 0.363 (OpenCV's reference for SFace) and 1: lower accepts strangers",
+            ));
         }
         if p.min_frames == 0 {
             return Err(("face.policy.min_frames", "must be at least 1"));
@@ -275,6 +294,8 @@ mod tests {
     fn values_that_make_no_sense_name_their_key() {
         for (text, key) in [
             ("[face.policy]\nthreshold = 2.0", "face.policy.threshold"),
+            ("[face.policy]\nthreshold = -1", "face.policy.threshold"),
+            ("[face.policy]\nthreshold = 0.1", "face.policy.threshold"),
             ("[face.policy]\nmin_frames = 0", "face.policy.min_frames"),
             ("[flow]\ninactivity_warning = 90", "flow.inactivity_warning"),
             ("[host]\nurl = \"192.0.2.1\"", "host.url"),

@@ -7,8 +7,11 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::{Context, Result};
 
+use uketsuke_firmware::host::identity;
+
 use crate::bins::bin_path;
 use crate::sandbox::PcscSandbox;
+use crate::terminal::test_identity;
 
 /// A staff token the tests' kiosks use.
 pub const STAFF_TOKEN: &str = "reception-staff-token-for-tests";
@@ -20,15 +23,22 @@ pub fn scenario(name: &str) -> PathBuf {
 
 /// Writes a kiosk config in the sandbox's scratch directory: the terminal
 /// at `host_url` (none = the kiosk's own virtual terminal), staff API on a
-/// free loopback port, short timeouts. `extra` is appended as is.
+/// free loopback port, short timeouts, the test kiosk identity (which
+/// `TerminalServer` lets in) in its state directory. `extra` is appended as is.
 pub fn write_config(sb: &PcscSandbox, host_url: Option<&str>, extra: &str) -> Result<PathBuf> {
     let token = sb.scratch().join("staff-token");
     std::fs::write(&token, STAFF_TOKEN)?;
+    let state = sb.scratch().join("state");
+    if !state.join(identity::KEY_FILE).exists() {
+        test_identity().save(&state)?;
+    }
     let host = host_url.map(|u| format!("url = \"{u}\"\n")).unwrap_or_default();
     let text = format!(
         "[host]\n{host}timeout = 5\nretries = 1\n\n[staff]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"{token}\"\n\n\
+         [identity]\nstate_dir = \"{state}\"\n\n\
          [flow]\ninactivity_timeout = 20\ninactivity_warning = 5\nresult_display = 2\n{extra}",
-        token = token.display()
+        token = token.display(),
+        state = state.display()
     );
     let path = sb.scratch().join("kiosk.toml");
     std::fs::write(&path, text)?;

@@ -5,26 +5,58 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
+use uketsuke_firmware::host::client::request_signing_input;
+use uketsuke_firmware::host::identity::KioskIdentity;
 use uketsuke_hw_sim::terminal::Terminal;
+use uketsuke_hw_sim::terminal::policy::TerminalPolicy;
+
+/// The kiosk identity of every test kiosk (`kiosk::write_config` writes it
+/// into the kiosk's state directory), made once per test process.
+pub fn test_identity() -> &'static KioskIdentity {
+    static IDENTITY: std::sync::OnceLock<KioskIdentity> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| match KioskIdentity::generate() {
+        Ok(id) => id,
+        Err(e) => unreachable!("the system random source failed: {e}"),
+    })
+}
+
+/// `body` as a request to `path` signed by `identity` (docs/host-protocol.md §1).
+pub fn signed(identity: &KioskIdentity, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD as B64;
+    let bytes = serde_json::to_vec(body)?;
+    let signature = identity.sign(&request_signing_input(path, &bytes))?;
+    Ok(serde_json::json!({"kiosk": identity.id(), "body": B64.encode(&bytes), "signature": B64.encode(signature)}))
+}
 
 /// A running terminal; dropping it stops it.
 pub struct TerminalServer {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// The terminal itself (its allow-list, its records).
+    pub terminal: Arc<Terminal>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TerminalServer {
-    /// Starts a terminal on a free port of 127.0.0.1 and waits until it answers.
+    /// Starts a terminal on a free port of 127.0.0.1 that lets the test
+    /// kiosks ([`test_identity`]) in, and waits until it answers.
     pub fn start() -> Result<Self> {
+        Self::start_with(TerminalPolicy::default())
+    }
+
+    /// [`TerminalServer::start`] with another policy.
+    pub fn start_with(policy: TerminalPolicy) -> Result<Self> {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
-        let terminal = Terminal::new()?;
+        let terminal = Arc::new(Terminal::new(policy)?);
+        terminal.kiosks.allow(test_identity().public_key_der())?;
+        let serving = Arc::clone(&terminal);
         let thread = std::thread::spawn(move || {
-            let _ = terminal.serve(addr, &flag);
+            let _ = serving.serve(addr, &flag);
         });
         for _ in 0..100 {
             if std::net::TcpStream::connect(addr).is_ok() {
@@ -32,7 +64,7 @@ impl TerminalServer {
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        Ok(Self { base: format!("http://{addr}"), stop, thread: Some(thread) })
+        Ok(Self { base: format!("http://{addr}"), terminal, stop, thread: Some(thread) })
     }
 
     /// What the terminal recorded (`GET /v1/records`).

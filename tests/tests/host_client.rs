@@ -7,28 +7,48 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use std::sync::Arc;
 use uketsuke_driver::Card;
-use uketsuke_driver::ap::digest_info_of;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
 use uketsuke_driver::ap::jpki::JpkiAp;
+use uketsuke_driver::ap::sha256_digest_info;
 use uketsuke_driver::secret::Pin;
-use uketsuke_firmware::flow::types::ConsentQuestion;
-use uketsuke_firmware::host::client::{Evidence, HostClient, HostError, HostSession, Http, NoAnswer, Transport};
+use uketsuke_firmware::flow::types::{ConsentQuestion, Method};
+use uketsuke_firmware::host::client::{HostClient, HostError, HostSession, Http, NoAnswer, Transport};
+use uketsuke_firmware::host::evidence::{Evidence, EvidenceContext};
+use uketsuke_firmware::host::identity::KioskIdentity;
 use uketsuke_hw_sim::faults::Faults;
 use uketsuke_hw_sim::terminal::Terminal;
+use uketsuke_hw_sim::terminal::policy::TerminalPolicy;
 use uketsuke_tests::direct::DirectCard;
-use uketsuke_tests::terminal::TerminalServer;
+use uketsuke_tests::terminal::{TerminalServer, test_identity};
 
 fn pin_evidence(persona: &str, pin: &str, session: &HostSession) -> Evidence {
     let mut card = Card::new(DirectCard::new(persona, Faults::default()).unwrap());
     let mut ap = JpkiAp::select(&mut card).unwrap();
     let certificate = ap.read_auth_cert().unwrap().der;
     ap.verify_auth_pin(&Pin::parse(pin).unwrap()).unwrap();
-    let signature = ap.sign_with_auth_key(&digest_info_of(&session.nonce)).unwrap();
+    let context = EvidenceContext {
+        nonce: &session.nonce,
+        kiosk_id: test_identity().id(),
+        session_id: &session.id,
+        method: Method::Pin,
+        certificate: &certificate,
+        record: None,
+    };
+    let signature = ap.sign_with_auth_key(&sha256_digest_info(&context.digest())).unwrap();
     Evidence::Pin { certificate, signature }
 }
 
+/// The test kiosks' identity, as the kiosk holds it.
+fn identity() -> Arc<KioskIdentity> {
+    Arc::new(KioskIdentity::from_pkcs8(test_identity().pkcs8_der()).unwrap())
+}
+
 fn http(server: &TerminalServer) -> HostClient<Http> {
-    HostClient::new(Http::new(&server.base, Duration::from_secs(5)), 2)
+    HostClient::new(Http::new(&server.base, Duration::from_secs(5)), 2, identity())
 }
 
 #[test]
@@ -58,7 +78,7 @@ fn an_expired_certificate_comes_back_as_refusal_006() {
 #[test]
 fn a_terminal_that_is_down_is_unavailable_not_a_hang() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let client = HostClient::new(Http::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)), 2);
+    let client = HostClient::new(Http::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)), 2, identity());
     let start = Instant::now();
     assert_eq!(client.open_session().err(), Some(HostError::Unavailable));
     let session = HostSession { id: "x".into(), nonce: vec![0; 32] };
@@ -79,7 +99,8 @@ impl Transport for LossyNetwork<'_> {
     fn post(&self, path: &str, body: &Value) -> Result<(u16, Value), NoAnswer> {
         let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
         let answer = self.terminal.handle("POST", path, body.to_string().as_bytes(), Instant::now(), unix);
-        if let Some(id) = body["request_id"].as_str() {
+        let inner: Value = serde_json::from_slice(&B64.decode(body["body"].as_str().unwrap()).unwrap()).unwrap();
+        if let Some(id) = inner["request_id"].as_str() {
             self.request_ids.borrow_mut().push(id.to_owned());
         }
         if self.lose.get() > 0 {
@@ -92,9 +113,10 @@ impl Transport for LossyNetwork<'_> {
 
 #[test]
 fn lost_answers_are_retried_with_the_same_request_id_and_recorded_once() {
-    let terminal = Terminal::new().unwrap();
+    let terminal = Terminal::new(TerminalPolicy::default()).unwrap();
+    terminal.kiosks.allow(test_identity().public_key_der()).unwrap();
     let net = LossyNetwork { terminal: &terminal, lose: Cell::new(0), request_ids: Default::default() };
-    let client = HostClient::new(net, 3);
+    let client = HostClient::new(net, 3, identity());
     let session = client.open_session().unwrap();
     let eligibility = client.send_evidence(&session, &pin_evidence("unregistered", "1122", &session)).unwrap();
     assert!(!eligibility.registered);
@@ -121,4 +143,13 @@ fn lost_answers_are_retried_with_the_same_request_id_and_recorded_once() {
 
 fn client_net<'a, 't>(client: &'a HostClient<LossyNetwork<'t>>) -> &'a LossyNetwork<'t> {
     client.transport()
+}
+
+#[test]
+fn a_kiosk_the_terminal_does_not_know_is_refused() {
+    let server = TerminalServer::start().unwrap();
+    let stranger = Arc::new(KioskIdentity::generate().unwrap());
+    let client = HostClient::new(Http::new(&server.base, Duration::from_secs(5)), 2, stranger);
+    let err = client.open_session().err();
+    assert!(matches!(&err, Some(HostError::Refused { code, .. }) if code == "E-KIOSK"), "{err:?}");
 }

@@ -107,3 +107,37 @@ fn asking_the_kiosk_for_the_simulator_points_to_the_simulated_kiosk() {
     let line = one_line(&run_kiosk(&["--sim"], dir.path()));
     assert!(line.contains("not part of the kiosk binary"), "{line}");
 }
+
+#[test]
+fn provisioning_makes_an_owner_only_key_once_and_an_unprovisioned_kiosk_does_not_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let token = dir.path().join("staff-token");
+    std::fs::write(&token, "a-staff-token-long-enough-for-the-kiosk").unwrap();
+    let config = format!(
+        "[camera]\ndevice = \"/dev/null\"\n[host]\nurl = \"http://127.0.0.1:9\"\n\
+         [staff]\ntoken_file = \"{}\"\n[identity]\nstate_dir = \"{}\"\n",
+        token.display(),
+        state.display()
+    );
+    std::fs::write(dir.path().join("kiosk.toml"), config).unwrap();
+
+    let out = run_kiosk(&[], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("uketsuke provision"), "says how to provision: {stderr}");
+
+    let id_of = |out: &Output| {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let line = stdout.lines().find(|l| l.starts_with("kiosk id")).unwrap_or_default().to_owned();
+        line.trim_start_matches("kiosk id").trim().to_owned()
+    };
+    let first = id_of(&run_kiosk(&["provision"], dir.path()));
+    assert_eq!(first.len(), 64, "the id is a SHA-256 in hex: {first}");
+    let mode = std::fs::metadata(state.join("kiosk-key.p8")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(std::fs::read_to_string(state.join("kiosk-key.pub.pem")).unwrap().contains("BEGIN PUBLIC KEY"));
+    assert_eq!(id_of(&run_kiosk(&["provision"], dir.path())), first, "a second provisioning keeps the key");
+}

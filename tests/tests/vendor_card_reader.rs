@@ -16,6 +16,7 @@ use uketsuke_driver::{Transmit, TransportError};
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::flow::types::Input;
+use uketsuke_firmware::host::identity::KioskIdentity;
 use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::runtime::{self, Kiosk, KioskEvent, Parts};
 use uketsuke_hw_sim::card::{CardSpec, VirtualCard, build_card};
@@ -23,7 +24,7 @@ use uketsuke_hw_sim::persona::{self, CardImages};
 use uketsuke_screen::{ConsentQuestion, Method, ResultView, Touch, View};
 use uketsuke_sim_kiosk::devices::SimDevices;
 use uketsuke_tests::kiosk::STAFF_TOKEN;
-use uketsuke_tests::terminal::TerminalServer;
+use uketsuke_tests::terminal::{TerminalServer, test_identity};
 
 const READER: &str = "Vendor In-Memory Reader 00";
 
@@ -127,6 +128,7 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
         camera: Arc::new(devices.clone()),
         surface: Box::new(devices),
         host_url: terminal.base.clone(),
+        identity: Arc::new(KioskIdentity::from_pkcs8(test_identity().pkcs8_der()).unwrap()),
         staff_token: StaffToken::new(STAFF_TOKEN).unwrap(),
         models: ModelPaths::default_location(),
         preview: None,

@@ -6,6 +6,12 @@
 //! names, with its touchscreen under a desktop or on Slint's linuxkms
 //! backend (see docs/kiosk.md).
 //!
+//! `uketsuke provision [--config FILE]` makes the kiosk's own key in its
+//! state directory (`identity.state_dir`, default `/var/lib/uketsuke`),
+//! readable by its owner only, and prints the kiosk id and the public key
+//! file to add to the reception terminal's allow-list. Run it once, as the
+//! user the kiosk runs as; running it again keeps the existing key.
+//!
 //! This binary contains no simulator, and never falls back to one: with no
 //! configuration, or with no hardware configured, it exits 2 with one line
 //! that names what is missing and how to run the simulated kiosk instead
@@ -15,7 +21,7 @@
 //! in use, no display, …). Logs go to stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -24,12 +30,15 @@ use uketsuke_driver::pcsc_reader::PcscReader;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::face::v4l2::V4l2Camera;
+use uketsuke_firmware::host::identity::{self, KioskIdentity};
 use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::runtime::window::Touchscreen;
 use uketsuke_firmware::runtime::{self, NoSurface, Parts};
 
 /// Where a real kiosk's configuration lives.
 const SYSTEM_CONFIG_DIR: &str = "/etc/uketsuke";
+/// Where a real kiosk keeps its key, unless `identity.state_dir` says otherwise.
+const SYSTEM_STATE_DIR: &str = "/var/lib/uketsuke";
 /// How to try the kiosk without hardware.
 const RUN_THE_SIMULATOR: &str = "to try the kiosk without hardware, run the simulated kiosk: scripts/kiosk";
 
@@ -42,6 +51,14 @@ struct Cli {
     /// Not here: the simulator is not part of the product.
     #[arg(long, hide = true)]
     sim: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Make the kiosk's own key (once) and print its id for the reception terminal.
+    Provision,
 }
 
 fn main() {
@@ -84,12 +101,33 @@ fn missing_hardware(config: &Config) -> Vec<&'static str> {
     missing
 }
 
+/// The kiosk's state directory.
+fn state_dir(config: &Config) -> PathBuf {
+    config.identity.state_dir.clone().unwrap_or_else(|| PathBuf::from(SYSTEM_STATE_DIR))
+}
+
+/// `uketsuke provision`: makes the key once and says what the terminal needs.
+fn provision(dir: &Path) -> Result<()> {
+    let (identity, created) = KioskIdentity::provision(dir)?;
+    let verb = if created { "made" } else { "kept (already provisioned)" };
+    println!("kiosk key   {verb}: {}", dir.join(identity::KEY_FILE).display());
+    println!("kiosk id    {}", identity.id());
+    println!(
+        "public key  {} (add it to the reception terminal's allow-list)",
+        dir.join(identity::PUBLIC_KEY_FILE).display()
+    );
+    Ok(())
+}
+
 fn run(cli: &Cli) -> Result<()> {
     if cli.sim {
         bail!("the simulator is not part of the kiosk binary; {RUN_THE_SIMULATOR}");
     }
     let path = config_path(cli)?;
     let config = Config::load(&path)?;
+    if let Some(Command::Provision) = cli.command {
+        return provision(&state_dir(&config));
+    }
     let missing = missing_hardware(&config);
     if !missing.is_empty() {
         bail!("no hardware configured in {}: {} missing; {RUN_THE_SIMULATOR}", path.display(), missing.join(", "));
@@ -119,6 +157,7 @@ fn hardware_parts(config: Config) -> Result<Parts> {
         return Err(anyhow!("camera.device, host.url and staff.token_file are required"));
     };
     let staff_token = StaffToken::from_file(&token_file).context("staff.token_file")?;
+    let identity = KioskIdentity::load(&state_dir(&config))?;
     let camera = V4l2Camera { device, width: config.camera.width, height: config.camera.height };
     Ok(Parts {
         config,
@@ -128,6 +167,7 @@ fn hardware_parts(config: Config) -> Result<Parts> {
         // reports the card unreadable, and the PIN path works.
         surface: Box::new(NoSurface),
         host_url,
+        identity: Arc::new(identity),
         staff_token,
         models: ModelPaths::default_location(),
         preview: None,

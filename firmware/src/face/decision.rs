@@ -71,6 +71,8 @@ pub enum Outcome {
         score: f32,
         /// Frames decided on.
         frames: usize,
+        /// Of those, frames with a live face's colour (the presentation-attack check).
+        colour_frames: usize,
     },
     /// Not the card holder.
     NoMatch {
@@ -153,10 +155,11 @@ impl Decider {
         if self.scores.len() >= self.cfg.min_frames.max(1) {
             let score = median(&self.scores);
             let frames = self.scores.len();
-            let outcome = if 2 * self.colourless > frames {
+            let colour_frames = frames - self.colourless;
+            let outcome = if !presentation_check_passed(frames, colour_frames) {
                 Outcome::NoMatch { score, frames, reason: NoMatchReason::PresentationAttack }
             } else if score >= self.cfg.threshold {
-                Outcome::Match { score, frames }
+                Outcome::Match { score, frames, colour_frames }
             } else {
                 Outcome::NoMatch { score, frames, reason: NoMatchReason::DifferentPerson }
             };
@@ -185,6 +188,13 @@ impl Decider {
         self.outcome = Some(outcome);
         self.outcome
     }
+}
+
+/// The presentation-attack check over the frames decided on: most of them
+/// must show a live face's colour (the chip photo, printed or on a screen,
+/// is greyscale). A frame too like the chip photo ends the check earlier.
+pub fn presentation_check_passed(frames: usize, colour_frames: usize) -> bool {
+    frames > 0 && 2 * colour_frames >= frames && colour_frames <= frames
 }
 
 /// The median; an empty list has none (NaN never reaches a threshold).
@@ -227,7 +237,7 @@ mod tests {
         assert_eq!(d.push(ms(0), live(0.6)), None);
         assert_eq!(d.push(ms(100), FrameResult::Unusable(Guidance::Blurred)), None);
         assert_eq!(d.push(ms(200), live(0.2)), None);
-        assert_eq!(d.push(ms(300), live(0.7)), Some(Outcome::Match { score: 0.6, frames: 3 }));
+        assert_eq!(d.push(ms(300), live(0.7)), Some(Outcome::Match { score: 0.6, frames: 3, colour_frames: 3 }));
     }
 
     #[test]
@@ -271,6 +281,6 @@ mod tests {
     #[test]
     fn a_config_asking_for_zero_frames_still_decides_on_one() {
         let mut d = Decider::new(PolicyConfig { min_frames: 0, ..PolicyConfig::default() });
-        assert_eq!(d.push(ms(0), live(0.6)), Some(Outcome::Match { score: 0.6, frames: 1 }));
+        assert_eq!(d.push(ms(0), live(0.6)), Some(Outcome::Match { score: 0.6, frames: 1, colour_frames: 1 }));
     }
 }

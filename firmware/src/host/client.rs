@@ -1,9 +1,11 @@
-//! HTTP client for the reception terminal. Evidence is sent once (its nonce
-//! cannot be reused); consent and registration are retried on a transport
-//! failure **with the same `request_id`**, so the terminal records them
-//! exactly once however often the network drops an answer.
+//! HTTP client for the reception terminal. Every request is signed with the
+//! kiosk's own key (docs/host-protocol.md §1). Evidence is sent once (its
+//! nonce cannot be reused); consent and registration are retried on a
+//! transport failure **with the same `request_id`**, so the terminal
+//! records them exactly once however often the network drops an answer.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -12,9 +14,16 @@ use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::{info, warn};
-use uketsuke_driver::secret::PersonalBytes;
 
+use super::evidence::Evidence;
+use super::identity::KioskIdentity;
 use crate::flow::types::ConsentQuestion;
+
+/// The label of every request signature: protocol name and version.
+pub const REQUEST_LABEL: &[u8] = b"uketsuke request v2\0";
+
+/// Shortest nonce the kiosk accepts from the terminal.
+pub const MIN_NONCE_LEN: usize = 16;
 
 /// Failures talking to the terminal.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -85,98 +94,6 @@ impl fmt::Debug for HostSession {
     }
 }
 
-/// The evidence for one method (docs/host-protocol.md §2).
-pub enum Evidence {
-    /// JPKI signature over the nonce.
-    Pin {
-        /// Authentication certificate (DER).
-        certificate: Vec<u8>,
-        /// Signature over the nonce's DigestInfo.
-        signature: Vec<u8>,
-    },
-    /// Face match, with the card's own proof of presence.
-    Face {
-        /// Authentication certificate (DER).
-        certificate: Vec<u8>,
-        /// The card-face record as read (personal data).
-        record: PersonalBytes,
-        /// Card-face AP signature over the nonce's DigestInfo.
-        chip_signature: Vec<u8>,
-        /// Median score.
-        score: f32,
-        /// Threshold used.
-        threshold: f32,
-        /// Frames decided on.
-        frames: usize,
-        /// Presentation-attack checks passed.
-        liveness: bool,
-    },
-    /// Staff confirmed the patient against the card photo.
-    Visual {
-        /// Authentication certificate (DER).
-        certificate: Vec<u8>,
-        /// The card-face record as read (personal data).
-        record: PersonalBytes,
-        /// Card-face AP signature over the nonce's DigestInfo.
-        chip_signature: Vec<u8>,
-        /// Who confirmed.
-        operator: String,
-    },
-}
-
-impl fmt::Debug for Evidence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self {
-            Self::Pin { .. } => "pin",
-            Self::Face { .. } => "face",
-            Self::Visual { .. } => "visual",
-        };
-        write!(f, "Evidence({kind}, REDACTED)")
-    }
-}
-
-/// The evidence as the protocol sends it (docs/host-protocol.md §2).
-#[derive(Serialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
-enum EvidenceBody<'a> {
-    Pin {
-        auth_certificate: String,
-        signature: String,
-    },
-    Face {
-        auth_certificate: String,
-        card_face_record: String,
-        chip_signature: String,
-        #[serde(rename = "match")]
-        matched: MatchBody,
-        liveness: LivenessBody,
-    },
-    Visual {
-        auth_certificate: String,
-        card_face_record: String,
-        chip_signature: String,
-        staff: StaffBody<'a>,
-    },
-}
-
-#[derive(Serialize)]
-struct MatchBody {
-    score: f32,
-    threshold: f32,
-    frames: usize,
-}
-
-#[derive(Serialize)]
-struct LivenessBody {
-    passed: bool,
-}
-
-#[derive(Serialize)]
-struct StaffBody<'a> {
-    operator: &'a str,
-    decision: &'static str,
-}
-
 /// One consent answer.
 #[derive(Serialize)]
 struct AnswerBody {
@@ -228,32 +145,6 @@ struct RefusalDetail {
     message: String,
 }
 
-impl Evidence {
-    fn to_json(&self) -> Value {
-        let body = match self {
-            Self::Pin { certificate, signature } => {
-                EvidenceBody::Pin { auth_certificate: B64.encode(certificate), signature: B64.encode(signature) }
-            }
-            Self::Face { certificate, record, chip_signature, score, threshold, frames, liveness } => {
-                EvidenceBody::Face {
-                    auth_certificate: B64.encode(certificate),
-                    card_face_record: B64.encode(record.expose()),
-                    chip_signature: B64.encode(chip_signature),
-                    matched: MatchBody { score: *score, threshold: *threshold, frames: *frames },
-                    liveness: LivenessBody { passed: *liveness },
-                }
-            }
-            Self::Visual { certificate, record, chip_signature, operator } => EvidenceBody::Visual {
-                auth_certificate: B64.encode(certificate),
-                card_face_record: B64.encode(record.expose()),
-                chip_signature: B64.encode(chip_signature),
-                staff: StaffBody { operator, decision: "confirmed" },
-            },
-        };
-        serde_json::to_value(body).unwrap_or(Value::Null)
-    }
-}
-
 /// What the terminal said about the patient.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Eligibility {
@@ -265,6 +156,26 @@ pub struct Eligibility {
 pub struct HostClient<T: Transport> {
     transport: T,
     retries: u32,
+    identity: Arc<KioskIdentity>,
+}
+
+/// A request as sent: the body's bytes, signed by the kiosk.
+#[derive(Serialize)]
+struct Signed<'a> {
+    kiosk: &'a str,
+    body: String,
+    signature: String,
+}
+
+/// What the kiosk signs for a request to `path` with `body`:
+/// [`REQUEST_LABEL`] ‖ path ‖ NUL ‖ body.
+pub fn request_signing_input(path: &str, body: &[u8]) -> Vec<u8> {
+    let mut input = Vec::with_capacity(REQUEST_LABEL.len() + path.len() + 1 + body.len());
+    input.extend_from_slice(REQUEST_LABEL);
+    input.extend_from_slice(path.as_bytes());
+    input.push(0);
+    input.extend_from_slice(body);
+    input
 }
 
 fn refused_or_protocol(status: u16, body: Value) -> HostError {
@@ -275,9 +186,24 @@ fn refused_or_protocol(status: u16, body: Value) -> HostError {
 }
 
 impl<T: Transport> HostClient<T> {
-    /// A client over `transport`, retrying idempotent requests `retries` times.
-    pub fn new(transport: T, retries: u32) -> Self {
-        Self { transport, retries }
+    /// A client over `transport` signing as `identity`, retrying
+    /// idempotent requests `retries` times.
+    pub fn new(transport: T, retries: u32, identity: Arc<KioskIdentity>) -> Self {
+        Self { transport, retries, identity }
+    }
+
+    /// The kiosk id every request names.
+    pub fn kiosk_id(&self) -> &str {
+        self.identity.id()
+    }
+
+    /// `body` signed by the kiosk for `path` (docs/host-protocol.md §1).
+    fn signed(&self, path: &str, body: &impl Serialize) -> Result<Value, HostError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| HostError::Protocol(e.to_string()))?;
+        let signature =
+            self.identity.sign(&request_signing_input(path, &bytes)).map_err(|e| HostError::Protocol(e.to_string()))?;
+        let signed = Signed { kiosk: self.identity.id(), body: B64.encode(&bytes), signature: B64.encode(signature) };
+        serde_json::to_value(signed).map_err(|e| HostError::Protocol(e.to_string()))
     }
 
     /// The transport, borrowed.
@@ -287,14 +213,14 @@ impl<T: Transport> HostClient<T> {
 
     /// Opens a session and returns its nonce.
     pub fn open_session(&self) -> Result<HostSession, HostError> {
-        let empty = Value::Object(serde_json::Map::new());
-        let (status, v) = self.transport.post("/v1/sessions", &empty).map_err(|NoAnswer| HostError::Unavailable)?;
+        let body = self.signed("/v1/sessions", &Value::Object(serde_json::Map::new()))?;
+        let (status, v) = self.transport.post("/v1/sessions", &body).map_err(|NoAnswer| HostError::Unavailable)?;
         if status != 201 {
             return Err(refused_or_protocol(status, v));
         }
         let opened: SessionOpened =
             serde_json::from_value(v).map_err(|_| HostError::Protocol("no session id or nonce".into()))?;
-        let nonce = hex::decode(&opened.nonce).ok().filter(|n| n.len() >= 16);
+        let nonce = hex::decode(&opened.nonce).ok().filter(|n| n.len() >= MIN_NONCE_LEN);
         let nonce = nonce.ok_or_else(|| HostError::Protocol("no usable nonce".into()))?;
         Ok(HostSession { id: opened.session_id, nonce })
     }
@@ -302,7 +228,8 @@ impl<T: Transport> HostClient<T> {
     /// Sends the evidence once (a nonce cannot be used twice).
     pub fn send_evidence(&self, session: &HostSession, evidence: &Evidence) -> Result<Eligibility, HostError> {
         let path = format!("/v1/sessions/{}/evidence", session.id);
-        let (status, v) = self.transport.post(&path, &evidence.to_json()).map_err(|NoAnswer| HostError::Unavailable)?;
+        let body = self.signed(&path, &evidence.to_json())?;
+        let (status, v) = self.transport.post(&path, &body).map_err(|NoAnswer| HostError::Unavailable)?;
         match serde_json::from_value::<EvidenceAnswer>(v.clone()) {
             Ok(EvidenceAnswer { eligible: true, registered }) if status == 200 => Ok(Eligibility { registered }),
             _ => Err(refused_or_protocol(status, v)),
@@ -326,7 +253,7 @@ impl<T: Transport> HostClient<T> {
         let mut id = [0u8; 16];
         OsRng.fill_bytes(&mut id);
         let stored = Stored { body, request_id: hex::encode(id) };
-        let body = serde_json::to_value(stored).map_err(|e| HostError::Protocol(e.to_string()))?;
+        let body = self.signed(path, &stored)?;
         for attempt in 0..=self.retries {
             match self.transport.post(path, &body) {
                 Ok((200, _)) => {

@@ -1,4 +1,6 @@
 //! The kiosk's side of the reception-terminal link (docs/host-protocol.md).
 
 pub mod client;
+pub mod evidence;
+pub mod identity;
 pub mod staff;

@@ -80,7 +80,22 @@ pub struct StaffBoard {
     pub card_photo: Option<Zeroizing<Vec<u8>>>,
     /// The latest camera image as JPEG, during a visual check.
     pub live_image: Option<Zeroizing<Vec<u8>>>,
+    /// The visual check under way, if any.
+    pub visual_check: Option<VisualCheck>,
 }
+
+/// One visual check: its id, made when the kiosk asks staff to check, and
+/// who confirmed it. The evidence names both (docs/host-protocol.md §3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VisualCheck {
+    /// Random id of this check.
+    pub id: String,
+    /// The staff member who confirmed the patient is the card holder.
+    pub confirmed_by: Option<String>,
+}
+
+/// The staff member named in the evidence until staff sign in by name.
+pub const VISUAL_CHECK_OPERATOR: &str = "reception-staff";
 
 impl fmt::Debug for StaffBoard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -209,7 +224,18 @@ impl StaffApi {
             }
             Request::ViewCardPhoto | Request::ViewLiveImage => return self.image(action),
             Request::VisualCheckStart => StaffEvent::StartVisualCheck,
-            Request::VisualCheckConfirm => StaffEvent::Confirm,
+            Request::VisualCheckConfirm => {
+                let confirmed = self.board.lock().ok().and_then(|mut b| {
+                    let check = b.visual_check.as_mut()?;
+                    check.confirmed_by = Some(VISUAL_CHECK_OPERATOR.to_owned());
+                    Some(())
+                });
+                if confirmed.is_none() {
+                    audit(action, "no_visual_check");
+                    return Reply::error(409, "no visual check is under way");
+                }
+                StaffEvent::Confirm
+            }
             Request::VisualCheckReject => StaffEvent::Reject,
         };
         if self.events.send(event).is_err() {
@@ -330,6 +356,9 @@ mod tests {
             state.json_body(),
             json!({"screen": {"view": "visual_check"}, "alert": null, "visual_check": false})
         );
+        assert_eq!(api.handle("POST", "/staff/v1/visual-check/confirm", Some(&auth)).status, 409, "no check yet");
+        assert!(rx.try_recv().is_err());
+        api.board.lock().unwrap().visual_check = Some(VisualCheck { id: "c1".into(), confirmed_by: None });
         for (path, event) in [
             ("/staff/v1/visual-check/start", StaffEvent::StartVisualCheck),
             ("/staff/v1/visual-check/confirm", StaffEvent::Confirm),
@@ -338,6 +367,8 @@ mod tests {
             assert_eq!(api.handle("POST", path, Some(&auth)).status, 202);
             assert_eq!(rx.try_recv().ok(), Some(event));
         }
+        let confirmed_by = api.board.lock().unwrap().visual_check.as_ref().and_then(|c| c.confirmed_by.clone());
+        assert_eq!(confirmed_by.as_deref(), Some(VISUAL_CHECK_OPERATOR));
         drop(rx);
         assert_eq!(api.handle("POST", "/staff/v1/visual-check/start", Some(&auth)).status, 503);
     }

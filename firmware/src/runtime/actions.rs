@@ -13,6 +13,7 @@ use super::runner::{Held, Runner};
 use super::session::Session;
 use super::{HOST_DOWN_ALERT, KioskEvent, card, clock, link};
 use crate::flow::types::{Action, HostAnswer, Input, Method};
+use crate::host::staff::VisualCheck;
 
 impl Runner {
     /// Carries out one action of the flow.
@@ -34,6 +35,11 @@ impl Runner {
                 });
             }
             Action::RequestVisualCheck => {
+                let mut id = [0u8; 16];
+                OsRng.fill_bytes(&mut id);
+                if let Ok(mut b) = self.board.lock() {
+                    b.visual_check = Some(VisualCheck { id: hex::encode(id), confirmed_by: None });
+                }
                 if let Some(photo) = self.with_session(|s| s.record.photo.clone()) {
                     self.face.start_visual_check(photo);
                     self.visual_live = true;
@@ -122,6 +128,12 @@ impl Runner {
     }
 
     fn authenticate(&mut self, method: Method) {
+        // The check this confirmation answered, taken off the board for the evidence.
+        let visual_check = if method == Method::Visual {
+            self.board.lock().ok().and_then(|mut b| b.visual_check.take())
+        } else {
+            None
+        };
         if method == Method::Visual && self.visual_live {
             self.end_visual_check();
         }
@@ -131,7 +143,7 @@ impl Runner {
         self.blocking(move || {
             let mut held = held.lock().map_err(|_| ())?;
             let session = held.session.as_mut().ok_or(())?;
-            let answer = link::authenticate(&host, session, method, threshold);
+            let answer = link::authenticate(&host, session, method, threshold, visual_check);
             let text = match &answer {
                 HostAnswer::Eligible { registered } => format!("eligible registered={registered}"),
                 HostAnswer::Refused { code, .. } => format!("refused code={code}"),
@@ -156,6 +168,7 @@ impl Runner {
         if let Ok(mut b) = self.board.lock() {
             b.card_photo = None;
             b.live_image = None;
+            b.visual_check = None;
         }
     }
 
@@ -166,6 +179,9 @@ impl Runner {
         self.face.stop_check();
         if self.visual_live {
             self.end_visual_check();
+        }
+        if let Ok(mut b) = self.board.lock() {
+            b.visual_check = None;
         }
         let held = Arc::clone(&self.held);
         tokio::task::spawn_blocking(move || {

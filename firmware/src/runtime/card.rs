@@ -3,9 +3,9 @@
 //! terminal's nonce. PIN rules (DESIGN.md §5) live in the driver: the retry
 //! count is read first and a blocked PIN is never sent.
 
-use uketsuke_driver::ap::digest_info_of;
 use uketsuke_driver::ap::face::FaceAp;
 use uketsuke_driver::ap::jpki::{self, JpkiAp};
+use uketsuke_driver::ap::sha256_digest_info;
 use uketsuke_driver::hal::reader::CardReader;
 use uketsuke_driver::hal::surface::DynCardSurface;
 use uketsuke_driver::hal::{DeviceError, ErrorKind};
@@ -109,12 +109,15 @@ pub fn card_left(e: &Error) -> bool {
     matches!(e, Error::Transport(TransportError::CardRemoved | TransportError::NoCard))
 }
 
-/// Signs SHA-256(nonce) on the card for `method`: the JPKI authentication
-/// key after the PIN (`80 2A 00 80`), or the card-face AP's credential-free
-/// chip signature (`80 2A 00 00`) for the face and visual paths.
-#[tracing::instrument(name = "stage", skip_all, fields(name = "sign_nonce"))]
-pub fn sign_nonce(session: &mut Session, method: Method, nonce: &[u8]) -> Result<Vec<u8>, Error> {
-    let digest_info = digest_info_of(nonce);
+/// Signs the context digest (`host::evidence::EvidenceContext::digest`, never
+/// bytes from the network) on the card for `method`: the JPKI
+/// authentication key after the PIN (`80 2A 00 80`), or the card-face AP's
+/// credential-free chip signature (`80 2A 00 00`) for the face and visual
+/// paths. The card signs the DigestInfo carrying the digest: a PKCS#1 v1.5
+/// SHA-256 signature over the context itself.
+#[tracing::instrument(name = "stage", skip_all, fields(name = "sign_context"))]
+pub fn sign_context(session: &mut Session, method: Method, context_digest: &[u8; 32]) -> Result<Vec<u8>, Error> {
+    let digest_info = sha256_digest_info(context_digest);
     match method {
         // No SELECT of the application here: that would reset the verified PIN.
         Method::Pin => {

@@ -1,37 +1,49 @@
 //! The reception-terminal side of a session, run on blocking threads:
-//! authentication with evidence signed over a fresh nonce, then consent
-//! and registration (docs/host-protocol.md).
+//! authentication with evidence whose card signature covers the context
+//! digest of a fresh nonce, then consent and registration
+//! (docs/host-protocol.md).
 
 use uketsuke_driver::secret::PersonalBytes;
 
-use super::card::{card_left, sign_nonce};
+use super::card::{card_left, sign_context};
 use super::session::Session;
+use crate::face::decision::presentation_check_passed;
 use crate::flow::types::{ConsentQuestion, HostAnswer, Method};
-use crate::host::client::{Evidence, HostClient, HostError, Transport};
-
-/// The staff member who confirmed a visual check, as the evidence names them.
-pub const VISUAL_CHECK_OPERATOR: &str = "reception-staff";
+use crate::host::client::{HostClient, HostError, Transport};
+use crate::host::evidence::{Evidence, EvidenceContext, Liveness};
+use crate::host::staff::VisualCheck;
 
 /// Why authentication did not reach the terminal's answer.
 fn refused(code: &str, message: &str) -> HostAnswer {
     HostAnswer::Refused { code: code.to_owned(), message: message.to_owned() }
 }
 
-/// Opens a terminal session, has the card sign its nonce, sends the
-/// evidence for `method` and returns the terminal's answer.
+/// Opens a terminal session, has the card sign the context digest of its
+/// nonce, sends the evidence for `method` and returns the terminal's answer.
 #[tracing::instrument(name = "stage", skip_all, fields(name = "authenticate", method = ?method))]
 pub fn authenticate<T: Transport>(
     client: &HostClient<T>,
     session: &mut Session,
     method: Method,
     threshold: f32,
+    visual_check: Option<VisualCheck>,
 ) -> HostAnswer {
     let started = std::time::Instant::now();
     let host = match client.open_session() {
         Ok(h) => h,
         Err(e) => return answer_of(e),
     };
-    let signature = match sign_nonce(session, method, &host.nonce) {
+    let carries_record = method != Method::Pin;
+    let digest = EvidenceContext {
+        nonce: &host.nonce,
+        kiosk_id: client.kiosk_id(),
+        session_id: &host.id,
+        method,
+        certificate: &session.certificate,
+        record: carries_record.then(|| session.record.raw.expose()),
+    }
+    .digest();
+    let signature = match sign_context(session, method, &digest) {
         Ok(s) => s,
         Err(e) if card_left(&e) => {
             return refused("CARD", "カードが取り外されました。最初からやり直してください。");
@@ -56,15 +68,19 @@ pub fn authenticate<T: Transport>(
                 score: face.score,
                 threshold,
                 frames: face.frames,
-                liveness: true,
+                liveness: Liveness {
+                    passed: presentation_check_passed(face.frames, face.colour_frames),
+                    frames: face.frames,
+                    colour_frames: face.colour_frames,
+                },
             }
         }
-        Method::Visual => Evidence::Visual {
-            certificate,
-            record: record(),
-            chip_signature: signature,
-            operator: VISUAL_CHECK_OPERATOR.to_owned(),
-        },
+        Method::Visual => {
+            let Some(VisualCheck { id: check_id, confirmed_by: Some(operator) }) = visual_check else {
+                return refused("STAFF", "職員による確認が完了していません。受付にお申し出ください。");
+            };
+            Evidence::Visual { certificate, record: record(), chip_signature: signature, operator, check_id }
+        }
     };
     let answer = client.send_evidence(&host, &evidence);
     session.host = Some(host);

@@ -43,6 +43,7 @@ use uketsuke_screen::Screen;
 use crate::config::Config;
 use crate::face::models::ModelPaths;
 use crate::flow::types::Input;
+use crate::host::identity::KioskIdentity;
 use crate::host::staff::{StaffBoard, StaffToken};
 
 /// What the staff console shows when the reception terminal is down.
@@ -88,6 +89,8 @@ pub struct Parts {
     pub surface: Box<DynCardSurface>,
     /// The reception terminal's base URL.
     pub host_url: String,
+    /// The kiosk's own key (provisioned; see `host::identity`).
+    pub identity: Arc<KioskIdentity>,
     /// The staff token.
     pub staff_token: StaffToken,
     /// The face models.
@@ -141,6 +144,7 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
         camera: parts.camera,
         surface: Arc::new(Mutex::new(parts.surface)),
         host_url: parts.host_url,
+        identity: parts.identity,
         models: parts.models,
         preview: parts.preview,
     };

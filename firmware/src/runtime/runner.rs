@@ -23,6 +23,7 @@ use crate::face::models::ModelPaths;
 use crate::flow::Flow;
 use crate::flow::types::Input;
 use crate::host::client::{HostClient, Http};
+use crate::host::identity::KioskIdentity;
 use crate::host::staff::StaffBoard;
 
 /// The devices and links the runner drives, all behind HAL traits.
@@ -37,6 +38,8 @@ pub struct Devices {
     pub surface: Arc<SharedSurface>,
     /// The reception terminal's base URL.
     pub host_url: String,
+    /// The kiosk's own key, signing every request to the terminal.
+    pub identity: Arc<KioskIdentity>,
     /// The face models.
     pub models: ModelPaths,
     /// The touchscreen's live preview.
@@ -87,7 +90,11 @@ impl Runner {
             Arc::clone(&board),
             devices.preview,
         );
-        let host = HostClient::new(Http::new(&devices.host_url, config.host.timeout), config.host.retries);
+        let host = HostClient::new(
+            Http::new(&devices.host_url, config.host.timeout),
+            config.host.retries,
+            Arc::clone(&devices.identity),
+        );
         Self {
             flow: Flow::new(config.flow.clone()),
             epoch_start: Instant::now(),
@@ -132,11 +139,11 @@ impl Runner {
     }
 
     fn input(&mut self, input: Input) {
-        if let Input::FaceDone(Outcome::Match { score, frames }) = &input
+        if let Input::FaceDone(Outcome::Match { score, frames, colour_frames }) = &input
             && let Ok(mut held) = self.held.lock()
             && let Some(s) = held.session.as_mut()
         {
-            s.face = Some(FaceResult { score: *score, frames: *frames });
+            s.face = Some(FaceResult { score: *score, frames: *frames, colour_frames: *colour_frames });
         }
         let _guard = self.span.clone().entered();
         self.flow.handle_input(self.epoch_start.elapsed(), input);

@@ -17,6 +17,8 @@ pub struct FaceResult {
     pub score: f32,
     /// Frames decided on.
     pub frames: usize,
+    /// Of those, frames with a live face's colour.
+    pub colour_frames: usize,
 }
 
 /// What the kiosk holds for the patient in front of it.

@@ -13,11 +13,13 @@ use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::faults::Faults;
 use uketsuke_hw_sim::persona;
 use uketsuke_hw_sim::slot::{CardSlot, FOREIGN_CARD, SlotError};
+use uketsuke_hw_sim::terminal::policy::TerminalPolicy;
 use uketsuke_hw_sim::terminal::{Terminal, TerminalError};
 
 use uketsuke_driver::pcsc_reader::PcscReader;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::ModelPaths;
+use uketsuke_firmware::host::identity::{IdentityError, KioskIdentity};
 use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::runtime::Parts;
 use uketsuke_firmware::runtime::face::PreviewSink;
@@ -43,6 +45,9 @@ pub enum SimError {
     /// A simulator thread failed while holding its state.
     #[error("the simulator's state was lost")]
     StateLost,
+    /// The kiosk's identity could not be read or made.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
     /// A loopback port could not be found.
     #[error("no free loopback port: {0}")]
     Port(std::io::Error),
@@ -64,7 +69,8 @@ impl SimTerminal {
     /// Starts a terminal on a free loopback port.
     pub fn start() -> Result<Self, SimError> {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).map_err(SimError::Port)?;
-        let mut t = Self { terminal: Arc::new(Terminal::new()?), addr: port, running: None };
+        let terminal = Terminal::new(TerminalPolicy::default())?;
+        let mut t = Self { terminal: Arc::new(terminal), addr: port, running: None };
         t.up();
         Ok(t)
     }
@@ -101,6 +107,11 @@ impl SimTerminal {
             r.stop.store(true, Ordering::Relaxed);
             let _ = r.thread.join();
         }
+    }
+
+    /// Lets the kiosk with this public key (SPKI DER or PEM) in.
+    pub fn allow_kiosk(&self, public_key: &[u8]) -> Result<String, SimError> {
+        self.terminal.kiosks.allow(public_key).map_err(|e| SimError::Terminal(TerminalError::Setup(e.to_string())))
     }
 
     /// What the terminal recorded (consents, registrations).
@@ -165,18 +176,26 @@ impl SimWorld {
     }
 
     /// The kiosk's parts on this world: the virtual camera and card surface,
-    /// and the configured terminal (or else the virtual one).
+    /// the kiosk's identity (provisioned in `identity.state_dir`, else a key
+    /// made for this run) and the configured terminal (or else the virtual
+    /// one, which lets this kiosk's key in).
     pub fn parts(
         &self,
         config: Config,
         staff_token: StaffToken,
         preview: Option<PreviewSink>,
     ) -> Result<Parts, SimError> {
+        let identity = match &config.identity.state_dir {
+            Some(dir) => KioskIdentity::load(dir)?,
+            None => KioskIdentity::generate()?,
+        };
         let host_url = match &config.host.url {
             Some(url) => url.clone(),
             None => {
                 let t = self.terminal.as_ref().ok_or(SimError::NotOurTerminal)?;
-                t.lock().map_err(|_| SimError::StateLost)?.base_url()
+                let t = t.lock().map_err(|_| SimError::StateLost)?;
+                t.allow_kiosk(identity.public_key_der())?;
+                t.base_url()
             }
         };
         Ok(Parts {
@@ -185,6 +204,7 @@ impl SimWorld {
             camera: Arc::new(self.devices.clone()),
             surface: Box::new(self.devices.clone()),
             host_url,
+            identity: Arc::new(identity),
             staff_token,
             models: ModelPaths::default_location(),
             preview,

@@ -2,13 +2,14 @@
 //!
 //! - `uketsuke-sim personas [--json]`
 //! - `uketsuke-sim card --persona ID [--vpcd 127.0.0.1:35963] [--remove-after SECS] [faults…]`
-//! - `uketsuke-sim terminal [--listen 127.0.0.1:8470]`
+//! - `uketsuke-sim terminal [--listen 127.0.0.1:8470] --allow-kiosk kiosk-key.pub.pem [--min-score 0.4]`
 //!
 //! `card` prints one JSON line per event on stdout (`inserted`, `removed`)
 //! so scripts and tests can follow it; logs go to stderr.
 #![allow(clippy::print_stdout)]
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,8 @@ use serde_json::json;
 use uketsuke_hw_sim::card::{ATR, CardSpec, VirtualCard, build_card};
 use uketsuke_hw_sim::faults::{Faults, LinkModel};
 use uketsuke_hw_sim::persona::{self, CardImages};
+use uketsuke_hw_sim::terminal::Terminal;
+use uketsuke_hw_sim::terminal::policy::TerminalPolicy;
 use uketsuke_hw_sim::vpcd::{self, Ended, Insertion};
 
 #[derive(Parser)]
@@ -38,11 +41,25 @@ enum Command {
     /// Insert a persona's virtual card into vpcd's reader until killed.
     Card(CardArgs),
     /// Run the virtual reception terminal (docs/host-protocol.md).
-    Terminal {
-        /// Address to listen on (keep it on loopback).
-        #[arg(long, default_value = "127.0.0.1:8470")]
-        listen: SocketAddr,
-    },
+    Terminal(TerminalArgs),
+}
+
+#[derive(clap::Args)]
+struct TerminalArgs {
+    /// Address to listen on (keep it on loopback).
+    #[arg(long, default_value = "127.0.0.1:8470")]
+    listen: SocketAddr,
+    /// A kiosk's public key file (`kiosk-key.pub.pem`, printed by
+    /// `uketsuke provision`) to let in; repeat for more kiosks. With none,
+    /// every request is refused.
+    #[arg(long = "allow-kiosk", value_name = "PEM")]
+    allow_kiosk: Vec<PathBuf>,
+    /// Lowest face score accepted, whatever the kiosk states.
+    #[arg(long, default_value_t = TerminalPolicy::default().min_score)]
+    min_score: f64,
+    /// Fewest frames a face decision may rest on.
+    #[arg(long, default_value_t = TerminalPolicy::default().min_frames)]
+    min_frames: u64,
 }
 
 #[derive(clap::Args)]
@@ -99,12 +116,23 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Personas { json } => list_personas(json),
         Command::Card(args) => card(&args),
-        Command::Terminal { listen } => {
-            let terminal = uketsuke_hw_sim::terminal::Terminal::new()?;
-            event(json!({"event": "listening", "addr": listen.to_string()}));
-            Ok(terminal.serve(listen, &AtomicBool::new(false))?)
-        }
+        Command::Terminal(args) => terminal(&args),
     }
+}
+
+fn terminal(args: &TerminalArgs) -> Result<()> {
+    let policy = TerminalPolicy { min_score: args.min_score, min_frames: args.min_frames, require_liveness: true };
+    let terminal = Terminal::new(policy)?;
+    for path in &args.allow_kiosk {
+        let key = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let id = terminal.kiosks.allow(&key).with_context(|| path.display().to_string())?;
+        event(json!({"event": "kiosk_allowed", "kiosk": id}));
+    }
+    if terminal.kiosks.is_empty() {
+        tracing::warn!("no kiosk is allowed (--allow-kiosk): every request will be refused");
+    }
+    event(json!({"event": "listening", "addr": args.listen.to_string()}));
+    Ok(terminal.serve(args.listen, &AtomicBool::new(false))?)
 }
 
 fn list_personas(json: bool) -> Result<()> {

@@ -74,6 +74,14 @@ fn key(persona: &Persona, what: &str) -> Result<std::sync::Arc<rsa::RsaPrivateKe
     pki::derived_key(&format!("persona {} {what}", persona.id))
 }
 
+/// The public key of the persona's card-face AP (its record's DF24, PKCS#1
+/// DER): what the issuer registered for this card, so the terminal can tell
+/// whether a card-face record belongs to the card a certificate was issued to.
+pub fn card_face_public_key(persona: &Persona) -> Result<Vec<u8>, PkiError> {
+    let public = key(persona, "card-face ap")?.to_public_key();
+    Ok(public.to_pkcs1_der().map_err(|e| PkiError::Certificate(e.to_string()))?.as_bytes().to_vec())
+}
+
 fn jpki_df(p: &Persona) -> Result<Df, PkiError> {
     let auth_key = key(p, "jpki auth")?;
     let subject = format!("CN=UKETSUKE-SIM-AUTH-{:08},OU=Simulator,O=Uketsuke,C=JP", p.certificate.serial);

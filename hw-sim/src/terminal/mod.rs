@@ -1,8 +1,12 @@
 //! The virtual reception terminal (資格確認端末): the protocol of
 //! `docs/host-protocol.md` over HTTP, verifying the kiosk's evidence for
-//! real and answering eligibility from the personas. It records consents
-//! and registrations, once per `request_id`, so tests can check them.
+//! real and answering eligibility from the personas. It answers only
+//! kiosks on its allow-list ([`kiosks`]), applies its own policy
+//! ([`policy`]) whatever the kiosk states, and records authentications,
+//! consents and registrations (once per `request_id`) so tests can check them.
 
+pub mod kiosks;
+pub mod policy;
 pub mod verify;
 
 use std::collections::HashMap;
@@ -19,9 +23,12 @@ use rsa::RsaPublicKey;
 use serde_json::{Value, json};
 use tracing::{info, warn};
 
+use crate::card::card_face_public_key;
 use crate::persona::{self, Persona};
 use crate::pki;
-use verify::{Refusal, check_card_face, check_certificate, check_nonce_signature};
+use kiosks::{AllowList, Verified};
+use policy::TerminalPolicy;
+use verify::{Context, Refusal, check_card_face, check_certificate, check_context_signature};
 
 /// How long a nonce stays usable.
 pub const NONCE_LIFETIME: Duration = Duration::from_secs(120);
@@ -33,10 +40,13 @@ struct Session {
     opened: Instant,
     used: bool,
     card: Option<u64>,
+    /// The kiosk that opened the session: only it may use the session.
+    kiosk: String,
 }
 
 #[derive(Default)]
 struct Records {
+    authentications: Vec<Value>,
     consents: Vec<Value>,
     registrations: Vec<Value>,
     /// request_id → the first answer given.
@@ -60,6 +70,9 @@ pub struct Terminal {
     personas: Vec<Persona>,
     ca: RsaPublicKey,
     issuer: RsaPublicKey,
+    /// The kiosks this terminal answers.
+    pub kiosks: AllowList,
+    policy: TerminalPolicy,
     sessions: Mutex<HashMap<String, Session>>,
     records: Mutex<Records>,
 }
@@ -73,41 +86,49 @@ fn b64(v: &Value, field: &str) -> Result<Vec<u8>, Refusal> {
 }
 
 impl Terminal {
-    /// A terminal answering for the built-in personas.
-    pub fn new() -> Result<Self, TerminalError> {
+    /// A terminal answering for the built-in personas, with `policy`, and
+    /// (until [`AllowList::allow`] adds one) no kiosk.
+    pub fn new(policy: TerminalPolicy) -> Result<Self, TerminalError> {
         let setup = |e: &dyn std::fmt::Display| TerminalError::Setup(e.to_string());
         Ok(Self {
             personas: persona::all().map_err(|e| setup(&e))?,
             ca: pki::derived_key(pki::JPKI_CA_LABEL).map_err(|e| setup(&e))?.to_public_key(),
             issuer: pki::derived_key(pki::CARD_FACE_ISSUER_LABEL).map_err(|e| setup(&e))?.to_public_key(),
+            kiosks: AllowList::default(),
+            policy,
             sessions: Mutex::new(HashMap::new()),
             records: Mutex::new(Records::default()),
         })
     }
 
     /// Answers one request (`now` for nonce expiry, `unix` for certificates).
+    /// Every POST must be signed by an allowed kiosk.
     pub fn handle(&self, method: &str, path: &str, body: &[u8], now: Instant, unix: u64) -> (u16, Value) {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let body: Value = if body.is_empty() {
-            json!({})
-        } else {
-            match serde_json::from_slice(body) {
-                Ok(v) => v,
-                Err(_) => return refusal(&Refusal::REQUEST),
+        if let ("GET", ["v1", "records"]) = (method, parts.as_slice()) {
+            return self.records();
+        }
+        if method != "POST" {
+            return refusal(&Refusal { status: 404, code: "E-REQUEST", message: "not found" });
+        }
+        let request = match self.kiosks.verify(path, body) {
+            Ok(r) => r,
+            Err(r) => {
+                warn!(path, code = r.code, "request refused: not signed by an allowed kiosk");
+                return refusal(&r);
             }
         };
-        let result = match (method, parts.as_slice()) {
-            ("POST", ["v1", "sessions"]) => Ok(self.open_session(now)),
-            ("POST", ["v1", "sessions", id, "evidence"]) => self.evidence(id, &body, now, unix),
-            ("POST", ["v1", "sessions", id, "consent"]) => self.once(id, &body, "consent"),
-            ("POST", ["v1", "sessions", id, "registration"]) => self.once(id, &body, "registration"),
-            ("GET", ["v1", "records"]) => Ok(self.records()),
+        let result = match parts.as_slice() {
+            ["v1", "sessions"] => Ok(self.open_session(now, &request.kiosk)),
+            ["v1", "sessions", id, "evidence"] => self.evidence(id, &request, now, unix),
+            ["v1", "sessions", id, "consent"] => self.once(id, &request, "consent"),
+            ["v1", "sessions", id, "registration"] => self.once(id, &request, "registration"),
             _ => Err(Refusal { status: 404, code: "E-REQUEST", message: "not found" }),
         };
         result.unwrap_or_else(|r| refusal(&r))
     }
 
-    fn open_session(&self, now: Instant) -> (u16, Value) {
+    fn open_session(&self, now: Instant, kiosk: &str) -> (u16, Value) {
         let mut nonce = [0u8; 32];
         OsRng.fill_bytes(&mut nonce);
         let mut id = [0u8; 16];
@@ -115,16 +136,19 @@ impl Terminal {
         let id = hex::encode(id);
         if let Ok(mut s) = self.sessions.lock() {
             s.retain(|_, v| now.duration_since(v.opened) < NONCE_LIFETIME * 10);
-            s.insert(id.clone(), Session { nonce, opened: now, used: false, card: None });
+            let session = Session { nonce, opened: now, used: false, card: None, kiosk: kiosk.to_owned() };
+            s.insert(id.clone(), session);
         }
         (201, json!({"session_id": id, "nonce": hex::encode(nonce), "expires_in": NONCE_LIFETIME.as_secs()}))
     }
 
-    fn evidence(&self, id: &str, body: &Value, now: Instant, unix: u64) -> Result<(u16, Value), Refusal> {
-        // Take the nonce: one piece of evidence per session, fresh only.
+    fn evidence(&self, id: &str, request: &Verified, now: Instant, unix: u64) -> Result<(u16, Value), Refusal> {
+        let body = &request.body;
+        // Take the nonce: one piece of evidence per session, fresh only,
+        // from the kiosk that opened the session.
         let nonce = {
             let mut sessions = self.sessions.lock().map_err(|_| Refusal::NONCE)?;
-            let s = sessions.get_mut(id).ok_or(Refusal::NONCE)?;
+            let s = sessions.get_mut(id).filter(|s| s.kiosk == request.kiosk).ok_or(Refusal::NONCE)?;
             if s.used || now.duration_since(s.opened) > NONCE_LIFETIME {
                 return Err(Refusal::NONCE);
             }
@@ -133,31 +157,51 @@ impl Terminal {
         };
         let revoked: Vec<u64> =
             self.personas.iter().filter(|p| p.certificate.revoked).map(|p| p.certificate.serial).collect();
-        let cert = check_certificate(&b64(body, "auth_certificate")?, &self.ca, unix, &revoked)?;
-        match body.get("method").and_then(Value::as_str) {
-            Some("pin") => check_nonce_signature(&cert.key, &nonce, &b64(body, "signature")?)?,
-            Some(m @ ("face" | "visual")) => {
-                check_card_face(&b64(body, "card_face_record")?, &self.issuer, &nonce, &b64(body, "chip_signature")?)?;
-                if m == "face" {
-                    let score = body["match"]["score"].as_f64().ok_or(Refusal::REQUEST)?;
-                    let threshold = body["match"]["threshold"].as_f64().ok_or(Refusal::REQUEST)?;
-                    let frames = body["match"]["frames"].as_u64().unwrap_or(0);
-                    if score < threshold || frames == 0 || body["liveness"]["passed"] != json!(true) {
-                        return Err(Refusal::MATCH);
-                    }
-                } else if body["staff"]["decision"] != json!("confirmed") {
-                    return Err(Refusal::REQUEST);
+        let certificate = b64(body, "auth_certificate")?;
+        let cert = check_certificate(&certificate, &self.ca, unix, &revoked)?;
+        let method = body.get("method").and_then(Value::as_str).ok_or(Refusal::REQUEST)?;
+        let record = match method {
+            "pin" => None,
+            "face" | "visual" => Some(b64(body, "card_face_record")?),
+            _ => return Err(Refusal::REQUEST),
+        };
+        let context = Context {
+            nonce: &nonce,
+            kiosk: &request.kiosk,
+            session: id,
+            method,
+            certificate: &certificate,
+            record: record.as_deref(),
+        };
+        let digest = context.digest();
+        let persona = self.personas.iter().find(|p| p.certificate.serial == cert.serial);
+        let mut entry = json!({"session": id, "card": cert.serial, "method": method, "kiosk": request.kiosk});
+        match record {
+            None => check_context_signature(&cert.key, &digest, &b64(body, "signature")?)?,
+            Some(record) => {
+                let df24 = check_card_face(&record, &self.issuer, &digest, &b64(body, "chip_signature")?)?;
+                // The record must be from the card the certificate was issued to.
+                let registered = persona.map(card_face_public_key).transpose().map_err(|_| Refusal::UNKNOWN)?;
+                if registered.is_some_and(|k| k != df24) {
+                    return Err(Refusal::CARD);
+                }
+                if method == "face" {
+                    self.policy.check_face(body)?;
+                } else {
+                    entry["operator"] = json!(policy::check_staff(body)?);
                 }
             }
-            _ => return Err(Refusal::REQUEST),
         }
-        let p = self.personas.iter().find(|p| p.certificate.serial == cert.serial).ok_or(Refusal::UNKNOWN)?;
+        let p = persona.ok_or(Refusal::UNKNOWN)?;
         if let Ok(mut s) = self.sessions.lock()
             && let Some(s) = s.get_mut(id)
         {
             s.card = Some(cert.serial);
         }
-        info!(method = body["method"].as_str().unwrap_or(""), "evidence accepted");
+        if let Ok(mut r) = self.records.lock() {
+            r.authentications.push(entry);
+        }
+        info!(method, "evidence accepted");
         let i = &p.insurance;
         Ok((
             200,
@@ -168,10 +212,13 @@ impl Terminal {
     }
 
     /// Consent or registration, recorded once per `request_id`.
-    fn once(&self, id: &str, body: &Value, what: &str) -> Result<(u16, Value), Refusal> {
+    fn once(&self, id: &str, request: &Verified, what: &str) -> Result<(u16, Value), Refusal> {
+        let body = &request.body;
         let request_id =
             body.get("request_id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or(Refusal::REQUEST)?;
-        let card = self.sessions.lock().ok().and_then(|s| s.get(id).and_then(|s| s.card)).ok_or(Refusal::NONCE)?;
+        let card =
+            self.sessions.lock().ok().and_then(|s| s.get(id).filter(|s| s.kiosk == request.kiosk).and_then(|s| s.card));
+        let card = card.ok_or(Refusal::NONCE)?;
         let mut records = self.records.lock().map_err(|_| Refusal::REQUEST)?;
         if let Some(first) = records.answered.get(request_id) {
             return Ok((200, first.clone()));
@@ -193,7 +240,10 @@ impl Terminal {
 
     fn records(&self) -> (u16, Value) {
         match self.records.lock() {
-            Ok(r) => (200, json!({"consents": r.consents, "registrations": r.registrations})),
+            Ok(r) => (
+                200,
+                json!({"authentications": r.authentications, "consents": r.consents, "registrations": r.registrations}),
+            ),
             Err(_) => (500, json!({})),
         }
     }

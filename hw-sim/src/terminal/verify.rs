@@ -1,4 +1,4 @@
-//! The terminal's checks of the kiosk's evidence (docs/host-protocol.md §2),
+//! The terminal's checks of the kiosk's evidence (docs/host-protocol.md §3),
 //! written independently of the kiosk: its own record parsing, the test
 //! PKI's keys, real signature verification.
 
@@ -49,6 +49,16 @@ impl Refusal {
         Self {
             status: 404, code: "E-UNKNOWN", message: "資格情報が見つかりませんでした。受付にお申し出ください。"
         };
+    pub(crate) const KIOSK: Self = Self {
+        status: 401,
+        code: "E-KIOSK",
+        message: "この端末からの要求は受け付けられません。受付にお申し出ください。",
+    };
+    pub(crate) const CARD: Self = Self {
+        status: 403,
+        code: "E-CARD",
+        message: "カードの券面情報と電子証明書が一致しませんでした。受付にお申し出ください。",
+    };
     pub(crate) const REQUEST: Self =
         Self { status: 400, code: "E-REQUEST", message: "要求を処理できませんでした。" };
 }
@@ -85,24 +95,80 @@ pub fn check_certificate(
     Ok(CheckedCert { serial, key })
 }
 
-/// Checks a PKCS#1 v1.5 signature over the DigestInfo of SHA-256(nonce).
-pub fn check_nonce_signature(key: &RsaPublicKey, nonce: &[u8], signature: &[u8]) -> Result<(), Refusal> {
-    key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(nonce), signature).map_err(|_| Refusal::SIG)
+/// The label of the context the card signs.
+const CONTEXT_LABEL: &[u8] = b"uketsuke evidence v2\0";
+
+/// What the card's signature must cover (docs/host-protocol.md §3.1).
+pub struct Context<'a> {
+    /// The nonce this terminal gave the session.
+    pub nonce: &'a [u8],
+    /// The kiosk whose signed request opened the session.
+    pub kiosk: &'a str,
+    /// The session id.
+    pub session: &'a str,
+    /// `pin`, `face` or `visual`.
+    pub method: &'a str,
+    /// The certificate sent.
+    pub certificate: &'a [u8],
+    /// The card-face record sent (face and visual), none for pin.
+    pub record: Option<&'a [u8]>,
+}
+
+impl Context<'_> {
+    /// SHA-256 of: label ‖ nonce ‖ kiosk ‖ session ‖ method (each with a
+    /// 2-byte big-endian length) ‖ SHA-256(certificate) ‖ SHA-256(record) or
+    /// 32 zero bytes.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut input = CONTEXT_LABEL.to_vec();
+        for field in [self.nonce, self.kiosk.as_bytes(), self.session.as_bytes(), self.method.as_bytes()] {
+            input.extend_from_slice(&u16::try_from(field.len()).unwrap_or(u16::MAX).to_be_bytes());
+            input.extend_from_slice(field);
+        }
+        input.extend_from_slice(&Sha256::digest(self.certificate));
+        input.extend_from_slice(&self.record.map_or([0u8; 32], |r| Sha256::digest(r).into()));
+        Sha256::digest(&input).into()
+    }
+}
+
+/// Checks a PKCS#1 v1.5 SHA-256 signature whose DigestInfo carries `digest`
+/// (the context digest: the card signed the context, never the bare nonce).
+pub fn check_context_signature(key: &RsaPublicKey, digest: &[u8; 32], signature: &[u8]) -> Result<(), Refusal> {
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), digest, signature).map_err(|_| Refusal::SIG)
 }
 
 /// Checks the card-face record's issuer signature, then the chip's
-/// signature over the nonce with the record's own key (DF24).
+/// signature over the context digest with the record's own key (DF24).
+/// Returns the record's DF24 (PKCS#1 DER), which names the card.
 pub fn check_card_face(
     record: &[u8],
     issuer: &RsaPublicKey,
-    nonce: &[u8],
+    digest: &[u8; 32],
     chip_signature: &[u8],
-) -> Result<(), Refusal> {
+) -> Result<Vec<u8>, Refusal> {
     let fields = ber::children(record, 0xFF20).ok_or(Refusal::RECORD)?;
     let signature = fields.iter().find(|(t, _)| *t == 0xDF28).map(|(_, v)| v).ok_or(Refusal::RECORD)?;
     let signed = card_face_signed_bytes(&fields);
     issuer.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(&signed), signature).map_err(|_| Refusal::RECORD)?;
-    let chip_key = fields.iter().find(|(t, _)| *t == 0xDF24).map(|(_, v)| v).ok_or(Refusal::RECORD)?;
-    let chip_key = RsaPublicKey::from_pkcs1_der(chip_key).map_err(|_| Refusal::RECORD)?;
-    check_nonce_signature(&chip_key, nonce, chip_signature)
+    let df24 = fields.iter().find(|(t, _)| *t == 0xDF24).map(|(_, v)| v.clone()).ok_or(Refusal::RECORD)?;
+    let chip_key = RsaPublicKey::from_pkcs1_der(&df24).map_err(|_| Refusal::RECORD)?;
+    check_context_signature(&chip_key, digest, chip_signature)?;
+    Ok(df24)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_context_digest_matches_the_test_vector_in_the_protocol_document() {
+        let c = Context {
+            nonce: &[0x11; 32],
+            kiosk: "k1",
+            session: "s1",
+            method: "face",
+            certificate: b"certificate",
+            record: Some(b"record"),
+        };
+        assert_eq!(hex::encode(c.digest()), "16256efdfeabbc1d668466a309e3fb9b5c75be8815fcc46109f300d6e7b31735");
+    }
 }

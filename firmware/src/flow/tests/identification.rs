@@ -12,7 +12,7 @@ fn a_face_match_goes_through_consent_to_the_result_and_take_your_card() {
     assert!(h.has_action(|a| matches!(a, Action::StartFaceCapture)));
     h.input(Input::FaceGuidance(Guidance::TooFar));
     assert_eq!(h.view(), &View::FaceCapture { guidance: Some(Guidance::TooFar) });
-    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3 }));
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
     assert!(h.has_action(|a| matches!(a, Action::Authenticate(Method::Face))));
     h.input(Input::Host(HostAnswer::Eligible { registered: true }));
     assert_eq!(h.view(), &View::Consent { question: ConsentQuestion::Surgery, number: 1, of: 3 });
