@@ -192,9 +192,11 @@ impl StatusWord {
         self.0 as u8
     }
 
-    /// `9000`, or `6282` (data returned, but shorter than asked).
+    /// `9000`. Only READ BINARY also takes `6282` (data returned, but shorter
+    /// than asked, ISO/IEC 7816-4 §11.2.3); for any other command, VERIFY
+    /// above all, a warning status is not success.
     pub fn is_success(self) -> bool {
-        self == Self::OK || self == Self::END_OF_FILE
+        self == Self::OK
     }
 
     /// `63Cx`: verification failed, `x` tries left.

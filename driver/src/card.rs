@@ -123,7 +123,11 @@ impl<T: Transmit> Card<T> {
             return Err(Error::Malformed("file larger than READ BINARY can address"));
         }
         let [p1, p2] = (offset as u16).to_be_bytes();
-        self.execute(&Command::new(0x00, 0xB0, p1, p2).with_le(le))
+        let resp = self.transmit(&Command::new(0x00, 0xB0, p1, p2).with_le(le))?;
+        match resp.sw {
+            StatusWord::OK | StatusWord::END_OF_FILE => Ok(resp.data),
+            sw => Err(Error::from_status(sw)),
+        }
     }
 
     /// Reads the whole current EF, sized from its BER-TLV header.
@@ -248,6 +252,24 @@ mod tests {
     fn status_6cxx_resends_once_with_the_length_the_card_asked_for() {
         let mut c = card(ScriptedCard::new().expect("00B0000000", "6C03").expect("00B0000003", "0102039000"));
         assert_eq!(c.read_binary(0, 256).ok(), Some(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn a_verify_answered_6282_is_not_a_verified_pin() {
+        let mut c = card(
+            ScriptedCard::new()
+                .expect("00A4020C020018", "9000")
+                .expect("00200080", "63C3")
+                .expect("002000800431323334", "6282"),
+        );
+        let result = c.verify_with_query([0x00, 0x18], b"1234");
+        assert!(result.is_err(), "6282 counted as a verified PIN: {result:?}");
+    }
+
+    #[test]
+    fn read_binary_takes_6282_as_the_end_of_the_file() {
+        let mut c = card(ScriptedCard::new().expect("00B0000000", "01026282"));
+        assert_eq!(c.read_binary(0, 256).ok(), Some(vec![1, 2]));
     }
 
     #[test]

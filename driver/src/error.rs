@@ -52,6 +52,10 @@ pub enum Error {
     /// The card answered with bytes that do not parse.
     #[error("malformed card data: {0}")]
     Malformed(&'static str),
+    /// The card-face record's issuer signature (DF28) does not verify: the
+    /// record was altered or not issued for a My Number Card.
+    #[error("the card-face record's issuer signature (DF28) does not verify")]
+    RecordNotGenuine,
     /// The card is not a My Number Card (none of its applications selects).
     #[error("this is not a My Number Card")]
     NotMyNumberCard,

@@ -89,6 +89,16 @@ impl Default for StaffConfig {
     }
 }
 
+/// The card-face records the kiosk trusts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CardConfig {
+    /// The card-face issuer's RSA public key (PEM or DER): every record's
+    /// DF28 is verified with it before the photo is decoded. Required on a
+    /// real kiosk; the simulated kiosk uses its test issuer.
+    pub face_issuer_key: Option<PathBuf>,
+}
+
 /// The lowest face threshold the kiosk accepts: OpenCV's reference
 /// threshold for SFace (DESIGN.md §4). The terminal applies its own minimum too.
 pub const MIN_FACE_THRESHOLD: f32 = 0.363;
@@ -132,6 +142,8 @@ pub struct Config {
     pub reader: ReaderConfig,
     /// Camera.
     pub camera: CameraConfig,
+    /// Card-face record trust.
+    pub card: CardConfig,
     /// Reception terminal.
     pub host: HostConfig,
     /// Staff API.

@@ -64,6 +64,18 @@ pub struct Faults {
     pub corrupt_apdu: Option<usize>,
     /// Delay each exchange by the timing model.
     pub link: Option<LinkModel>,
+    /// The card is built with a forged card-face record.
+    pub record: Option<RecordFault>,
+}
+
+/// A card-face record no genuine card carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordFault {
+    /// A byte of the photo altered after the issuer signed: DF28 fails.
+    Tampered,
+    /// The photo's JPEG 2000 header declares `side`×`side` pixels, and the
+    /// (test) issuer signed it: DF28 passes, the size check must catch it.
+    PhotoDeclares(u32),
 }
 
 /// What the reader gets for one APDU.

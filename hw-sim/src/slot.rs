@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use tracing::{info, warn};
 
-use crate::card::{ATR, CardSpec, VirtualCard, build_card};
+use crate::card::{ATR, CardSpec, VirtualCard, build_card_with};
 use crate::faults::Faults;
 use crate::persona::{self, CardImages, Persona, PersonaError};
 use crate::vpcd::{self, BridgeError, Ended, Insertion};
@@ -72,9 +72,15 @@ impl CardSlot {
     /// Places `persona`'s card (taking away any card already there) and
     /// waits until the reader has powered it.
     pub fn place(&mut self, persona: &Persona, faults: Faults) -> Result<(), SlotError> {
-        self.place_card(&persona.id, faults, || {
+        // A forged record is a card of its own: never cached under the persona.
+        let id = match faults.record {
+            None => persona.id.clone(),
+            Some(fault) => format!("{} {fault:?}", persona.id),
+        };
+        let fault = faults.record;
+        self.place_card(&id, faults, || {
             let images = CardImages::load(&persona::data_dir(), persona)?;
-            build_card(&CardSpec { persona, images: &images }).map_err(|e| SlotError::Build(e.to_string()))
+            build_card_with(&CardSpec { persona, images: &images }, fault).map_err(|e| SlotError::Build(e.to_string()))
         })
     }
 

@@ -32,16 +32,27 @@ pub fn write_config(sb: &PcscSandbox, host_url: Option<&str>, extra: &str) -> Re
     if !state.join(identity::KEY_FILE).exists() {
         test_identity().save(&state)?;
     }
+    let issuer = write_test_issuer(sb.scratch())?;
     let host = host_url.map(|u| format!("url = \"{u}\"\n")).unwrap_or_default();
     let text = format!(
         "[host]\n{host}timeout = 5\nretries = 1\n\n[staff]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"{token}\"\n\n\
-         [identity]\nstate_dir = \"{state}\"\n\n\
+         [identity]\nstate_dir = \"{state}\"\n\n[card]\nface_issuer_key = \"{issuer}\"\n\n\
          [flow]\ninactivity_timeout = 20\ninactivity_warning = 5\nresult_display = 2\n{extra}",
         token = token.display(),
-        state = state.display()
+        state = state.display(),
+        issuer = issuer.display()
     );
     let path = sb.scratch().join("kiosk.toml");
     std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+/// Writes the test PKI's card-face issuer key (PKCS#1 DER) into `dir`.
+pub fn write_test_issuer(dir: &Path) -> Result<PathBuf> {
+    use rsa::pkcs1::EncodeRsaPublicKey;
+    let key = uketsuke_hw_sim::pki::derived_key(uketsuke_hw_sim::pki::CARD_FACE_ISSUER_LABEL)?.to_public_key();
+    let path = dir.join("card-face-issuer.der");
+    std::fs::write(&path, key.to_pkcs1_der()?.as_bytes())?;
     Ok(path)
 }
 

@@ -120,3 +120,15 @@ fn a_real_kiosk_on_linuxkms_with_no_display_device_says_so_and_does_not_start() 
     assert!(stderr.contains("uketsuke: error:") && stderr.contains("LinuxKMS"), "{stderr}");
     assert!(stderr.contains("DRM") && stderr.contains("/dev/fb0"), "the reasons are named: {stderr}");
 }
+
+#[test]
+fn a_panic_in_the_runtime_ends_the_kiosk_with_a_failure_code_instead_of_a_stuck_kiosk() {
+    let sb = sandbox();
+    let config = write_config(&sb, None, "").unwrap();
+    let out = kiosk_cmd(&sb, &config, &scenario("driver-panic.txt")).output().unwrap();
+    let (transcript, logs) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(70), "{transcript}\n{logs}");
+    assert!(!transcript.contains("outcome"), "the script did not run to its end: {transcript}");
+    assert!(logs.contains("exiting so that its supervisor restarts it"), "{logs}");
+    assert!(!logs.contains("simulated fault"), "a panic's message never reaches the log (it could carry card data)");
+}

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, mpsc};
 
 use uketsuke_firmware::flow::types::StaffEvent;
-use uketsuke_firmware::host::staff::{StaffApi, StaffBoard, StaffToken};
+use uketsuke_firmware::host::staff::{StaffApi, StaffBoard, StaffToken, VisualCheck};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -36,8 +36,8 @@ fn staff_actions_need_the_token_and_are_all_audited() {
     let token_file = dir.path().join("staff-token");
     std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
     let (tx, rx) = mpsc::channel();
-    let api =
-        StaffApi::new(StaffToken::from_file(&token_file).unwrap(), Arc::new(Mutex::new(StaffBoard::default())), tx);
+    let board = Arc::new(Mutex::new(StaffBoard::default()));
+    let api = StaffApi::new(StaffToken::from_file(&token_file).unwrap(), Arc::clone(&board), tx);
     let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let stop = Arc::new(AtomicBool::new(false));
@@ -63,6 +63,8 @@ fn staff_actions_need_the_token_and_are_all_audited() {
     assert!(rx.try_recv().is_err(), "an unauthorised request reached the kiosk");
     let auth = format!("Bearer {TOKEN}");
     assert_eq!(status(ureq::post(&url("/staff/v1/visual-check/start")).set("Authorization", &auth).call()), 202);
+    // The kiosk asks staff for the check (the runtime does this on the flow's request).
+    board.lock().unwrap().visual_check = Some(VisualCheck { id: "c1".into(), confirmed_by: None });
     assert_eq!(status(ureq::post(&url("/staff/v1/visual-check/confirm")).set("Authorization", &auth).call()), 202);
     assert_eq!(rx.recv().unwrap(), StaffEvent::StartVisualCheck);
     assert_eq!(rx.recv().unwrap(), StaffEvent::Confirm);

@@ -127,6 +127,7 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
         reader: Arc::new(reader),
         camera: Arc::new(devices.clone()),
         surface: Box::new(devices),
+        card_face_issuer: uketsuke_sim_kiosk::world::test_issuer().unwrap(),
         host_url: terminal.base.clone(),
         identity: Arc::new(KioskIdentity::from_pkcs8(test_identity().pkcs8_der()).unwrap()),
         staff_token: StaffToken::new(STAFF_TOKEN).unwrap(),

@@ -1,6 +1,7 @@
 //! The card-face application (券面AP, DESIGN.md §2): the card-face record
 //! with the photo, behind 照合番号B (or A), and the chip signature.
 
+use crate::ap::jp2;
 use crate::ap::text::Sex;
 use crate::card::{Card, PinStatus};
 use crate::error::{Error, Result};
@@ -46,19 +47,14 @@ pub struct CardFaceRecord {
     pub raw: PersonalBytes,
 }
 
-/// JPEG 2000 signatures: the JP2 box header or a raw codestream.
-fn looks_like_jpeg2000(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]) || bytes.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
-}
-
 impl CardFaceRecord {
-    /// Parses `FF20 { DF21 … DF2A }`.
+    /// Parses `FF20 { DF21 … DF2A }`. The photo must be a JPEG 2000 image
+    /// whose header declares a card-photo size ([`jp2::check_photo_header`]);
+    /// nothing is decoded here.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let r = Record::parse(bytes, 0xFF20)?;
         let photo = r.require(0xDF27, "card-face record lacks the photo (DF27)")?;
-        if !looks_like_jpeg2000(photo) {
-            return Err(Error::Malformed("card-face photo is not JPEG 2000"));
-        }
+        jp2::check_photo_header(photo)?;
         let expiry = r.require(0xDF29, "card-face record lacks the expiry (DF29)")?;
         let expiry = std::str::from_utf8(expiry)
             .ok()
@@ -125,8 +121,7 @@ mod tests {
 
     #[test]
     fn a_photo_that_is_not_jpeg2000_is_rejected() {
-        assert!(!looks_like_jpeg2000(&[0xFF, 0xD8, 0xFF, 0xE0]));
-        assert!(looks_like_jpeg2000(&[0xFF, 0x4F, 0xFF, 0x51, 0x00]));
+        assert!(jp2::check_photo_header(&[0xFF, 0xD8, 0xFF, 0xE0]).is_err());
     }
 
     #[test]

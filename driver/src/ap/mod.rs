@@ -2,6 +2,8 @@
 //! name, its EF constants and a borrowing `XxxAp::select(&mut Card)`.
 
 pub mod face;
+pub mod issuer;
+pub mod jp2;
 pub mod jpki;
 pub mod text;
 

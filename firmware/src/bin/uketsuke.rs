@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
+use uketsuke_driver::ap::issuer::IssuerKey;
 use uketsuke_driver::pcsc_reader::PcscReader;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::ModelPaths;
@@ -63,6 +64,7 @@ enum Command {
 
 fn main() {
     uketsuke_driver::logging::init_cli("info");
+    uketsuke_firmware::runtime::failure::exit_on_panic();
     let cli = Cli::parse();
     if let Err(e) = run(&cli) {
         eprintln!("uketsuke: error: {e:#}");
@@ -97,6 +99,9 @@ fn missing_hardware(config: &Config) -> Vec<&'static str> {
     }
     if config.staff.token_file.is_none() {
         missing.push("staff.token_file");
+    }
+    if config.card.face_issuer_key.is_none() {
+        missing.push("card.face_issuer_key");
     }
     missing
 }
@@ -151,11 +156,18 @@ fn run(cli: &Cli) -> Result<()> {
 
 /// The kiosk's parts on the configured hardware.
 fn hardware_parts(config: Config) -> Result<Parts> {
-    let (Some(device), Some(host_url), Some(token_file)) =
-        (config.camera.device.clone(), config.host.url.clone(), config.staff.token_file.clone())
-    else {
-        return Err(anyhow!("camera.device, host.url and staff.token_file are required"));
+    let (Some(device), Some(host_url), Some(token_file), Some(issuer_file)) = (
+        config.camera.device.clone(),
+        config.host.url.clone(),
+        config.staff.token_file.clone(),
+        config.card.face_issuer_key.clone(),
+    ) else {
+        return Err(anyhow!("camera.device, host.url, staff.token_file and card.face_issuer_key are required"));
     };
+    let issuer =
+        std::fs::read(&issuer_file).with_context(|| format!("card.face_issuer_key: {}", issuer_file.display()))?;
+    let card_face_issuer =
+        IssuerKey::parse(&issuer).with_context(|| format!("card.face_issuer_key: {}", issuer_file.display()))?;
     let staff_token = StaffToken::from_file(&token_file).context("staff.token_file")?;
     let identity = KioskIdentity::load(&state_dir(&config))?;
     let camera = V4l2Camera { device, width: config.camera.width, height: config.camera.height };
@@ -166,6 +178,7 @@ fn hardware_parts(config: Config) -> Result<Parts> {
         // No card-surface scanner is configurable yet: the face path
         // reports the card unreadable, and the PIN path works.
         surface: Box::new(NoSurface),
+        card_face_issuer,
         host_url,
         identity: Arc::new(identity),
         staff_token,

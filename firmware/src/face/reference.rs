@@ -5,6 +5,8 @@ use opencv::core::{Mat, Size, Vector};
 use opencv::prelude::*;
 use opencv::{imgcodecs, imgproc};
 
+use uketsuke_driver::ap::jp2::check_photo_header;
+
 use super::FaceError;
 use super::detect::{Detector, to_grey_bgr};
 use super::embed::{Embedder, Embedding};
@@ -26,9 +28,19 @@ pub fn decode_grey(bytes: &[u8]) -> Result<Mat, FaceError> {
     to_grey_bgr(&img)
 }
 
+/// Decodes the chip photo. Its JPEG 2000 header is read first
+/// (`uketsuke_driver::ap::jp2::check_photo_header`), so the decoder never
+/// sees an image declaring more than a card photo's size.
+pub fn decode_card_photo(photo: &[u8]) -> Result<Mat, FaceError> {
+    let declared = check_photo_header(photo).map_err(|_| FaceError::BadImage("not a card-sized JPEG 2000 photo"))?;
+    let grey = decode_grey(photo)?;
+    tracing::debug!(width = declared.width, height = declared.height, "card photo decoded");
+    Ok(grey)
+}
+
 /// Builds the reference embedding from the card photo's bytes.
 pub fn reference_embedding(det: &mut Detector, emb: &mut Embedder, photo: &[u8]) -> Result<Embedding, FaceError> {
-    let grey = decode_grey(photo)?;
+    let grey = decode_card_photo(photo)?;
     let mut big = Mat::default();
     imgproc::resize(&grey, &mut big, Size::default(), UPSCALE, UPSCALE, imgproc::INTER_CUBIC)?;
     let faces = det.detect(&big)?;

@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 use crate::face::decision::{NoMatchReason, Outcome};
 use state::State;
 use types::{Action, CardFacts, FlowConfig, HostAnswer, Input, Method, PinResult, StaffEvent, Timer};
-use uketsuke_screen::{FaceFailure, ResultView, Screen, Touch};
+use uketsuke_screen::{CardProblem, FaceFailure, ResultView, Screen, Touch};
 
 /// One kiosk's session flow.
 pub struct Flow {
@@ -197,6 +197,10 @@ impl Flow {
                     self.go(now, State::PinBlocked);
                 }
                 PinResult::CardRemoved => self.card_removed(),
+                PinResult::CardError => {
+                    self.pin.clear();
+                    self.go(now, State::CardProblem(CardProblem::Unreadable));
+                }
             },
             (State::VisualCheck, Input::Staff(StaffEvent::Confirm)) => self.authenticate(now, Method::Visual),
             (State::VisualCheck, Input::Staff(StaffEvent::Reject)) => {

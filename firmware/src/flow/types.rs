@@ -95,6 +95,10 @@ pub enum PinResult {
     Blocked,
     /// The card left during the verification (no try was spent).
     CardRemoved,
+    /// The card or reader failed while still there (an unexpected status
+    /// word, a garbled answer): the patient is told the card could not be
+    /// read, not that it was removed.
+    CardError,
 }
 
 /// What the flow asks the runtime to do.

@@ -105,17 +105,18 @@ impl Runner {
         self.span = info_span!("session", id = %id);
         let _guard = self.span.clone().entered();
         info!("card placed: session starts");
-        let (held, epochs, surface, reader) = (
+        let (held, epochs, surface, reader, issuer) = (
             Arc::clone(&self.held),
             Arc::clone(&self.session_epoch),
             Arc::clone(&self.surface),
             Arc::clone(&self.reader),
+            Arc::clone(&self.card_face_issuer),
         );
         let epoch = epochs.load(Ordering::SeqCst);
         let placed_on = self.current_reader.lock().ok().and_then(|r| r.clone());
         let today = clock::today();
         self.blocking(move || {
-            let read = card::read(reader.as_ref(), placed_on.as_deref(), &surface, today, id);
+            let read = card::read(reader.as_ref(), placed_on.as_deref(), &surface, &issuer, today, id);
             let mut held = held.lock().map_err(|_| ())?;
             if epochs.load(Ordering::SeqCst) != epoch {
                 return Err(());

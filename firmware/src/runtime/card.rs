@@ -4,6 +4,7 @@
 //! count is read first and a blocked PIN is never sent.
 
 use uketsuke_driver::ap::face::FaceAp;
+use uketsuke_driver::ap::issuer::IssuerKey;
 use uketsuke_driver::ap::jpki::{self, JpkiAp};
 use uketsuke_driver::ap::sha256_digest_info;
 use uketsuke_driver::hal::reader::CardReader;
@@ -34,12 +35,16 @@ impl uketsuke_driver::hal::surface::CardSurface for NoSurface {
 pub type SharedSurface = std::sync::Mutex<Box<DynCardSurface>>;
 
 /// Reads a freshly placed card: its kind, PIN tries, certificate, and the
-/// card-face record opened with 照合番号B from the surface scanner.
+/// card-face record opened with 照合番号B from the surface scanner. The
+/// record's photo header was checked when it was parsed; its issuer
+/// signature (DF28) is checked here, so a record that is not genuine is
+/// refused before anything decodes its photo.
 #[tracing::instrument(name = "stage", skip_all, fields(name = "read_card"))]
 pub fn read(
     reader: &dyn CardReader,
     placed_on: Option<&str>,
     surface: &SharedSurface,
+    issuer: &IssuerKey,
     today: Date,
     id: String,
 ) -> Result<(CardFacts, Session), CardProblem> {
@@ -69,6 +74,7 @@ pub fn read(
         CardProblem::Unreadable
     })?;
     let (cert, record) = read_face_evidence(&mut card, &code).map_err(problem)?;
+    issuer.verify_record(record.raw.expose()).map_err(problem)?;
     let pin_tries = match summary.auth_pin {
         PinStatus::Tries(n) => n,
         PinStatus::Verified => 3,
@@ -97,9 +103,13 @@ pub fn verify_pin(session: &mut Session, pin: &Pin) -> PinResult {
         Ok(()) => PinResult::Correct,
         Err(Error::PinIncorrect { retries: 0 } | Error::PinBlocked) => PinResult::Blocked,
         Err(Error::PinIncorrect { retries }) => PinResult::Wrong(retries),
-        Err(e) => {
-            tracing::warn!(error = %e, "PIN verification did not complete");
+        Err(e) if card_left(&e) => {
+            tracing::warn!(error = %e, "the card left during the PIN verification");
             PinResult::CardRemoved
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "PIN verification did not complete: the card or reader failed");
+            PinResult::CardError
         }
     }
 }

@@ -22,7 +22,7 @@ use crate::config::FaceConfig;
 use crate::face::decision::{Decider, FrameResult, InconclusiveReason, Outcome};
 use crate::face::models::ModelPaths;
 use crate::face::pipeline::{Engine, frame_to_mat, wipe};
-use crate::face::reference::decode_grey;
+use crate::face::reference::decode_card_photo;
 use crate::face::{ANALYSIS_PERIOD, FaceError};
 use crate::flow::types::Input;
 use crate::host::staff::StaffBoard;
@@ -274,7 +274,7 @@ fn encode(mat: &Mat, ext: &str) -> Result<Zeroizing<Vec<u8>>, FaceError> {
 
 /// The chip photo (JPEG 2000) as PNG, for the staff console.
 pub fn encode_photo(photo: &PersonalBytes) -> Result<Zeroizing<Vec<u8>>, FaceError> {
-    let mut mat = decode_grey(photo.expose())?;
+    let mut mat = decode_card_photo(photo.expose())?;
     let png = encode(&mat, ".png");
     wipe(&mut mat);
     png

@@ -8,6 +8,7 @@
 //! | [`staff_server`] | the staff API over HTTP → flow inputs |
 //! | [`card`], [`link`], [`face`], [`capture`] | the card, terminal and face work the actions run |
 //! | [`window`], [`touchscreen`] | the Slint touchscreen and its live preview |
+//! | [`failure`] | a panic ends the process so its supervisor restarts it |
 //!
 //! Every device is reached through the driver's HAL traits, passed in as
 //! [`Parts`]: a vendor's reader, camera or card-surface scanner needs no
@@ -21,6 +22,7 @@ pub mod capture;
 pub mod card;
 pub mod clock;
 pub mod face;
+pub mod failure;
 pub mod link;
 pub mod reader_watch;
 pub mod runner;
@@ -35,6 +37,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use uketsuke_driver::ap::issuer::IssuerKey;
 use uketsuke_driver::hal::camera::Camera;
 use uketsuke_driver::hal::reader::CardReader;
 use uketsuke_driver::hal::surface::DynCardSurface;
@@ -87,6 +90,9 @@ pub struct Parts {
     pub camera: Arc<dyn Camera>,
     /// The card-surface scanner (照合番号B).
     pub surface: Box<DynCardSurface>,
+    /// The card-face issuer's key: a record whose DF28 it does not verify
+    /// is refused before its photo is decoded.
+    pub card_face_issuer: IssuerKey,
     /// The reception terminal's base URL.
     pub host_url: String,
     /// The kiosk's own key (provisioned; see `host::identity`).
@@ -143,6 +149,7 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
         current_reader,
         camera: parts.camera,
         surface: Arc::new(Mutex::new(parts.surface)),
+        card_face_issuer: Arc::new(parts.card_face_issuer),
         host_url: parts.host_url,
         identity: parts.identity,
         models: parts.models,

@@ -25,6 +25,7 @@ use crate::flow::types::Input;
 use crate::host::client::{HostClient, Http};
 use crate::host::identity::KioskIdentity;
 use crate::host::staff::StaffBoard;
+use uketsuke_driver::ap::issuer::IssuerKey;
 
 /// The devices and links the runner drives, all behind HAL traits.
 pub struct Devices {
@@ -36,6 +37,8 @@ pub struct Devices {
     pub camera: Arc<dyn Camera>,
     /// The card-surface scanner.
     pub surface: Arc<SharedSurface>,
+    /// The card-face issuer's key.
+    pub card_face_issuer: Arc<IssuerKey>,
     /// The reception terminal's base URL.
     pub host_url: String,
     /// The kiosk's own key, signing every request to the terminal.
@@ -66,6 +69,7 @@ pub struct Runner {
     pub(super) reader: Arc<dyn CardReader>,
     pub(super) current_reader: Arc<Mutex<Option<String>>>,
     pub(super) surface: Arc<SharedSurface>,
+    pub(super) card_face_issuer: Arc<IssuerKey>,
     pub(super) face: FaceWorker,
     pub(super) host: Arc<HostClient<Http>>,
     pub(super) threshold: f32,
@@ -106,6 +110,7 @@ impl Runner {
             reader: devices.reader,
             current_reader: devices.current_reader,
             surface: devices.surface,
+            card_face_issuer: devices.card_face_issuer,
             face,
             host: Arc::new(host),
             threshold: config.face.policy.threshold,

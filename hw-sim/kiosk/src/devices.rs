@@ -21,6 +21,8 @@ pub struct SimStage {
     pub persona: Option<Persona>,
     /// The camera's scene.
     pub scene: Option<Scene>,
+    /// The card-surface scanner panics on its next scan (fault injection).
+    pub surface_panics: bool,
 }
 
 /// The simulator's camera and card surface, following a shared stage.
@@ -76,7 +78,12 @@ impl Camera for SimDevices {
 impl CardSurface for SimDevices {
     type Error = DeviceError;
 
+    // A deliberate panic: the injected fault of a vendor driver with a bug.
+    #[allow(clippy::panic)]
     fn check_code_b(&mut self) -> Result<CheckCodeB, DeviceError> {
+        if self.stage.lock().is_ok_and(|s| s.surface_panics) {
+            panic!("simulated fault: the card-surface scanner's driver panicked");
+        }
         let unreadable = || DeviceError::new(ErrorKind::BadData, "the card face's 照合番号B could not be read");
         let (persona, _) = self.persona()?;
         let code = persona.check_code_b().ok_or_else(unreadable)?;

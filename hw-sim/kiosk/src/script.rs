@@ -4,7 +4,7 @@
 //!
 //! | command | does |
 //! |---|---|
-//! | `place PERSONA [remove-before-apdu=N] [mute-from-apdu=N] [corrupt-apdu=N]` | puts the persona's virtual card on the reader (`foreign-card`: not a My Number Card), with faults counted from power-on |
+//! | `place PERSONA [remove-before-apdu=N] [mute-from-apdu=N] [corrupt-apdu=N] [record=tampered] [photo-declares=SIDE]` | puts the persona's virtual card on the reader (`foreign-card`: not a My Number Card), with faults counted from power-on; `record=tampered` alters the card-face photo after the issuer signed it, `photo-declares=SIDE` makes the issuer sign a photo whose header claims SIDE×SIDE pixels |
 //! | `remove` | takes the card away |
 //! | `camera SCENE` | who the virtual camera sees (`genuine`, `impostor`, `no-face`, …) |
 //! | `tap face\|pin\|visual\|end\|agree\|disagree\|register\|skip-registration\|cancel\|backspace\|digit-N\|touch` | touches a button |
@@ -14,13 +14,14 @@
 //! | `expect VIEW [key=value …] [within=SECS]` | waits for that screen (default 30 s) |
 //! | `wait SECS` | lets time pass |
 //! | `records` | prints what the virtual terminal recorded |
+//! | `surface panic` | the card-surface scanner's driver panics on its next scan (a vendor driver's bug, for the fail-loudly test) |
 //!
 //! [`crate::transcript::ScriptRunner`] plays them and writes the transcript.
 
 use std::time::Duration;
 
 use uketsuke_hw_sim::camera::Scene;
-use uketsuke_hw_sim::faults::Faults;
+use uketsuke_hw_sim::faults::{Faults, RecordFault};
 use uketsuke_screen::Touch;
 use zeroize::Zeroizing;
 
@@ -58,6 +59,8 @@ pub enum Step {
     Wait(Duration),
     /// Print the terminal's records.
     Records,
+    /// The card-surface scanner panics on its next scan.
+    SurfacePanic,
 }
 
 /// Digits to type on the keypad. `Debug` is redacted.
@@ -101,11 +104,19 @@ pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
             let mut faults = Faults::default();
             for kv in options {
                 let (k, v) = kv.split_once('=').ok_or_else(|| format!("{kv:?} is not fault=N"))?;
-                let n = v.parse::<usize>().map_err(|_| format!("{kv:?}: N must be an APDU number"))?;
+                if (k, v) == ("record", "tampered") {
+                    faults.record = Some(RecordFault::Tampered);
+                    continue;
+                }
+                let n = v.parse::<usize>().map_err(|_| format!("{kv:?}: N must be a number"))?;
                 match k {
                     "remove-before-apdu" => faults.remove_before_apdu = Some(n),
                     "mute-from-apdu" => faults.mute_from_apdu = Some(n),
                     "corrupt-apdu" => faults.corrupt_apdu = Some(n),
+                    "photo-declares" => {
+                        let side = u32::try_from(n).map_err(|_| format!("{kv:?}: too large"))?;
+                        faults.record = Some(RecordFault::PhotoDeclares(side));
+                    }
                     other => return Err(format!("no fault {other:?}")),
                 }
             }
@@ -153,6 +164,10 @@ pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
         }
         "wait" => Step::Wait(secs(one()?)?),
         "records" => Step::Records,
+        "surface" => match one()? {
+            "panic" => Step::SurfacePanic,
+            other => return Err(format!("surface {other:?}: only `surface panic`")),
+        },
         other => return Err(format!("unknown command {other:?}")),
     }))
 }

@@ -170,6 +170,12 @@ impl<'a> ScriptRunner<'a> {
                 }
             }
             Step::Wait(d) => self.pump_until(Instant::now() + d).await,
+            Step::SurfacePanic => {
+                (self.out)("surface  panics on its next scan");
+                if let Ok(mut stage) = self.world.devices.stage.lock() {
+                    stage.surface_panics = true;
+                }
+            }
             Step::Records => {
                 let records = match &self.world.terminal {
                     Some(t) => t.lock().map(|t| t.records()).map_err(|_| "terminal state lost".to_owned())?,

@@ -11,11 +11,12 @@ use std::thread::JoinHandle;
 
 use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::faults::Faults;
-use uketsuke_hw_sim::persona;
 use uketsuke_hw_sim::slot::{CardSlot, FOREIGN_CARD, SlotError};
 use uketsuke_hw_sim::terminal::policy::TerminalPolicy;
 use uketsuke_hw_sim::terminal::{Terminal, TerminalError};
+use uketsuke_hw_sim::{persona, pki};
 
+use uketsuke_driver::ap::issuer::IssuerKey;
 use uketsuke_driver::pcsc_reader::PcscReader;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::ModelPaths;
@@ -48,6 +49,9 @@ pub enum SimError {
     /// The kiosk's identity could not be read or made.
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    /// The card-face issuer's key could not be read.
+    #[error("card.face_issuer_key is not a readable RSA public key")]
+    IssuerKey,
     /// A loopback port could not be found.
     #[error("no free loopback port: {0}")]
     Port(std::io::Error),
@@ -127,6 +131,13 @@ impl Drop for SimTerminal {
     }
 }
 
+/// The test PKI's card-face issuer, which signs the virtual cards' records.
+pub fn test_issuer() -> Option<IssuerKey> {
+    use rsa::pkcs1::EncodeRsaPublicKey;
+    let key = pki::derived_key(pki::CARD_FACE_ISSUER_LABEL).ok()?.to_public_key();
+    IssuerKey::parse(key.to_pkcs1_der().ok()?.as_bytes()).ok()
+}
+
 /// The whole simulated world around the kiosk.
 pub struct SimWorld {
     slot: Mutex<CardSlot>,
@@ -185,6 +196,11 @@ impl SimWorld {
         staff_token: StaffToken,
         preview: Option<PreviewSink>,
     ) -> Result<Parts, SimError> {
+        let card_face_issuer = match &config.card.face_issuer_key {
+            Some(path) => std::fs::read(path).ok().and_then(|k| IssuerKey::parse(&k).ok()),
+            None => test_issuer(),
+        };
+        let card_face_issuer = card_face_issuer.ok_or(SimError::IssuerKey)?;
         let identity = match &config.identity.state_dir {
             Some(dir) => KioskIdentity::load(dir)?,
             None => KioskIdentity::generate()?,
@@ -203,6 +219,7 @@ impl SimWorld {
             reader: Arc::new(PcscReader),
             camera: Arc::new(self.devices.clone()),
             surface: Box::new(self.devices.clone()),
+            card_face_issuer,
             host_url,
             identity: Arc::new(identity),
             staff_token,

@@ -183,6 +183,7 @@ fn card(args: &CardArgs) -> Result<()> {
         mute_from_apdu: args.mute_from_apdu,
         corrupt_apdu: args.corrupt_apdu,
         link: args.slow_link.then(|| LinkModel::contactless(args.link_kbps)),
+        record: None,
     };
     let deadline = args.remove_after.map(|s| Instant::now() + secs(s));
     let stop = AtomicBool::new(false);

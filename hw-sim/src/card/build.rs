@@ -12,6 +12,7 @@ use rsa::pkcs1::EncodeRsaPublicKey;
 use super::VirtualCard;
 use super::fs::{Access, Df, Ef};
 use crate::ber;
+use crate::faults::RecordFault;
 use crate::persona::{CardImages, Persona, Sex};
 use crate::pki::{self, Date, PkiError};
 
@@ -131,7 +132,32 @@ fn text_df(p: &Persona, check_b: &str) -> Result<Df, PkiError> {
     Ok(Df { name: "text", aid: TEXT_AID.to_vec(), efs, chip_key: Some(key(p, "text ap")?) })
 }
 
-fn face_df(p: &Persona, images: &CardImages, check_b: &str) -> Result<Df, PkiError> {
+/// The photo with its JPEG 2000 header (JP2 `ihdr` and codestream SIZ)
+/// claiming `side`×`side` pixels; the image data is left as it is.
+fn declare_photo_size(photo: &[u8], side: u32) -> Vec<u8> {
+    let mut out = photo.to_vec();
+    let put = |b: &mut Vec<u8>, at: usize| {
+        if let Some(slot) = b.get_mut(at..at + 4) {
+            slot.copy_from_slice(&side.to_be_bytes());
+        }
+    };
+    if let Some(i) = out.windows(4).position(|w| w == b"ihdr") {
+        put(&mut out, i + 4);
+        put(&mut out, i + 8);
+    }
+    if let Some(i) = out.windows(4).position(|w| w == [0xFF, 0x4F, 0xFF, 0x51]) {
+        for at in [8, 12, 24, 28] {
+            put(&mut out, i + at);
+        }
+    }
+    out
+}
+
+fn face_df(p: &Persona, images: &CardImages, check_b: &str, fault: Option<RecordFault>) -> Result<Df, PkiError> {
+    let photo = match fault {
+        Some(RecordFault::PhotoDeclares(side)) => declare_photo_size(&images.photo, side),
+        _ => images.photo.clone(),
+    };
     let chip_key = key(p, "card-face ap")?;
     let public =
         chip_key.to_public_key().to_pkcs1_der().map_err(|e| PkiError::Certificate(e.to_string()))?.as_bytes().to_vec();
@@ -141,13 +167,19 @@ fn face_df(p: &Persona, images: &CardImages, check_b: &str) -> Result<Df, PkiErr
         (0xDF24, public),
         (0xDF25, images.name.clone()),
         (0xDF26, images.address.clone()),
-        (0xDF27, images.photo.clone()),
+        (0xDF27, photo),
         (0xDF29, compact(p.card_expiry).into_bytes()),
         (0xDF2A, images.security_code.clone()),
     ];
     let issuer = pki::derived_key(pki::CARD_FACE_ISSUER_LABEL)?;
     let signature = pki::sign_sha256(&issuer, &card_face_signed_bytes(&fields))?;
     fields.insert(6, (0xDF28, signature));
+    if fault == Some(RecordFault::Tampered)
+        && let Some((_, photo)) = fields.iter_mut().find(|(t, _)| *t == 0xDF27)
+        && let Some(last) = photo.last_mut()
+    {
+        *last ^= 0x01;
+    }
     let children: Vec<Vec<u8>> = fields.iter().map(|(t, v)| ber::encode(*t, v)).collect();
     let efs = vec![
         Ef::binary([0x00, 0x02], record_with_offsets(&children), Access::AfterAny(vec![[0x00, 0x12], [0x00, 0x13]])),
@@ -159,7 +191,12 @@ fn face_df(p: &Persona, images: &CardImages, check_b: &str) -> Result<Df, PkiErr
 
 /// Builds the persona's card.
 pub fn build_card(spec: &CardSpec<'_>) -> Result<VirtualCard, PkiError> {
+    build_card_with(spec, None)
+}
+
+/// Builds the persona's card with a forged card-face record (`fault`).
+pub fn build_card_with(spec: &CardSpec<'_>, fault: Option<RecordFault>) -> Result<VirtualCard, PkiError> {
     let p = spec.persona;
     let check_b = p.check_code_b().ok_or_else(|| PkiError::Date("persona cannot form 照合番号B".into()))?;
-    Ok(VirtualCard::new(vec![jpki_df(p)?, text_df(p, &check_b)?, face_df(p, spec.images, &check_b)?]))
+    Ok(VirtualCard::new(vec![jpki_df(p)?, text_df(p, &check_b)?, face_df(p, spec.images, &check_b, fault)?]))
 }

@@ -10,7 +10,7 @@ use rsa::Pkcs1v15Sign;
 use tracing::trace;
 use zeroize::Zeroizing;
 
-pub use build::{CardSpec, build_card, card_face_public_key, card_face_signed_bytes};
+pub use build::{CardSpec, build_card, build_card_with, card_face_public_key, card_face_signed_bytes};
 use fs::{Access, Body, Check, Df};
 
 /// The ATR public sources report for the My Number Card. Informational:

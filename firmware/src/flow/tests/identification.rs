@@ -113,6 +113,17 @@ fn a_blocked_pin_says_so_and_never_asks_the_card() {
 }
 
 #[test]
+fn a_card_error_during_the_pin_check_says_the_card_cannot_be_read_not_that_it_was_removed() {
+    let mut h = Harness::new();
+    h.placed(facts(1980, 3, false));
+    h.user(Touch::Pin);
+    h.pin("1234");
+    h.input(Input::PinResult(PinResult::CardError));
+    assert_eq!(h.view(), &View::CardProblem { problem: CardProblem::Unreadable });
+    assert!(!h.has_action(|a| matches!(a, Action::EndSession)), "the card is still there: nothing ends yet");
+}
+
+#[test]
 fn the_third_wrong_pin_leads_to_the_blocked_screen() {
     let mut h = Harness::new();
     h.placed(facts(1980, 1, false));

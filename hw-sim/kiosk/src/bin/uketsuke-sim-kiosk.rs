@@ -54,6 +54,7 @@ struct Cli {
 
 fn main() {
     uketsuke_driver::logging::init_cli("info");
+    uketsuke_firmware::runtime::failure::exit_on_panic();
     let cli = Cli::parse();
     let code = match run(&cli) {
         Ok(true) => 0,
