@@ -65,11 +65,23 @@ pub struct HostConfig {
     pub timeout: std::time::Duration,
     /// Retries of consent and registration (same request id).
     pub retries: u32,
+    /// The terminal's CA certificate (PEM): the only certificate the kiosk
+    /// trusts for the terminal. Required for an `https` URL.
+    pub ca_file: Option<PathBuf>,
+    /// DEVELOPMENT ONLY: allow an `http://` terminal URL (unencrypted,
+    /// loudly logged).
+    pub allow_plain_http: bool,
 }
 
 impl Default for HostConfig {
     fn default() -> Self {
-        Self { url: None, timeout: std::time::Duration::from_secs(10), retries: 2 }
+        Self {
+            url: None,
+            timeout: std::time::Duration::from_secs(10),
+            retries: 2,
+            ca_file: None,
+            allow_plain_http: false,
+        }
     }
 }
 
@@ -81,11 +93,21 @@ pub struct StaffConfig {
     pub listen: SocketAddr,
     /// File holding the staff token (never on the command line).
     pub token_file: Option<PathBuf>,
+    /// More names (DNS names or addresses) for the console's certificate,
+    /// besides `listen`'s address and the loopback names.
+    pub tls_names: Vec<String>,
+    /// DEVELOPMENT ONLY: serve the staff API over plain HTTP (loudly logged).
+    pub plain_http: bool,
 }
 
 impl Default for StaffConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 8471)), token_file: None }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8471)),
+            token_file: None,
+            tls_names: Vec::new(),
+            plain_http: false,
+        }
     }
 }
 
@@ -224,15 +246,26 @@ impl Config {
         if p.replay_similarity <= p.threshold {
             return Err(("face.policy.replay_similarity", "must be above face.policy.threshold"));
         }
+        if let Some(url) = &self.host.url {
+            if url.starts_with("http://") && !self.host.allow_plain_http {
+                return Err((
+                    "host.url",
+                    "plain http is a development setting: use https, or set host.allow_plain_http = true",
+                ));
+            }
+            if url.starts_with("https://") && self.host.ca_file.is_none() {
+                return Err(("host.ca_file", "an https terminal needs its CA certificate (PEM) here"));
+            }
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                return Err(("host.url", "must be an https:// URL"));
+            }
+        }
         let q = &self.face.quality;
         if q.min_face_width >= q.max_face_width {
             return Err(("face.quality.min_face_width", "must be below face.quality.max_face_width"));
         }
         if self.flow.inactivity_warning >= self.flow.inactivity_timeout {
             return Err(("flow.inactivity_warning", "must be shorter than flow.inactivity_timeout"));
-        }
-        if self.host.url.as_deref().is_some_and(|u| !u.starts_with("http://") && !u.starts_with("https://")) {
-            return Err(("host.url", "must start with http:// or https://"));
         }
         if self.camera.width == 0 || self.camera.height == 0 {
             return Err(("camera.width", "the camera size must not be zero"));
@@ -264,7 +297,8 @@ mod tests {
             [camera]
             device = "/dev/video0"
             [host]
-            url = "http://192.0.2.10:8470"
+            url = "https://192.0.2.10:8470"
+            ca_file = "/etc/uketsuke/terminal-ca.pem"
             timeout = 2.5
             [staff]
             listen = "127.0.0.1:9000"
@@ -311,6 +345,8 @@ mod tests {
             ("[face.policy]\nmin_frames = 0", "face.policy.min_frames"),
             ("[flow]\ninactivity_warning = 90", "flow.inactivity_warning"),
             ("[host]\nurl = \"192.0.2.1\"", "host.url"),
+            ("[host]\nurl = \"http://192.0.2.1\"", "host.url"),
+            ("[host]\nurl = \"https://192.0.2.1\"", "host.ca_file"),
             ("[host]\ntimeout = -1", "host.timeout"),
             ("[flow]\nconsent_questions = [\"weather\"]", "flow.consent_questions"),
         ] {

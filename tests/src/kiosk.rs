@@ -8,10 +8,11 @@ use std::process::{Command, Output, Stdio};
 use anyhow::{Context, Result};
 
 use uketsuke_firmware::host::identity;
+use uketsuke_firmware::host::staff_tls::StaffTls;
 
 use crate::bins::bin_path;
 use crate::sandbox::PcscSandbox;
-use crate::terminal::test_identity;
+use crate::terminal::{HostLink, test_identity};
 
 /// A staff token the tests' kiosks use.
 pub const STAFF_TOKEN: &str = "reception-staff-token-for-tests";
@@ -22,18 +23,27 @@ pub fn scenario(name: &str) -> PathBuf {
 }
 
 /// Writes a kiosk config in the sandbox's scratch directory: the terminal
-/// at `host_url` (none = the kiosk's own virtual terminal), staff API on a
+/// at `host` (none = the kiosk's own virtual terminal), staff API on a
 /// free loopback port, short timeouts, the test kiosk identity (which
 /// `TerminalServer` lets in) in its state directory. `extra` is appended as is.
-pub fn write_config(sb: &PcscSandbox, host_url: Option<&str>, extra: &str) -> Result<PathBuf> {
+pub fn write_config(sb: &PcscSandbox, host: Option<&HostLink>, extra: &str) -> Result<PathBuf> {
     let token = sb.scratch().join("staff-token");
     std::fs::write(&token, STAFF_TOKEN)?;
     let state = sb.scratch().join("state");
     if !state.join(identity::KEY_FILE).exists() {
         test_identity().save(&state)?;
     }
+    // The staff console's certificate, as `uketsuke provision` makes it.
+    StaffTls::provision(&state, &["127.0.0.1".to_owned()])?;
     let issuer = write_test_issuer(sb.scratch())?;
-    let host = host_url.map(|u| format!("url = \"{u}\"\n")).unwrap_or_default();
+    let host = match host {
+        Some(link) => {
+            let ca = sb.scratch().join("terminal-ca.pem");
+            std::fs::write(&ca, &link.ca_pem)?;
+            format!("url = \"{}\"\nca_file = \"{}\"\n", link.url, ca.display())
+        }
+        None => String::new(),
+    };
     let text = format!(
         "[host]\n{host}timeout = 5\nretries = 1\n\n[staff]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"{token}\"\n\n\
          [identity]\nstate_dir = \"{state}\"\n\n[card]\nface_issuer_key = \"{issuer}\"\n\n\
@@ -45,6 +55,24 @@ pub fn write_config(sb: &PcscSandbox, host_url: Option<&str>, extra: &str) -> Re
     let path = sb.scratch().join("kiosk.toml");
     std::fs::write(&path, text)?;
     Ok(path)
+}
+
+/// The staff console's certificate (PEM) of the kiosk configured by
+/// [`write_config`] in this sandbox.
+pub fn staff_certificate(sb: &PcscSandbox) -> Result<String> {
+    Ok(std::fs::read_to_string(sb.scratch().join("state").join(uketsuke_firmware::host::staff_tls::CERT_FILE))?)
+}
+
+/// An HTTPS client for the staff API of the kiosk configured by
+/// [`write_config`] in this sandbox, trusting only its staff certificate.
+pub fn staff_agent(sb: &PcscSandbox) -> Result<ureq::Agent> {
+    let trusted = uketsuke_net::tls::certificates(&staff_certificate(sb)?, "the staff certificate")?;
+    let config = uketsuke_net::tls::client_config(&trusted, None)?;
+    Ok(ureq::AgentBuilder::new()
+        .tls_config(config)
+        .https_only(true)
+        .timeout(std::time::Duration::from_secs(10))
+        .build())
 }
 
 /// Writes the test PKI's card-face issuer key (PKCS#1 DER) into `dir`.
@@ -92,13 +120,13 @@ impl Transcript {
 }
 
 /// Runs a scenario to its end.
-pub fn run_scenario(sb: &PcscSandbox, host_url: Option<&str>, name: &str) -> Result<Transcript> {
-    run_scenario_logging(sb, host_url, name, "info")
+pub fn run_scenario(sb: &PcscSandbox, host: Option<&HostLink>, name: &str) -> Result<Transcript> {
+    run_scenario_logging(sb, host, name, "info")
 }
 
 /// Runs a scenario to its end with `RUST_LOG` set to `filter`.
-pub fn run_scenario_logging(sb: &PcscSandbox, host_url: Option<&str>, name: &str, filter: &str) -> Result<Transcript> {
-    let config = write_config(sb, host_url, "")?;
+pub fn run_scenario_logging(sb: &PcscSandbox, host: Option<&HostLink>, name: &str, filter: &str) -> Result<Transcript> {
+    let config = write_config(sb, host, "")?;
     let output = kiosk_cmd(sb, &config, &scenario(name)).env("RUST_LOG", filter).output().with_context(|| {
         format!("running {} (build it with cargo build --bins)", bin_path("uketsuke-sim-kiosk").display())
     })?;

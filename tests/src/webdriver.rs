@@ -33,6 +33,27 @@ fn answer(r: Result<ureq::Response, ureq::Error>) -> Result<Value> {
 impl Browser {
     /// Starts ChromeDriver and a headless Chromium with an empty profile.
     pub fn start() -> Result<Self> {
+        Self::start_trusting(None)
+    }
+
+    /// [`Browser::start`], trusting the self-signed server certificate
+    /// `pinned` (PEM) by its public key, as a reception PC would after
+    /// checking its fingerprint (`--ignore-certificate-errors-spki-list`
+    /// accepts exactly that key, no other).
+    pub fn start_trusting(pinned: Option<&str>) -> Result<Self> {
+        use base64::Engine as _;
+        let spki_list = match pinned {
+            Some(pem) => {
+                let cert = uketsuke_net::tls::certificates(pem, "the pinned certificate")?;
+                let spki = uketsuke_net::tls::public_key_of(cert[0].as_ref()).context("no public key")?;
+                let hash = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &spki));
+                Some(format!(
+                    "--ignore-certificate-errors-spki-list={}",
+                    base64::engine::general_purpose::STANDARD.encode(hash)
+                ))
+            }
+            None => None,
+        };
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -49,18 +70,19 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let args = [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1280,1000",
-            &format!("--user-data-dir={}", b._profile.path().display()),
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--window-size=1280,1000".to_owned(),
+            format!("--user-data-dir={}", b._profile.path().display()),
         ];
+        args.extend(spki_list);
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
             "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}});
         let session = answer(ureq::post(&format!("{}/session", b.base)).send_json(caps))?;

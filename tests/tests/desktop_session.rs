@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use uketsuke_tests::bin_path;
 use uketsuke_tests::desktop::Desktop;
-use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, write_config};
+use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, staff_agent, write_config};
 use uketsuke_tests::sandbox::PcscSandbox;
 
 /// Where the control panel is put, right of the 1024×600 kiosk window.
@@ -29,12 +29,14 @@ const HEADER: (u32, u32, [u8; 3]) = (12, 12, [0x0b, 0x4f, 0x8a]);
 /// The kiosk's state from the staff API.
 struct Staff {
     state_url: String,
+    agent: ureq::Agent,
 }
 
 impl Staff {
     fn view(&self) -> Result<serde_json::Value> {
         let auth = format!("Bearer {STAFF_TOKEN}");
-        let state: serde_json::Value = ureq::get(&self.state_url).set("Authorization", &auth).call()?.into_json()?;
+        let state: serde_json::Value =
+            self.agent.get(&self.state_url).set("Authorization", &auth).call()?.into_json()?;
         Ok(state["screen"].clone())
     }
 
@@ -73,7 +75,7 @@ fn the_kiosk_and_its_control_panel_play_a_whole_session_with_the_mouse_under_xvf
     sb.env(&mut cmd);
     let mut kiosk = RunningKiosk::spawn(cmd).unwrap();
 
-    let result = play(&desk, &mut kiosk);
+    let result = play(&desk, &mut kiosk, staff_agent(&sb).unwrap());
     if result.is_err() {
         let _ = desk.save_screenshot(&shots().join("failure.png"));
     }
@@ -84,11 +86,11 @@ fn the_kiosk_and_its_control_panel_play_a_whole_session_with_the_mouse_under_xvf
     }
 }
 
-fn play(desk: &Desktop, kiosk: &mut RunningKiosk) -> Result<()> {
+fn play(desk: &Desktop, kiosk: &mut RunningKiosk, agent: ureq::Agent) -> Result<()> {
     std::fs::create_dir_all(shots())?;
     let line = kiosk.wait_line("staff console", Duration::from_secs(60))?;
-    let console = line.split_whitespace().find(|w| w.starts_with("http://")).context("no staff console URL")?;
-    let staff = Staff { state_url: format!("{}v1/state", console) };
+    let console = line.split_whitespace().find(|w| w.starts_with("https://")).context("no staff console URL")?;
+    let staff = Staff { state_url: format!("{}v1/state", console), agent };
 
     let screen = desk.window("Uketsuke", Duration::from_secs(30))?;
     let panel = desk.window("Uketsuke simulator", Duration::from_secs(30))?;

@@ -22,6 +22,7 @@ use uketsuke_firmware::host::identity::KioskIdentity;
 use uketsuke_hw_sim::faults::Faults;
 use uketsuke_hw_sim::terminal::Terminal;
 use uketsuke_hw_sim::terminal::policy::TerminalPolicy;
+use uketsuke_net::tls::{certificates, client_config};
 use uketsuke_tests::direct::DirectCard;
 use uketsuke_tests::terminal::{TerminalServer, test_identity};
 
@@ -47,8 +48,14 @@ fn identity() -> Arc<KioskIdentity> {
     Arc::new(KioskIdentity::from_pkcs8(test_identity().pkcs8_der()).unwrap())
 }
 
+/// The kiosk's TLS client for `server` as `kiosk`.
+fn tls(server: &TerminalServer, kiosk: &KioskIdentity) -> Option<Arc<rustls::ClientConfig>> {
+    let trusted = certificates(&server.tls.ca_pem(), "terminal CA").unwrap();
+    Some(client_config(&trusted, Some(&kiosk.tls_identity().unwrap())).unwrap())
+}
+
 fn http(server: &TerminalServer) -> HostClient<Http> {
-    HostClient::new(Http::new(&server.base, Duration::from_secs(5)), 2, identity())
+    HostClient::new(Http::new(&server.base, Duration::from_secs(5), tls(server, test_identity())), 2, identity())
 }
 
 #[test]
@@ -78,7 +85,8 @@ fn an_expired_certificate_comes_back_as_refusal_006() {
 #[test]
 fn a_terminal_that_is_down_is_unavailable_not_a_hang() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let client = HostClient::new(Http::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)), 2, identity());
+    let url = format!("http://127.0.0.1:{port}");
+    let client = HostClient::new(Http::new(&url, Duration::from_secs(2), None), 2, identity());
     let start = Instant::now();
     assert_eq!(client.open_session().err(), Some(HostError::Unavailable));
     let session = HostSession { id: "x".into(), nonce: vec![0; 32] };
@@ -146,10 +154,20 @@ fn client_net<'a, 't>(client: &'a HostClient<LossyNetwork<'t>>) -> &'a LossyNetw
 }
 
 #[test]
-fn a_kiosk_the_terminal_does_not_know_is_refused() {
+fn a_kiosk_the_terminal_does_not_know_cannot_even_connect() {
     let server = TerminalServer::start().unwrap();
     let stranger = Arc::new(KioskIdentity::generate().unwrap());
-    let client = HostClient::new(Http::new(&server.base, Duration::from_secs(5)), 2, stranger);
-    let err = client.open_session().err();
-    assert!(matches!(&err, Some(HostError::Refused { code, .. }) if code == "E-KIOSK"), "{err:?}");
+    let transport = Http::new(&server.base, Duration::from_secs(5), tls(&server, &stranger));
+    let client = HostClient::new(transport, 0, stranger);
+    assert_eq!(client.open_session().err(), Some(HostError::Unavailable), "the TLS handshake is refused");
+}
+
+#[test]
+fn a_terminal_with_another_ca_is_not_trusted() {
+    let server = TerminalServer::start().unwrap();
+    let impostor = uketsuke_hw_sim::terminal::tls::TerminalTls::generate().unwrap();
+    let trusted = certificates(&impostor.ca_pem(), "another CA").unwrap();
+    let config = client_config(&trusted, Some(&test_identity().tls_identity().unwrap())).unwrap();
+    let client = HostClient::new(Http::new(&server.base, Duration::from_secs(5), Some(config)), 0, identity());
+    assert_eq!(client.open_session().err(), Some(HostError::Unavailable));
 }

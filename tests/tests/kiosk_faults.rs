@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use uketsuke_tests::kiosk::{RunningKiosk, kiosk_cmd, run_scenario, scenario, write_config};
 use uketsuke_tests::sandbox;
-use uketsuke_tests::terminal::TerminalServer;
+use uketsuke_tests::terminal::{HostLink, TerminalServer};
 
 #[test]
 fn a_bad_config_names_the_key_and_the_kiosk_does_not_start() {
@@ -64,9 +64,9 @@ fn a_terminal_that_goes_down_alerts_staff_and_the_next_patient_gets_through() {
 fn a_configured_terminal_that_never_answers_is_unavailable_and_the_kiosk_returns_to_idle() {
     let sb = sandbox();
     let dead = TerminalServer::start().unwrap();
-    let url = dead.base.clone();
+    let link = dead.link();
     drop(dead);
-    let t = run_scenario(&sb, Some(&url), "terminal-unreachable.txt").unwrap();
+    let t = run_scenario(&sb, Some(&link), "terminal-unreachable.txt").unwrap();
     assert!(t.output.status.success(), "{}\n--- logs ---\n{}", t.text, t.logs);
     assert!(t.has("host", "authenticate pin → unavailable"), "{}", t.text);
     assert!(t.logs.contains("reception terminal unavailable"), "{}", t.logs);
@@ -77,7 +77,7 @@ fn a_configured_terminal_that_never_answers_is_unavailable_and_the_kiosk_returns
 fn a_reader_that_goes_away_shows_out_of_service_then_idle_when_it_returns() {
     let mut sb = sandbox();
     let terminal = TerminalServer::start().unwrap();
-    let config = write_config(&sb, Some(&terminal.base), "").unwrap();
+    let config = write_config(&sb, Some(&terminal.link()), "").unwrap();
     let mut kiosk = RunningKiosk::start(&sb, &config, &scenario("reader-unplugged.txt")).unwrap();
     kiosk.wait_line("screen   method_select", Duration::from_secs(60)).unwrap();
     sb.stop();
@@ -100,9 +100,10 @@ fn a_real_kiosk_on_linuxkms_with_no_display_device_says_so_and_does_not_start() 
         return;
     }
     let sb = sandbox();
+    let ca_pem = uketsuke_hw_sim::terminal::tls::TerminalTls::generate().unwrap().ca_pem();
     let config = write_config(
         &sb,
-        Some("http://127.0.0.1:9/"),
+        Some(&HostLink { url: "https://127.0.0.1:9/".into(), ca_pem }),
         "\n[reader]\nname = \"Any reader\"\n\n[camera]\ndevice = \"/dev/video0\"\n",
     )
     .unwrap();

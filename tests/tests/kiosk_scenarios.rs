@@ -16,7 +16,7 @@ use uketsuke_tests::terminal::TerminalServer;
 fn scenario(name: &str) -> (Transcript, Value) {
     let sb = sandbox();
     let terminal = TerminalServer::start().unwrap();
-    let t = run_scenario(&sb, Some(&terminal.base), name).unwrap();
+    let t = run_scenario(&sb, Some(&terminal.link()), name).unwrap();
     assert!(t.output.status.success(), "{name} did not go as written:\n{}\n--- logs ---\n{}", t.text, t.logs);
     (t, terminal.records().unwrap())
 }
@@ -161,7 +161,7 @@ fn end_and_inactivity_end_the_session_with_a_warning_first() {
 fn no_personal_data_or_pin_reaches_the_transcript_or_the_logs_even_at_trace() {
     let sb = sandbox();
     let terminal = TerminalServer::start().unwrap();
-    let t = run_scenario_logging(&sb, Some(&terminal.base), "face-fail-then-pin.txt", "trace").unwrap();
+    let t = run_scenario_logging(&sb, Some(&terminal.link()), "face-fail-then-pin.txt", "trace").unwrap();
     assert!(t.output.status.success(), "{}\n--- logs ---\n{}", t.text, t.logs);
     assert!(t.logs.contains("stage{name=\"verify_pin\"}"), "no stage spans in the logs");
     let p = uketsuke_hw_sim::persona::by_id("adult-registered").unwrap();

@@ -7,10 +7,8 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -20,9 +18,11 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uketsuke_firmware::flow::types::Method;
 use uketsuke_firmware::host::evidence::EvidenceContext;
+use uketsuke_net::http::{Request, Response, Server};
+use uketsuke_net::tls::{TlsIdentity, server_config};
 use uketsuke_tests::kiosk::{kiosk_cmd, scenario, write_config};
 use uketsuke_tests::sandbox;
-use uketsuke_tests::terminal::{TerminalServer, test_identity};
+use uketsuke_tests::terminal::{HostLink, TerminalServer, test_identity};
 
 /// The nonce the man in the middle wants signed: say, the preimage of
 /// another JPKI service's login challenge.
@@ -35,49 +35,48 @@ struct Seen {
     evidence: Option<Value>,
 }
 
-/// A man in the middle between the kiosk and the terminal: it forwards
-/// every request, swaps the nonce in the terminal's session answer for
-/// [`CHOSEN_NONCE`] and keeps the evidence the kiosk sends.
+/// A man in the middle between the kiosk and the terminal. It holds the
+/// worst a LAN attacker could hold: a server certificate from the
+/// terminal's own CA (so the kiosk's TLS accepts it) and a way through to
+/// the terminal. It forwards every request, swaps the nonce in the
+/// terminal's session answer for [`CHOSEN_NONCE`] and keeps the evidence
+/// the kiosk sends.
 struct ManInTheMiddle {
-    base: String,
+    link: HostLink,
     seen: Arc<Mutex<Seen>>,
     stop: Arc<AtomicBool>,
 }
 
 impl ManInTheMiddle {
-    fn start(terminal: &str) -> Self {
-        let addr = SocketAddr::from((
-            Ipv4Addr::LOCALHOST,
-            TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(),
-        ));
-        let server = tiny_http::Server::http(addr).unwrap();
+    fn start(terminal: &TerminalServer) -> Self {
+        let (cert, key) = terminal.tls.issue(&["127.0.0.1".into()]).unwrap();
+        let tls = server_config(&TlsIdentity::new(&cert, &key).unwrap(), None).unwrap();
+        let server = Server::bind("127.0.0.1:0", Some(tls), 1 << 20).unwrap();
+        let addr = server.local_addr().unwrap();
         let (seen, stop) = (Arc::new(Mutex::new(Seen::default())), Arc::new(AtomicBool::new(false)));
-        let (seen2, stop2, terminal) = (Arc::clone(&seen), Arc::clone(&stop), terminal.to_owned());
+        let (seen2, stop2, base, agent) =
+            (Arc::clone(&seen), Arc::clone(&stop), terminal.base.clone(), terminal.agent().unwrap());
         std::thread::spawn(move || {
-            while !stop2.load(Ordering::Relaxed) {
-                let Ok(Some(mut request)) = server.recv_timeout(Duration::from_millis(50)) else { continue };
-                let mut body = Vec::new();
-                request.as_reader().read_to_end(&mut body).unwrap();
-                let path = request.url().to_owned();
-                let envelope: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            server.serve(&stop2, &|request: &Request| {
+                let path = request.path.clone();
+                let envelope: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
                 if path.ends_with("/evidence") {
                     let inner = B64.decode(envelope["body"].as_str().unwrap_or("")).unwrap_or_default();
                     seen2.lock().unwrap().evidence = serde_json::from_slice(&inner).ok();
                 }
-                let answer = match ureq::post(&format!("{terminal}{path}")).send_bytes(&body) {
+                let (status, mut value) = match agent.post(&format!("{base}{path}")).send_bytes(&request.body) {
                     Ok(r) => (r.status(), r.into_json::<Value>().unwrap_or(Value::Null)),
                     Err(ureq::Error::Status(code, r)) => (code, r.into_json::<Value>().unwrap_or(Value::Null)),
-                    Err(e) => panic!("terminal: {e}"),
+                    Err(e) => (502, json!({"error": e.to_string()})),
                 };
-                let (status, mut value) = answer;
                 if path == "/v1/sessions" && status == 201 {
                     seen2.lock().unwrap().session_id = value["session_id"].as_str().map(str::to_owned);
                     value["nonce"] = json!(hex::encode(CHOSEN_NONCE));
                 }
-                let _ = request.respond(tiny_http::Response::from_string(value.to_string()).with_status_code(status));
-            }
+                Response::new(status, "application/json", value.to_string().into_bytes())
+            });
         });
-        Self { base: format!("http://{addr}"), seen, stop }
+        Self { link: HostLink { url: format!("https://{addr}"), ca_pem: terminal.tls.ca_pem() }, seen, stop }
     }
 }
 
@@ -91,8 +90,8 @@ impl Drop for ManInTheMiddle {
 fn a_nonce_chosen_by_a_man_in_the_middle_never_reaches_the_card_raw() {
     let sb = sandbox();
     let terminal = TerminalServer::start().unwrap();
-    let mitm = ManInTheMiddle::start(&terminal.base);
-    let config = write_config(&sb, Some(&mitm.base), "").unwrap();
+    let mitm = ManInTheMiddle::start(&terminal);
+    let config = write_config(&sb, Some(&mitm.link), "").unwrap();
     let output = kiosk_cmd(&sb, &config, &scenario("mitm-pin.txt")).output().unwrap();
     let transcript = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{transcript}\n{}", String::from_utf8_lossy(&output.stderr));

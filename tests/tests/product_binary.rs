@@ -117,7 +117,7 @@ fn provisioning_makes_an_owner_only_key_once_and_an_unprovisioned_kiosk_does_not
     std::fs::write(&token, "a-staff-token-long-enough-for-the-kiosk").unwrap();
     let issuer = uketsuke_tests::kiosk::write_test_issuer(dir.path()).unwrap();
     let config = format!(
-        "[camera]\ndevice = \"/dev/null\"\n[host]\nurl = \"http://127.0.0.1:9\"\n\
+        "[camera]\ndevice = \"/dev/null\"\n[host]\nurl = \"https://127.0.0.1:9\"\nca_file = \"/dev/null\"\n\
          [staff]\ntoken_file = \"{}\"\n[identity]\nstate_dir = \"{}\"\n[card]\nface_issuer_key = \"{}\"\n",
         token.display(),
         state.display(),

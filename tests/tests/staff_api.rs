@@ -4,12 +4,14 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
 use std::io::Write;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, mpsc};
 
 use uketsuke_firmware::flow::types::StaffEvent;
 use uketsuke_firmware::host::staff::{StaffApi, StaffBoard, StaffToken, VisualCheck};
+use uketsuke_firmware::host::staff_tls::StaffTls;
+use uketsuke_net::http::Server;
+use uketsuke_net::tls::{certificates, client_config, server_config};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -38,34 +40,34 @@ fn staff_actions_need_the_token_and_are_all_audited() {
     let (tx, rx) = mpsc::channel();
     let board = Arc::new(Mutex::new(StaffBoard::default()));
     let api = StaffApi::new(StaffToken::from_file(&token_file).unwrap(), Arc::clone(&board), tx);
-    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let tls = StaffTls::generate(&["127.0.0.1".to_owned()]).unwrap();
+    let server = Server::bind("127.0.0.1:0", Some(server_config(&tls.identity, None).unwrap()), 4096).unwrap();
+    let addr = server.local_addr().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
-    let server = std::thread::spawn(move || api.serve(addr, &flag).unwrap());
-    while std::net::TcpStream::connect(addr).is_err() {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let url = |p: &str| format!("http://{addr}{p}");
+    let server = std::thread::spawn(move || api.serve_on(server, &flag));
+    let trusted = certificates(&tls.certificate_pem, "staff certificate").unwrap();
+    let agent = ureq::AgentBuilder::new().tls_config(client_config(&trusted, None).unwrap()).build();
+    let url = |p: &str| format!("https://{addr}{p}");
     let status = |r: Result<ureq::Response, ureq::Error>| match r {
         Ok(r) => r.status(),
         Err(ureq::Error::Status(c, _)) => c,
         Err(e) => panic!("{e}"),
     };
 
-    assert_eq!(status(ureq::post(&url("/staff/v1/visual-check/confirm")).call()), 401);
+    assert_eq!(status(agent.post(&url("/staff/v1/visual-check/confirm")).call()), 401);
     assert_eq!(
         status(
-            ureq::post(&url("/staff/v1/visual-check/confirm")).set("Authorization", "Bearer guess-guess-guess").call()
+            agent.post(&url("/staff/v1/visual-check/confirm")).set("Authorization", "Bearer guess-guess-guess").call()
         ),
         401
     );
     assert!(rx.try_recv().is_err(), "an unauthorised request reached the kiosk");
     let auth = format!("Bearer {TOKEN}");
-    assert_eq!(status(ureq::post(&url("/staff/v1/visual-check/start")).set("Authorization", &auth).call()), 202);
+    assert_eq!(status(agent.post(&url("/staff/v1/visual-check/start")).set("Authorization", &auth).call()), 202);
     // The kiosk asks staff for the check (the runtime does this on the flow's request).
     board.lock().unwrap().visual_check = Some(VisualCheck { id: "c1".into(), confirmed_by: None });
-    assert_eq!(status(ureq::post(&url("/staff/v1/visual-check/confirm")).set("Authorization", &auth).call()), 202);
+    assert_eq!(status(agent.post(&url("/staff/v1/visual-check/confirm")).set("Authorization", &auth).call()), 202);
     assert_eq!(rx.recv().unwrap(), StaffEvent::StartVisualCheck);
     assert_eq!(rx.recv().unwrap(), StaffEvent::Confirm);
 

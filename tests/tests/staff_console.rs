@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, scenario, write_config};
+use uketsuke_net::tls::{certificates, client_config};
+use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, scenario, staff_certificate, write_config};
 use uketsuke_tests::sandbox;
 use uketsuke_tests::terminal::TerminalServer;
 use uketsuke_tests::webdriver::Browser;
@@ -22,13 +23,14 @@ fn screenshot_path() -> PathBuf {
 fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
     let sb = sandbox();
     let terminal = TerminalServer::start().unwrap();
-    let config = write_config(&sb, Some(&terminal.base), "").unwrap();
+    let config = write_config(&sb, Some(&terminal.link()), "").unwrap();
     let mut kiosk = RunningKiosk::start(&sb, &config, &scenario("staff-console.txt")).unwrap();
     let header = kiosk.wait_line("staff console", Duration::from_secs(30)).unwrap();
-    let console = header.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+    let console = header.split_whitespace().find(|w| w.starts_with("https://")).unwrap().to_owned();
     kiosk.wait_line("screen   face_failed", Duration::from_secs(60)).unwrap();
 
-    let browser = Browser::start().unwrap();
+    let certificate = staff_certificate(&sb).unwrap();
+    let browser = Browser::start_trusting(Some(&certificate)).unwrap();
     browser.goto(&console).unwrap();
     // Before the token, the page shows nothing of the kiosk.
     assert_eq!(browser.eval("return document.getElementById('state').textContent").unwrap(), "未接続");
@@ -66,7 +68,10 @@ fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
     browser
         .wait_for("return document.getElementById('visual').style.display === 'none'", Duration::from_secs(10))
         .unwrap();
-    let photo = ureq::get(&format!("{}v1/visual-check/card-photo.png", console))
+    let trusted = certificates(&certificate, "staff certificate").unwrap();
+    let agent = ureq::AgentBuilder::new().tls_config(client_config(&trusted, None).unwrap()).build();
+    let photo = agent
+        .get(&format!("{}v1/visual-check/card-photo.png", console))
         .set("Authorization", &format!("Bearer {STAFF_TOKEN}"))
         .call();
     assert!(matches!(photo, Err(ureq::Error::Status(404, _))), "the card photo outlived the visual check: {photo:?}");

@@ -52,12 +52,18 @@ impl Running {
         self.post_as(test_identity(), path, body)
     }
 
+    /// POSTs `body` signed by `kiosk`, connected as `kiosk`.
     fn post_as(&self, kiosk: &KioskIdentity, path: &str, body: &Value) -> (u16, Value) {
-        self.post_raw(path, &signed(kiosk, path, body).unwrap())
+        self.send(&self.0.agent_as(kiosk).unwrap(), path, &signed(kiosk, path, body).unwrap())
     }
 
+    /// POSTs `body` as it is, connected as the test kiosk.
     fn post_raw(&self, path: &str, body: &Value) -> (u16, Value) {
-        match ureq::post(&format!("{}{path}", self.0.base)).send_json(body.clone()) {
+        self.send(&self.0.agent().unwrap(), path, body)
+    }
+
+    fn send(&self, agent: &ureq::Agent, path: &str, body: &Value) -> (u16, Value) {
+        match agent.post(&format!("{}{path}", self.0.base)).send_json(body.clone()) {
             Ok(r) => (r.status(), r.into_json().unwrap()),
             Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap()),
             Err(e) => panic!("{e}"),
@@ -166,13 +172,19 @@ fn requests_not_signed_by_an_allowed_kiosk_are_refused() {
     let t = Running::start();
     let (status, v) = t.post_raw("/v1/sessions", &json!({}));
     assert_eq!((status, v["error"]["code"].as_str()), (401, Some("E-KIOSK")), "an unsigned request");
+    // A kiosk not on the allow-list does not get through the TLS handshake.
     let stranger = KioskIdentity::generate().unwrap();
-    assert_eq!(code(&t.post_as(&stranger, "/v1/sessions", &json!({}))), (401, Some("E-KIOSK")));
+    let refused = t.0.agent_as(&stranger).unwrap().post(&format!("{}/v1/sessions", t.0.base)).send_json(json!({}));
+    assert!(matches!(refused, Err(ureq::Error::Transport(_))), "{refused:?}");
     // A genuine kiosk's session cannot be used by another kiosk.
     let s = t.open();
     t.0.terminal.kiosks.allow(stranger.public_key_der()).unwrap();
     let evidence = pin_evidence(&mut card("adult-registered"), "1234", &s);
     assert_eq!(code(&t.post_as(&stranger, &s.evidence_path(), &evidence)), (409, Some("E-NONCE")));
+    // A request signed by one kiosk cannot come over another kiosk's connection.
+    let by_test_kiosk = signed(test_identity(), "/v1/sessions", &json!({})).unwrap();
+    let answer = t.send(&t.0.agent_as(&stranger).unwrap(), "/v1/sessions", &by_test_kiosk);
+    assert_eq!(code(&answer), (401, Some("E-KIOSK")));
 }
 
 #[test]

@@ -18,6 +18,7 @@ use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::flow::types::Input;
 use uketsuke_firmware::host::identity::KioskIdentity;
 use uketsuke_firmware::host::staff::StaffToken;
+use uketsuke_firmware::host::staff_tls::StaffTls;
 use uketsuke_firmware::runtime::{self, Kiosk, KioskEvent, Parts};
 use uketsuke_hw_sim::card::{CardSpec, VirtualCard, build_card};
 use uketsuke_hw_sim::persona::{self, CardImages};
@@ -129,6 +130,8 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
         surface: Box::new(devices),
         card_face_issuer: uketsuke_sim_kiosk::world::test_issuer().unwrap(),
         host_url: terminal.base.clone(),
+        host_trust: Some(terminal.tls.ca_pem()),
+        staff_tls: Some(StaffTls::generate(&["127.0.0.1".to_owned()]).unwrap()),
         identity: Arc::new(KioskIdentity::from_pkcs8(test_identity().pkcs8_der()).unwrap()),
         staff_token: StaffToken::new(STAFF_TOKEN).unwrap(),
         models: ModelPaths::default_location(),

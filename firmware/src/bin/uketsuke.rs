@@ -33,6 +33,7 @@ use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::face::v4l2::V4l2Camera;
 use uketsuke_firmware::host::identity::{self, KioskIdentity};
 use uketsuke_firmware::host::staff::StaffToken;
+use uketsuke_firmware::host::staff_tls::{self, StaffTls};
 use uketsuke_firmware::runtime::window::Touchscreen;
 use uketsuke_firmware::runtime::{self, NoSurface, Parts};
 
@@ -111,16 +112,21 @@ fn state_dir(config: &Config) -> PathBuf {
     config.identity.state_dir.clone().unwrap_or_else(|| PathBuf::from(SYSTEM_STATE_DIR))
 }
 
-/// `uketsuke provision`: makes the key once and says what the terminal needs.
-fn provision(dir: &Path) -> Result<()> {
+/// `uketsuke provision`: makes the key and the staff console's certificate
+/// once, and says what the terminal and the staff need.
+fn provision(dir: &Path, config: &Config) -> Result<()> {
     let (identity, created) = KioskIdentity::provision(dir)?;
-    let verb = if created { "made" } else { "kept (already provisioned)" };
-    println!("kiosk key   {verb}: {}", dir.join(identity::KEY_FILE).display());
+    let verb = |created: bool| if created { "made" } else { "kept (already provisioned)" };
+    println!("kiosk key   {}: {}", verb(created), dir.join(identity::KEY_FILE).display());
     println!("kiosk id    {}", identity.id());
     println!(
         "public key  {} (add it to the reception terminal's allow-list)",
         dir.join(identity::PUBLIC_KEY_FILE).display()
     );
+    let names = StaffTls::names(config.staff.listen, &config.staff.tls_names);
+    let (staff, created) = StaffTls::provision(dir, &names)?;
+    println!("staff TLS   {}: {} for {}", verb(created), dir.join(staff_tls::CERT_FILE).display(), names.join(", "));
+    println!("staff SHA-256 fingerprint {} (staff check it in their browser)", staff.fingerprint());
     Ok(())
 }
 
@@ -131,7 +137,7 @@ fn run(cli: &Cli) -> Result<()> {
     let path = config_path(cli)?;
     let config = Config::load(&path)?;
     if let Some(Command::Provision) = cli.command {
-        return provision(&state_dir(&config));
+        return provision(&state_dir(&config), &config);
     }
     let missing = missing_hardware(&config);
     if !missing.is_empty() {
@@ -145,8 +151,9 @@ fn run(cli: &Cli) -> Result<()> {
         let language = parts.config.language;
         let touchscreen = Touchscreen::new(language)?;
         let parts = Parts { preview: Some(touchscreen.preview_sink()), ..parts };
+        let fingerprint = parts.staff_tls.as_ref().map(StaffTls::fingerprint).unwrap_or_default();
         let mut kiosk = runtime::start(parts)?;
-        println!("kiosk    staff console http://{}/staff/", kiosk.staff_addr);
+        println!("kiosk    staff console {} (certificate SHA-256 {fingerprint})", kiosk.staff_url);
         touchscreen.open(&mut kiosk)?;
         // Slint's event loop owns this (the main) thread; the kiosk runs on tokio's workers.
         slint::run_event_loop()?;
@@ -170,6 +177,11 @@ fn hardware_parts(config: Config) -> Result<Parts> {
         IssuerKey::parse(&issuer).with_context(|| format!("card.face_issuer_key: {}", issuer_file.display()))?;
     let staff_token = StaffToken::from_file(&token_file).context("staff.token_file")?;
     let identity = KioskIdentity::load(&state_dir(&config))?;
+    let staff_tls = if config.staff.plain_http { None } else { Some(StaffTls::load(&state_dir(&config))?) };
+    let host_trust = match &config.host.ca_file {
+        Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("host.ca_file: {}", path.display()))?),
+        None => None,
+    };
     let camera = V4l2Camera { device, width: config.camera.width, height: config.camera.height };
     Ok(Parts {
         config,
@@ -180,7 +192,9 @@ fn hardware_parts(config: Config) -> Result<Parts> {
         surface: Box::new(NoSurface),
         card_face_issuer,
         host_url,
+        host_trust,
         identity: Arc::new(identity),
+        staff_tls,
         staff_token,
         models: ModelPaths::default_location(),
         preview: None,

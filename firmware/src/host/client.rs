@@ -56,16 +56,22 @@ pub trait Transport {
     fn post(&self, path: &str, body: &Value) -> Result<(u16, Value), NoAnswer>;
 }
 
-/// The real transport: HTTP/1.1 with a per-request timeout.
+/// The real transport: HTTPS/1.1 (TLS 1.3, the terminal's CA pinned, the
+/// kiosk's own certificate presented) with a per-request timeout.
 pub struct Http {
     base: String,
     agent: ureq::Agent,
 }
 
 impl Http {
-    /// Talks to the terminal at `base` (e.g. `http://127.0.0.1:8470`).
-    pub fn new(base: &str, timeout: Duration) -> Self {
-        Self { base: base.trim_end_matches('/').to_owned(), agent: ureq::AgentBuilder::new().timeout(timeout).build() }
+    /// Talks to the terminal at `base` (`https://…`) over `tls`; with none,
+    /// plain HTTP (a development setting).
+    pub fn new(base: &str, timeout: Duration, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
+        let mut agent = ureq::AgentBuilder::new().timeout(timeout).https_only(tls.is_some());
+        if let Some(tls) = tls {
+            agent = agent.tls_config(tls);
+        }
+        Self { base: base.trim_end_matches('/').to_owned(), agent: agent.build() }
     }
 }
 

@@ -18,6 +18,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use sha2::{Digest, Sha256};
+use uketsuke_net::certs;
+use uketsuke_net::tls::TlsIdentity;
 use zeroize::Zeroizing;
 
 /// The private key's file in the state directory (PKCS#8 DER, mode 0600).
@@ -61,6 +63,33 @@ pub enum IdentityError {
     /// The system's random source or the signer failed.
     #[error("the kiosk key could not be used")]
     Crypto,
+    /// A TLS certificate could not be made or read.
+    #[error("TLS certificate: {0}")]
+    Certificate(String),
+}
+
+/// Reads a private file, refusing one that others than its owner can read.
+pub(crate) fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, IdentityError> {
+    let io = |e: std::io::Error| IdentityError::Io { path: path.to_owned(), reason: e.to_string() };
+    let meta = match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(IdentityError::Missing(path.to_owned())),
+        other => other.map_err(io)?,
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(IdentityError::TooOpen { path: path.to_owned(), mode });
+    }
+    Ok(Zeroizing::new(std::fs::read(path).map_err(io)?))
+}
+
+/// Writes a new private file (mode 0600); an existing file is an error.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), IdentityError> {
+    let io = |e: std::io::Error| IdentityError::Io { path: path.to_owned(), reason: e.to_string() };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io)?;
+    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(io)
 }
 
 /// The kiosk's key pair. `Debug` shows the id only.
@@ -98,16 +127,7 @@ impl KioskIdentity {
     /// Reads the key from `state_dir`, refusing a file others can read.
     pub fn load(state_dir: &Path) -> Result<Self, IdentityError> {
         let path = state_dir.join(KEY_FILE);
-        let io = |e: std::io::Error| IdentityError::Io { path: path.clone(), reason: e.to_string() };
-        let meta = match std::fs::metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(IdentityError::Missing(path)),
-            other => other.map_err(io)?,
-        };
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(IdentityError::TooOpen { path, mode });
-        }
-        let der = Zeroizing::new(std::fs::read(&path).map_err(io)?);
+        let der = read_private(&path)?;
         Self::from_pkcs8(&der).ok_or(IdentityError::Malformed(path))
     }
 
@@ -126,14 +146,18 @@ impl KioskIdentity {
 
     /// Writes the key (0600) and its public half into `state_dir`.
     pub fn save(&self, state_dir: &Path) -> Result<(), IdentityError> {
-        let io = |path: &Path, e: std::io::Error| IdentityError::Io { path: path.to_owned(), reason: e.to_string() };
-        std::fs::create_dir_all(state_dir).map_err(|e| io(state_dir, e))?;
-        let key = state_dir.join(KEY_FILE);
-        let mut f =
-            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&key).map_err(|e| io(&key, e))?;
-        f.write_all(&self.pkcs8).and_then(|()| f.sync_all()).map_err(|e| io(&key, e))?;
+        write_private(&state_dir.join(KEY_FILE), &self.pkcs8)?;
         let public = state_dir.join(PUBLIC_KEY_FILE);
-        std::fs::write(&public, self.public_key_pem()).map_err(|e| io(&public, e))
+        std::fs::write(&public, self.public_key_pem())
+            .map_err(|e| IdentityError::Io { path: public.clone(), reason: e.to_string() })
+    }
+
+    /// The kiosk's TLS client identity: a self-signed certificate for this
+    /// key (the terminal trusts the key, on its allow-list, not a CA).
+    pub fn tls_identity(&self) -> Result<TlsIdentity, IdentityError> {
+        let cert = certs::self_signed(&self.pkcs8, &format!("Uketsuke kiosk {}", self.id), &[])
+            .map_err(|e| IdentityError::Certificate(e.to_string()))?;
+        TlsIdentity::new(&cert, &self.pkcs8).map_err(|e| IdentityError::Certificate(e.to_string()))
     }
 
     /// The kiosk id: hex SHA-256 of the public key's SPKI DER.

@@ -4,3 +4,4 @@ pub mod client;
 pub mod evidence;
 pub mod identity;
 pub mod staff;
+pub mod staff_tls;

@@ -4,16 +4,14 @@
 //! its outcome only (no token, no personal data).
 
 use std::fmt;
-use std::io::Read;
-use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
-use tracing::{info, warn};
+use tracing::info;
+use uketsuke_net::http::{self, Server};
 use zeroize::Zeroizing;
 
 use crate::flow::types::StaffEvent;
@@ -266,43 +264,32 @@ impl StaffApi {
         }
     }
 
-    /// Serves HTTP on `addr` until `stop` is raised.
-    pub fn serve(&self, addr: SocketAddr, stop: &AtomicBool) -> Result<(), String> {
-        let server = tiny_http::Server::http(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        info!(%addr, "staff API listening");
-        self.serve_on(&server, stop);
-        Ok(())
-    }
-
-    /// Serves HTTP on a server already listening, until `stop` is raised.
-    pub fn serve_on(&self, server: &tiny_http::Server, stop: &AtomicBool) {
-        while !stop.load(Ordering::Relaxed) {
-            let Ok(Some(mut request)) = server.recv_timeout(Duration::from_millis(100)) else { continue };
-            let mut sink = Vec::new();
-            let _ = request.as_reader().take(4096).read_to_end(&mut sink);
-            let auth =
-                request.headers().iter().find(|h| h.field.equiv("Authorization")).map(|h| h.value.as_str().to_owned());
-            let reply = self.handle(request.method().as_str(), request.url(), auth.as_deref());
-            let mut response = tiny_http::Response::from_data(reply.body.to_vec()).with_status_code(reply.status);
-            for (k, v) in [
-                ("Content-Type", reply.content_type),
-                ("Cache-Control", "no-store"),
-                ("X-Content-Type-Options", "nosniff"),
-                (
-                    "Content-Security-Policy",
-                    "default-src 'self'; img-src 'self' blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
-                ),
-            ] {
-                if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-                    response = response.with_header(h);
-                }
+    /// Serves the API on `server` (TLS, or plain HTTP as a development
+    /// setting) until `stop` is raised.
+    pub fn serve_on(&self, server: Server, stop: &AtomicBool) {
+        server.serve(stop, &|request: &http::Request| {
+            let reply = self.handle(&request.method, &request.path, request.header("Authorization"));
+            let mut response = http::Response::new(reply.status, reply.content_type, reply.body.to_vec());
+            for (k, v) in SECURITY_HEADERS {
+                response = response.with_header(k, v);
             }
-            if let Err(e) = request.respond(response) {
-                warn!(error = %e, "could not answer staff request");
-            }
-        }
+            response
+        });
     }
 }
+
+/// Sent with every staff answer: nothing is cached, nothing is sniffed, the
+/// console never runs inside another site's frame, and browsers keep to HTTPS.
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'none'",
+    ),
+    ("Strict-Transport-Security", "max-age=31536000"),
+];
 
 #[cfg(test)]
 mod tests {

@@ -3,14 +3,20 @@
 //! digest of a fresh nonce, then consent and registration
 //! (docs/host-protocol.md).
 
-use uketsuke_driver::secret::PersonalBytes;
+use std::sync::Arc;
 
+use uketsuke_driver::secret::PersonalBytes;
+use uketsuke_net::tls::{certificates, client_config};
+
+use super::RuntimeError;
 use super::card::{card_left, sign_context};
 use super::session::Session;
+use crate::config::HostConfig;
 use crate::face::decision::presentation_check_passed;
 use crate::flow::types::{ConsentQuestion, HostAnswer, Method};
 use crate::host::client::{HostClient, HostError, Transport};
 use crate::host::evidence::{Evidence, EvidenceContext, Liveness};
+use crate::host::identity::KioskIdentity;
 use crate::host::staff::VisualCheck;
 
 /// Why authentication did not reach the terminal's answer.
@@ -92,6 +98,30 @@ pub fn authenticate<T: Transport>(
         }
         Err(e) => answer_of(e),
     }
+}
+
+/// The TLS client for the terminal at `url`: TLS 1.3 trusting only
+/// `trust` (the terminal's CA, PEM) and presenting the kiosk's own key.
+/// An `http://` URL gets none, only as the development setting
+/// `host.allow_plain_http`, and says so loudly.
+pub fn client_tls(
+    url: &str,
+    trust: Option<&str>,
+    identity: &KioskIdentity,
+    config: &HostConfig,
+) -> Result<Option<Arc<rustls::ClientConfig>>, RuntimeError> {
+    let tls = |e: &dyn std::fmt::Display| RuntimeError::Tls { key: "host.ca_file", reason: e.to_string() };
+    if url.starts_with("https://") {
+        let trust = trust.ok_or_else(|| tls(&"an https terminal needs its CA certificate"))?;
+        let trusted = certificates(trust, "host.ca_file").map_err(|e| tls(&e))?;
+        let own = identity.tls_identity().map_err(|e| tls(&e))?;
+        return Ok(Some(client_config(&trusted, Some(&own)).map_err(|e| tls(&e))?));
+    }
+    if config.allow_plain_http {
+        tracing::warn!(url, "DEVELOPMENT SETTING: the reception terminal is reached over plain HTTP, unencrypted");
+        return Ok(None);
+    }
+    Err(RuntimeError::Tls { key: "host.url", reason: "must be an https:// URL".into() })
 }
 
 fn answer_of(e: HostError) -> HostAnswer {

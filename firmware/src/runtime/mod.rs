@@ -48,6 +48,7 @@ use crate::face::models::ModelPaths;
 use crate::flow::types::Input;
 use crate::host::identity::KioskIdentity;
 use crate::host::staff::{StaffBoard, StaffToken};
+use crate::host::staff_tls::StaffTls;
 
 /// What the staff console shows when the reception terminal is down.
 pub const HOST_DOWN_ALERT: &str =
@@ -76,6 +77,14 @@ pub enum RuntimeError {
         /// Why.
         reason: String,
     },
+    /// A link cannot be secured as configured.
+    #[error("{key}: {reason}")]
+    Tls {
+        /// The config key at fault.
+        key: &'static str,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Everything the kiosk needs, chosen by whoever starts it: the product
@@ -93,10 +102,17 @@ pub struct Parts {
     /// The card-face issuer's key: a record whose DF28 it does not verify
     /// is refused before its photo is decoded.
     pub card_face_issuer: IssuerKey,
-    /// The reception terminal's base URL.
+    /// The reception terminal's base URL (`https://`; `http://` only as a
+    /// development setting, `host.allow_plain_http`).
     pub host_url: String,
+    /// The terminal's CA certificate (PEM), the only one trusted for it.
+    pub host_trust: Option<String>,
     /// The kiosk's own key (provisioned; see `host::identity`).
     pub identity: Arc<KioskIdentity>,
+    /// The staff console's certificate (provisioned; see
+    /// `host::staff_tls`); none serves plain HTTP, a development setting
+    /// allowed only with `staff.plain_http`.
+    pub staff_tls: Option<StaffTls>,
     /// The staff token.
     pub staff_token: StaffToken,
     /// The face models.
@@ -113,6 +129,10 @@ pub struct Kiosk {
     pub events: UnboundedReceiver<KioskEvent>,
     /// Where the staff API listens.
     pub staff_addr: std::net::SocketAddr,
+    /// The staff console's address (`https://…/staff/`).
+    pub staff_url: String,
+    /// The staff console's certificate (PEM), for clients that pin it.
+    pub staff_certificate_pem: Option<String>,
     stop: Arc<AtomicBool>,
 }
 
@@ -129,8 +149,13 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
     let board = Arc::new(Mutex::new(StaffBoard::default()));
     let stop = Arc::new(AtomicBool::new(false));
     let cfg = &parts.config;
+    if parts.staff_tls.is_none() && !cfg.staff.plain_http {
+        return Err(RuntimeError::Tls { key: "staff", reason: "no TLS certificate (run uketsuke provision)".into() });
+    }
+    let host_tls = link::client_tls(&parts.host_url, parts.host_trust.as_deref(), &parts.identity, &cfg.host)?;
     let staff_addr = staff_server::start(
         cfg.staff.listen,
+        parts.staff_tls.as_ref(),
         parts.staff_token,
         Arc::clone(&board),
         inputs.clone(),
@@ -151,11 +176,20 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
         surface: Arc::new(Mutex::new(parts.surface)),
         card_face_issuer: Arc::new(parts.card_face_issuer),
         host_url: parts.host_url,
+        host_tls,
         identity: parts.identity,
         models: parts.models,
         preview: parts.preview,
     };
     let runner = runner::Runner::new(parts.config, devices, inputs.clone(), events_tx, board);
     tokio::spawn(runner.run(rx, Arc::clone(&stop)));
-    Ok(Kiosk { inputs, events, staff_addr, stop })
+    let scheme = if parts.staff_tls.is_some() { "https" } else { "http" };
+    Ok(Kiosk {
+        inputs,
+        events,
+        staff_addr,
+        staff_url: format!("{scheme}://{staff_addr}/staff/"),
+        staff_certificate_pem: parts.staff_tls.map(|t| t.certificate_pem),
+        stop,
+    })
 }

@@ -41,6 +41,8 @@ pub struct Devices {
     pub card_face_issuer: Arc<IssuerKey>,
     /// The reception terminal's base URL.
     pub host_url: String,
+    /// The TLS client for the terminal (none: plain HTTP, development only).
+    pub host_tls: Option<Arc<rustls::ClientConfig>>,
     /// The kiosk's own key, signing every request to the terminal.
     pub identity: Arc<KioskIdentity>,
     /// The face models.
@@ -95,7 +97,7 @@ impl Runner {
             devices.preview,
         );
         let host = HostClient::new(
-            Http::new(&devices.host_url, config.host.timeout),
+            Http::new(&devices.host_url, config.host.timeout, devices.host_tls.clone()),
             config.host.retries,
             Arc::clone(&devices.identity),
         );

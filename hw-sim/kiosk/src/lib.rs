@@ -25,5 +25,6 @@ pub mod face_bench;
 pub mod face_sim;
 pub mod panel;
 pub mod script;
+pub mod staff_client;
 pub mod transcript;
 pub mod world;

@@ -11,6 +11,7 @@ use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::faults::Faults;
 use zeroize::Zeroizing;
 
+use crate::staff_client::StaffClient;
 use crate::world::SimWorld;
 use crate::{ControlPanel, SimControl};
 
@@ -23,17 +24,14 @@ pub fn open_with_panel(
     staff_token: Zeroizing<String>,
 ) -> Result<ControlPanel, slint::PlatformError> {
     screen.open(kiosk)?;
-    let panel = control_panel(world, kiosk.staff_addr, staff_token)?;
+    let staff = StaffClient::new(kiosk, staff_token).map_err(slint::PlatformError::Other)?;
+    let panel = control_panel(world, staff)?;
     panel.show()?;
     Ok(panel)
 }
 
-/// The control panel, acting on `world` and the staff API at `staff`.
-pub fn control_panel(
-    world: Arc<SimWorld>,
-    staff: std::net::SocketAddr,
-    token: Zeroizing<String>,
-) -> Result<ControlPanel, slint::PlatformError> {
+/// The control panel, acting on `world` and, as `staff`, on the staff API.
+pub fn control_panel(world: Arc<SimWorld>, staff: StaffClient) -> Result<ControlPanel, slint::PlatformError> {
     let panel = ControlPanel::new()?;
     let sim = panel.global::<SimControl>();
     let mut personas: Vec<slint::SharedString> =
@@ -84,13 +82,11 @@ pub fn control_panel(
     });
     let weak = panel.as_weak();
     sim.on_staff(move |action| {
-        let url = format!("http://{staff}/staff/v1/visual-check/{action}");
-        let auth = Zeroizing::new(format!("Bearer {}", token.as_str()));
-        let weak = weak.clone();
+        let (weak, staff) = (weak.clone(), staff.clone());
         std::thread::spawn(move || {
-            let text = match ureq::post(&url).set("Authorization", &auth).call() {
-                Ok(r) => format!("Staff {action}: {}", r.status()),
-                Err(ureq::Error::Status(code, _)) => format!("Staff {action}: refused ({code})"),
+            let text = match staff.visual_check(&action) {
+                Ok(code @ 200..=299) => format!("Staff {action}: {code}"),
+                Ok(code) => format!("Staff {action}: refused ({code})"),
                 Err(e) => format!("Staff API unreachable: {e}"),
             };
             status(weak, text);

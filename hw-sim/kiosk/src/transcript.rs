@@ -15,6 +15,7 @@ use uketsuke_screen::{Screen, Touch};
 use zeroize::Zeroizing;
 
 use crate::script::{ScriptError, Step};
+use crate::staff_client::StaffClient;
 use crate::world::SimWorld;
 
 /// A screen as `view key=value …`, the transcript's and `expect`'s form.
@@ -54,7 +55,7 @@ fn render(screen: &Screen) -> String {
 pub struct ScriptRunner<'a> {
     kiosk: &'a mut Kiosk,
     world: Arc<SimWorld>,
-    staff_token: Zeroizing<String>,
+    staff: Result<StaffClient, String>,
     out: &'a mut (dyn FnMut(&str) + Send),
     unseen: VecDeque<Screen>,
     outcome: Option<String>,
@@ -68,7 +69,8 @@ impl<'a> ScriptRunner<'a> {
         staff_token: Zeroizing<String>,
         out: &'a mut (dyn FnMut(&str) + Send),
     ) -> Self {
-        Self { kiosk, world, staff_token, out, unseen: VecDeque::new(), outcome: None }
+        let staff = StaffClient::new(kiosk, staff_token);
+        Self { kiosk, world, staff, out, unseen: VecDeque::new(), outcome: None }
     }
 
     fn event(&mut self, e: KioskEvent) {
@@ -194,15 +196,8 @@ impl<'a> ScriptRunner<'a> {
     }
 
     async fn staff(&self, action: &str) -> Result<u16, String> {
-        let url = format!("http://{}/staff/v1/visual-check/{action}", self.kiosk.staff_addr);
-        let auth = Zeroizing::new(format!("Bearer {}", self.staff_token.as_str()));
-        tokio::task::spawn_blocking(move || match ureq::post(&url).set("Authorization", &auth).call() {
-            Ok(r) => Ok(r.status()),
-            Err(ureq::Error::Status(code, _)) => Ok(code),
-            Err(e) => Err(format!("staff API: {e}")),
-        })
-        .await
-        .map_err(|e| e.to_string())?
+        let (staff, action) = (self.staff.clone()?, action.to_owned());
+        tokio::task::spawn_blocking(move || staff.visual_check(&action)).await.map_err(|e| e.to_string())?
     }
 
     /// Runs every step; the first that fails stops the script.

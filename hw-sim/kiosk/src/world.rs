@@ -13,6 +13,7 @@ use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::faults::Faults;
 use uketsuke_hw_sim::slot::{CardSlot, FOREIGN_CARD, SlotError};
 use uketsuke_hw_sim::terminal::policy::TerminalPolicy;
+use uketsuke_hw_sim::terminal::tls::TerminalTls;
 use uketsuke_hw_sim::terminal::{Terminal, TerminalError};
 use uketsuke_hw_sim::{persona, pki};
 
@@ -22,6 +23,7 @@ use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::host::identity::{IdentityError, KioskIdentity};
 use uketsuke_firmware::host::staff::StaffToken;
+use uketsuke_firmware::host::staff_tls::StaffTls;
 use uketsuke_firmware::runtime::Parts;
 use uketsuke_firmware::runtime::face::PreviewSink;
 
@@ -49,6 +51,9 @@ pub enum SimError {
     /// The kiosk's identity could not be read or made.
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    /// The configured terminal CA could not be read.
+    #[error("host.ca_file cannot be read")]
+    HostCa,
     /// The card-face issuer's key could not be read.
     #[error("card.face_issuer_key is not a readable RSA public key")]
     IssuerKey,
@@ -62,9 +67,11 @@ struct Running {
     thread: JoinHandle<()>,
 }
 
-/// The virtual reception terminal, stoppable and restartable on one port.
+/// The virtual reception terminal, stoppable and restartable on one port,
+/// serving TLS with its own CA.
 pub struct SimTerminal {
     terminal: Arc<Terminal>,
+    tls: Arc<TerminalTls>,
     addr: SocketAddr,
     running: Option<Running>,
 }
@@ -74,14 +81,20 @@ impl SimTerminal {
     pub fn start() -> Result<Self, SimError> {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).map_err(SimError::Port)?;
         let terminal = Terminal::new(TerminalPolicy::default())?;
-        let mut t = Self { terminal: Arc::new(terminal), addr: port, running: None };
+        let tls = TerminalTls::generate().map_err(|e| SimError::Terminal(TerminalError::Setup(e.to_string())))?;
+        let mut t = Self { terminal: Arc::new(terminal), tls: Arc::new(tls), addr: port, running: None };
         t.up();
         Ok(t)
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `https://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("https://{}", self.addr)
+    }
+
+    /// The terminal's CA certificate (PEM), which the kiosk pins.
+    pub fn ca_pem(&self) -> String {
+        self.tls.ca_pem()
     }
 
     /// Starts serving (again).
@@ -90,9 +103,10 @@ impl SimTerminal {
             return;
         }
         let stop = Arc::new(AtomicBool::new(false));
-        let (flag, terminal, addr) = (Arc::clone(&stop), Arc::clone(&self.terminal), self.addr);
+        let (flag, terminal, tls, addr) =
+            (Arc::clone(&stop), Arc::clone(&self.terminal), Arc::clone(&self.tls), self.addr);
         let thread = std::thread::spawn(move || {
-            if let Err(e) = terminal.serve(addr, &flag) {
+            if let Err(e) = terminal.serve(addr, Some(&tls), &flag) {
                 tracing::warn!(error = %e, "virtual terminal stopped");
             }
         });
@@ -205,14 +219,26 @@ impl SimWorld {
             Some(dir) => KioskIdentity::load(dir)?,
             None => KioskIdentity::generate()?,
         };
-        let host_url = match &config.host.url {
-            Some(url) => url.clone(),
+        let (host_url, host_trust) = match &config.host.url {
+            Some(url) => {
+                let trust = match &config.host.ca_file {
+                    Some(path) => Some(std::fs::read_to_string(path).map_err(|_| SimError::HostCa)?),
+                    None => None,
+                };
+                (url.clone(), trust)
+            }
             None => {
                 let t = self.terminal.as_ref().ok_or(SimError::NotOurTerminal)?;
                 let t = t.lock().map_err(|_| SimError::StateLost)?;
                 t.allow_kiosk(identity.public_key_der())?;
-                t.base_url()
+                (t.base_url(), Some(t.ca_pem()))
             }
+        };
+        let names = StaffTls::names(config.staff.listen, &config.staff.tls_names);
+        let staff_tls = match (&config.identity.state_dir, config.staff.plain_http) {
+            (_, true) => None,
+            (Some(dir), false) => Some(StaffTls::provision(dir, &names)?.0),
+            (None, false) => Some(StaffTls::generate(&names)?),
         };
         Ok(Parts {
             config,
@@ -221,7 +247,9 @@ impl SimWorld {
             surface: Box::new(self.devices.clone()),
             card_face_issuer,
             host_url,
+            host_trust,
             identity: Arc::new(identity),
+            staff_tls,
             staff_token,
             models: ModelPaths::default_location(),
             preview,

@@ -2,7 +2,7 @@
 //!
 //! - `uketsuke-sim personas [--json]`
 //! - `uketsuke-sim card --persona ID [--vpcd 127.0.0.1:35963] [--remove-after SECS] [faults…]`
-//! - `uketsuke-sim terminal [--listen 127.0.0.1:8470] --allow-kiosk kiosk-key.pub.pem [--min-score 0.4]`
+//! - `uketsuke-sim terminal [--listen 127.0.0.1:8470] --allow-kiosk kiosk-key.pub.pem --ca-out terminal-ca.pem [--min-score 0.4] [--plain-http]`
 //!
 //! `card` prints one JSON line per event on stdout (`inserted`, `removed`)
 //! so scripts and tests can follow it; logs go to stderr.
@@ -21,6 +21,7 @@ use uketsuke_hw_sim::faults::{Faults, LinkModel};
 use uketsuke_hw_sim::persona::{self, CardImages};
 use uketsuke_hw_sim::terminal::Terminal;
 use uketsuke_hw_sim::terminal::policy::TerminalPolicy;
+use uketsuke_hw_sim::terminal::tls::TerminalTls;
 use uketsuke_hw_sim::vpcd::{self, Ended, Insertion};
 
 #[derive(Parser)]
@@ -60,6 +61,13 @@ struct TerminalArgs {
     /// Fewest frames a face decision may rest on.
     #[arg(long, default_value_t = TerminalPolicy::default().min_frames)]
     min_frames: u64,
+    /// Where to write the terminal's CA certificate (PEM), for the kiosk's
+    /// `host.ca_file`. The CA and the server certificate are made at start.
+    #[arg(long, value_name = "PEM")]
+    ca_out: Option<PathBuf>,
+    /// DEVELOPMENT ONLY: serve plain HTTP, unencrypted and unauthenticated.
+    #[arg(long)]
+    plain_http: bool,
 }
 
 #[derive(clap::Args)]
@@ -131,8 +139,13 @@ fn terminal(args: &TerminalArgs) -> Result<()> {
     if terminal.kiosks.is_empty() {
         tracing::warn!("no kiosk is allowed (--allow-kiosk): every request will be refused");
     }
-    event(json!({"event": "listening", "addr": args.listen.to_string()}));
-    Ok(terminal.serve(args.listen, &AtomicBool::new(false))?)
+    let tls = if args.plain_http { None } else { Some(TerminalTls::generate()?) };
+    if let (Some(tls), Some(path)) = (&tls, &args.ca_out) {
+        std::fs::write(path, tls.ca_pem()).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    event(json!({"event": "listening", "addr": args.listen.to_string(), "url": format!("{scheme}://{}", args.listen)}));
+    Ok(terminal.serve(args.listen, tls.as_ref(), &AtomicBool::new(false))?)
 }
 
 fn list_personas(json: bool) -> Result<()> {

@@ -80,6 +80,13 @@ impl AllowList {
         Ok(id)
     }
 
+    /// Whether the key (SubjectPublicKeyInfo DER) is an allowed kiosk's:
+    /// the terminal's mutual-TLS check.
+    pub fn allows_key(&self, spki_der: &[u8]) -> bool {
+        let id = hex::encode(Sha256::digest(spki_der));
+        self.keys.read().is_ok_and(|k| k.contains_key(&id))
+    }
+
     /// How many kiosks are allowed.
     pub fn len(&self) -> usize {
         self.keys.read().map_or(0, |k| k.len())

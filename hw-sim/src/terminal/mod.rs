@@ -7,13 +7,13 @@
 
 pub mod kiosks;
 pub mod policy;
+pub mod tls;
 pub mod verify;
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::net::SocketAddr;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -21,13 +21,17 @@ use base64::engine::general_purpose::STANDARD as B64;
 use rand_core::{OsRng, RngCore};
 use rsa::RsaPublicKey;
 use serde_json::{Value, json};
+use sha2::Digest as _;
 use tracing::{info, warn};
+use uketsuke_net::http::{Request, Response, Server};
+use uketsuke_net::tls::{PinnedClientKeys, server_config};
 
 use crate::card::card_face_public_key;
 use crate::persona::{self, Persona};
 use crate::pki;
 use kiosks::{AllowList, Verified};
 use policy::TerminalPolicy;
+use tls::TerminalTls;
 use verify::{Context, Refusal, check_card_face, check_certificate, check_context_signature};
 
 /// How long a nonce stays usable.
@@ -71,7 +75,7 @@ pub struct Terminal {
     ca: RsaPublicKey,
     issuer: RsaPublicKey,
     /// The kiosks this terminal answers.
-    pub kiosks: AllowList,
+    pub kiosks: Arc<AllowList>,
     policy: TerminalPolicy,
     sessions: Mutex<HashMap<String, Session>>,
     records: Mutex<Records>,
@@ -94,7 +98,7 @@ impl Terminal {
             personas: persona::all().map_err(|e| setup(&e))?,
             ca: pki::derived_key(pki::JPKI_CA_LABEL).map_err(|e| setup(&e))?.to_public_key(),
             issuer: pki::derived_key(pki::CARD_FACE_ISSUER_LABEL).map_err(|e| setup(&e))?.to_public_key(),
-            kiosks: AllowList::default(),
+            kiosks: Arc::default(),
             policy,
             sessions: Mutex::new(HashMap::new()),
             records: Mutex::new(Records::default()),
@@ -104,6 +108,21 @@ impl Terminal {
     /// Answers one request (`now` for nonce expiry, `unix` for certificates).
     /// Every POST must be signed by an allowed kiosk.
     pub fn handle(&self, method: &str, path: &str, body: &[u8], now: Instant, unix: u64) -> (u16, Value) {
+        self.handle_from(None, method, path, body, now, unix)
+    }
+
+    /// [`Terminal::handle`] for a request that came over mutual TLS from the
+    /// kiosk whose key is `client_key` (SPKI DER): the signed request must
+    /// name that same kiosk.
+    pub fn handle_from(
+        &self,
+        client_key: Option<&[u8]>,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        now: Instant,
+        unix: u64,
+    ) -> (u16, Value) {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
         if let ("GET", ["v1", "records"]) = (method, parts.as_slice()) {
             return self.records();
@@ -112,6 +131,10 @@ impl Terminal {
             return refusal(&Refusal { status: 404, code: "E-REQUEST", message: "not found" });
         }
         let request = match self.kiosks.verify(path, body) {
+            Ok(r) if client_key.is_some_and(|k| hex::encode(sha2::Sha256::digest(k)) != r.kiosk) => {
+                warn!(path, "request refused: signed by another kiosk than the one connected");
+                return refusal(&Refusal::KIOSK);
+            }
             Ok(r) => r,
             Err(r) => {
                 warn!(path, code = r.code, "request refused: not signed by an allowed kiosk");
@@ -248,29 +271,32 @@ impl Terminal {
         }
     }
 
-    /// Serves HTTP on `addr` until `stop` is raised.
-    pub fn serve(&self, addr: SocketAddr, stop: &AtomicBool) -> Result<(), TerminalError> {
-        let server = tiny_http::Server::http(addr).map_err(|e| TerminalError::Listen(addr, e.to_string()))?;
-        info!(%addr, "reception terminal listening");
-        while !stop.load(Ordering::Relaxed) {
-            let Ok(Some(mut request)) = server.recv_timeout(Duration::from_millis(100)) else { continue };
-            let mut body = Vec::new();
-            let read = request.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body);
+    /// Serves the protocol on `addr` until `stop` is raised: over TLS with
+    /// `tls` (mutual: only allowed kiosks' keys connect), or, with none, over
+    /// plain HTTP (a development setting, loudly logged).
+    pub fn serve(&self, addr: SocketAddr, tls: Option<&TerminalTls>, stop: &AtomicBool) -> Result<(), TerminalError> {
+        let listen = |e: &dyn std::fmt::Display| TerminalError::Listen(addr, e.to_string());
+        let config = match tls {
+            Some(tls) => {
+                let kiosks = Arc::clone(&self.kiosks);
+                let clients = PinnedClientKeys::new(move |key| kiosks.allows_key(key));
+                Some(server_config(&tls.identity, Some(clients)).map_err(|e| listen(&e))?)
+            }
+            None => {
+                warn!(%addr, "DEVELOPMENT SETTING: the reception terminal serves plain HTTP, unencrypted and unauthenticated");
+                None
+            }
+        };
+        let server = Server::bind(addr, config, MAX_BODY).map_err(|e| listen(&e))?;
+        info!(%addr, tls = tls.is_some(), "reception terminal listening");
+        let handler = |request: &Request| {
             let unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            let (status, value) = if read.is_err() || body.len() > MAX_BODY {
-                refusal(&Refusal::REQUEST)
-            } else {
-                self.handle(request.method().as_str(), request.url(), &body, Instant::now(), unix)
-            };
-            let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]);
-            let mut response = tiny_http::Response::from_string(value.to_string()).with_status_code(status);
-            if let Ok(h) = header {
-                response = response.with_header(h);
-            }
-            if let Err(e) = request.respond(response) {
-                warn!(error = %e, "could not answer");
-            }
-        }
+            let (method, path, body, key) =
+                (&request.method, &request.path, &request.body, request.client_key.as_deref());
+            let (status, value) = self.handle_from(key, method, path, body, Instant::now(), unix);
+            Response::new(status, "application/json", value.to_string().into_bytes())
+        };
+        server.serve(stop, &handler);
         Ok(())
     }
 }

@@ -23,6 +23,7 @@ use rand_core::{OsRng, RngCore};
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::data_dir;
 use uketsuke_firmware::host::staff::{StaffToken, TokenError};
+use uketsuke_firmware::host::staff_tls::StaffTls;
 use uketsuke_firmware::runtime;
 use uketsuke_firmware::runtime::window::Touchscreen;
 use uketsuke_sim_kiosk::panel::open_with_panel;
@@ -121,8 +122,10 @@ fn run(cli: &Cli) -> Result<bool> {
         let touchscreen = if windowed { Some(Touchscreen::new(config.language)?) } else { None };
         let preview = touchscreen.as_ref().map(Touchscreen::preview_sink);
         let parts = world.parts(config, token, preview)?;
+        let fingerprint = parts.staff_tls.as_ref().map(StaffTls::fingerprint);
         let mut kiosk = runtime::start(parts)?;
-        println!("kiosk    staff console http://{}/staff/ (token in {})", kiosk.staff_addr, token_path.display());
+        let pin = fingerprint.map(|f| format!(", certificate SHA-256 {f}")).unwrap_or_default();
+        println!("kiosk    staff console {} (token in {}{pin})", kiosk.staff_url, token_path.display());
         if let Some(screen) = touchscreen {
             let _panel = open_with_panel(&screen, &mut kiosk, world, token_text)?;
             // Slint's event loop owns this (the main) thread; the kiosk runs on tokio's workers.

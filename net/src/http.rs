@@ -1,0 +1,370 @@
+//! A small HTTP/1.1 server, over TLS (or, as a loudly logged development
+//! setting, plain TCP): one request per connection, `Content-Length`
+//! bodies only (chunked bodies are refused), bounded head, body, time and
+//! connections. The request head is parsed by `httparse`. Used by the
+//! kiosk's staff API and by the simulator's reception terminal.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
+
+use crate::tls::public_key_of;
+
+/// Largest request head (request line and headers).
+const MAX_HEAD: usize = 16 * 1024;
+/// Most connections served at once; more wait in the kernel's backlog.
+const MAX_CONNECTIONS: usize = 32;
+/// How long a client may take to send its request or read the answer.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One request.
+#[derive(Debug)]
+pub struct Request {
+    /// `GET`, `POST`, ….
+    pub method: String,
+    /// The request target (path and query).
+    pub path: String,
+    headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// The client certificate's SubjectPublicKeyInfo DER (mutual TLS only).
+    pub client_key: Option<Vec<u8>>,
+}
+
+impl Request {
+    /// A header's value (names compare without case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// One answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Headers besides `Content-Length` and `Connection`.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// A response with a body of `content_type`.
+    pub fn new(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        Self { status, headers: vec![("Content-Type".into(), content_type.into())], body }
+    }
+
+    /// Adds a header.
+    #[must_use]
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+/// What answers requests (called from several connection threads at once).
+pub type Handler<'h> = dyn Fn(&Request) -> Response + Sync + 'h;
+
+/// A bound server, not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    max_body: usize,
+}
+
+impl Server {
+    /// Binds `addr`; `tls` none serves plain HTTP (development only).
+    pub fn bind(addr: impl ToSocketAddrs, tls: Option<Arc<ServerConfig>>, max_body: usize) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        Ok(Self { listener, tls, max_body })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `stop` is raised, each connection on its own (scoped)
+    /// thread; returns once the connections still open have ended.
+    pub fn serve(self, stop: &AtomicBool, handler: &Handler<'_>) {
+        let active = AtomicUsize::new(0);
+        std::thread::scope(|scope| self.accept_loop(scope, stop, handler, &active));
+    }
+
+    fn accept_loop<'s>(
+        &'s self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        stop: &AtomicBool,
+        handler: &'s Handler<'s>,
+        active: &'s AtomicUsize,
+    ) {
+        while !stop.load(Ordering::Relaxed) {
+            match self.listener.accept() {
+                Ok((stream, peer)) if active.load(Ordering::SeqCst) < MAX_CONNECTIONS => {
+                    active.fetch_add(1, Ordering::SeqCst);
+                    let tls = self.tls.clone();
+                    scope.spawn(move || {
+                        if let Err(e) = connection(stream, peer, tls, self.max_body, handler) {
+                            tracing::debug!(%peer, error = %e, "connection ended without an answer");
+                        }
+                        active.fetch_sub(1, Ordering::SeqCst);
+                    });
+                }
+                Ok((stream, peer)) => {
+                    tracing::warn!(%peer, "too many connections: refused");
+                    drop(stream);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(20)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+    }
+}
+
+fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<Arc<ServerConfig>>,
+    max_body: usize,
+    handler: &Handler<'_>,
+) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(IO_TIMEOUT))?;
+    stream.set_write_timeout(Some(IO_TIMEOUT))?;
+    match tls {
+        None => exchange(stream, peer, None, max_body, handler),
+        Some(config) => {
+            let conn = ServerConnection::new(config).map_err(std::io::Error::other)?;
+            let mut tls = StreamOwned::new(conn, stream);
+            while tls.conn.is_handshaking() {
+                tls.conn.complete_io(&mut tls.sock)?;
+            }
+            let client_key =
+                tls.conn.peer_certificates().and_then(|chain| chain.first()).and_then(|c| public_key_of(c));
+            exchange(&mut tls, peer, client_key, max_body, handler)?;
+            tls.conn.send_close_notify();
+            tls.flush()
+        }
+    }
+}
+
+/// Reads one request, answers it.
+fn exchange<S: Read + Write>(
+    mut s: S,
+    peer: SocketAddr,
+    client_key: Option<Vec<u8>>,
+    max_body: usize,
+    handler: &Handler<'_>,
+) -> std::io::Result<()> {
+    let response = match read_request(&mut s, peer, client_key, max_body)? {
+        Ok(request) => handler(&request),
+        Err(status) => Response::new(status, "text/plain; charset=utf-8", reason(status).as_bytes().to_vec()),
+    };
+    let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
+    for (k, v) in &response.headers {
+        if !k.contains(['\r', '\n']) && !v.contains(['\r', '\n']) {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", response.body.len()));
+    s.write_all(head.as_bytes())?;
+    s.write_all(&response.body)?;
+    s.flush()
+}
+
+/// The request, or the status to refuse it with.
+fn read_request<S: Read>(
+    s: &mut S,
+    peer: SocketAddr,
+    client_key: Option<Vec<u8>>,
+    max_body: usize,
+) -> std::io::Result<Result<Request, u16>> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 4096];
+    let head_len = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > MAX_HEAD {
+            return Ok(Err(431));
+        }
+        let n = s.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut parsed = httparse::Request::new(&mut headers);
+    let (Ok(httparse::Status::Complete(_)), Some(method), Some(path)) =
+        (parsed.parse(&buf[..head_len]), parsed.method, parsed.path)
+    else {
+        return Ok(Err(400));
+    };
+    let (method, path) = (method.to_owned(), path.to_owned());
+    let headers: Vec<(String, String)> = parsed
+        .headers
+        .iter()
+        .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).trim().to_owned()))
+        .collect();
+    let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    if header("Transfer-Encoding").is_some() {
+        return Ok(Err(411));
+    }
+    let length = match header("Content-Length").map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(n)) if n <= max_body => n,
+        Some(Ok(_)) => return Ok(Err(413)),
+        Some(Err(_)) => return Ok(Err(400)),
+    };
+    let mut body = buf[head_len..].to_vec();
+    if body.len() > length {
+        return Ok(Err(400));
+    }
+    while body.len() < length {
+        let want = (length - body.len()).min(chunk.len());
+        let n = s.read(&mut chunk[..want])?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Ok(Ok(Request { method, path, headers, body, peer, client_key }))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::certs::{Authority, new_key, self_signed};
+    use crate::tls::{PinnedClientKeys, TlsIdentity, certificates, client_config, server_config};
+
+    fn start(tls: Option<Arc<ServerConfig>>) -> (SocketAddr, Arc<AtomicBool>) {
+        let server = Server::bind("127.0.0.1:0", tls, 1024).unwrap();
+        let addr = server.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            server.serve(&flag, &|r: &Request| {
+                let who = r.client_key.as_ref().map_or(0, Vec::len);
+                Response::new(200, "text/plain", format!("{} {} {} {who}", r.method, r.path, r.body.len()).into())
+            })
+        });
+        (addr, stop)
+    }
+
+    fn agent(config: Arc<rustls::ClientConfig>) -> ureq::Agent {
+        ureq::AgentBuilder::new().tls_config(config).timeout(Duration::from_secs(5)).build()
+    }
+
+    #[test]
+    fn a_request_over_tls_1_3_is_answered_and_plain_http_gets_nothing() {
+        let ca = Authority::new("test CA").unwrap();
+        let (cert, key) = ca.issue("server", &["127.0.0.1".into()]).unwrap();
+        let tls = server_config(&TlsIdentity::new(&cert, &key).unwrap(), None).unwrap();
+        let (addr, stop) = start(Some(tls));
+        let trusted = certificates(&ca.certificate_pem(), "ca").unwrap();
+        let answer = agent(client_config(&trusted, None).unwrap())
+            .post(&format!("https://{addr}/x"))
+            .send_bytes(b"abc")
+            .unwrap()
+            .into_string()
+            .unwrap();
+        assert_eq!(answer, "POST /x 3 0");
+        assert!(ureq::get(&format!("http://{addr}/x")).call().is_err(), "plain HTTP on a TLS port");
+        stop.store(true, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn a_self_signed_server_certificate_can_be_pinned() {
+        let key = new_key().unwrap();
+        let cert = self_signed(&key, "staff console", &["127.0.0.1".into()]).unwrap();
+        let tls = server_config(&TlsIdentity::new(&cert, &key).unwrap(), None).unwrap();
+        let (addr, stop) = start(Some(tls));
+        let trusted = certificates(&cert, "staff certificate").unwrap();
+        let answer = agent(client_config(&trusted, None).unwrap()).get(&format!("https://{addr}/s")).call();
+        assert_eq!(answer.unwrap().into_string().unwrap(), "GET /s 0 0");
+        let stranger = Authority::new("other").unwrap();
+        let other = certificates(&stranger.certificate_pem(), "other").unwrap();
+        assert!(agent(client_config(&other, None).unwrap()).get(&format!("https://{addr}/s")).call().is_err());
+        stop.store(true, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn mutual_tls_lets_in_only_pinned_client_keys() {
+        let ca = Authority::new("terminal CA").unwrap();
+        let (cert, key) = ca.issue("terminal", &["127.0.0.1".into()]).unwrap();
+        let client_key = new_key().unwrap();
+        let client_cert = self_signed(&client_key, "kiosk", &[]).unwrap();
+        let pinned = crate::tls::public_key_of(certificates(&client_cert, "c").unwrap()[0].as_ref()).unwrap();
+        let verifier = PinnedClientKeys::new(move |k| k == pinned.as_slice());
+        let tls = server_config(&TlsIdentity::new(&cert, &key).unwrap(), Some(verifier)).unwrap();
+        let (addr, stop) = start(Some(tls));
+        let trusted = certificates(&ca.certificate_pem(), "ca").unwrap();
+        let kiosk = TlsIdentity::new(&client_cert, &client_key).unwrap();
+        let answer = agent(client_config(&trusted, Some(&kiosk)).unwrap()).get(&format!("https://{addr}/k")).call();
+        assert_eq!(
+            answer.unwrap().into_string().unwrap(),
+            "GET /k 0 91",
+            "the client's P-256 SPKI reached the handler"
+        );
+        let stranger_key = new_key().unwrap();
+        let stranger = TlsIdentity::new(&self_signed(&stranger_key, "x", &[]).unwrap(), &stranger_key).unwrap();
+        assert!(
+            agent(client_config(&trusted, Some(&stranger)).unwrap()).get(&format!("https://{addr}/k")).call().is_err()
+        );
+        assert!(agent(client_config(&trusted, None).unwrap()).get(&format!("https://{addr}/k")).call().is_err());
+        stop.store(true, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn oversized_and_chunked_bodies_are_refused() {
+        let (addr, stop) = start(None);
+        let status = |r: Result<ureq::Response, ureq::Error>| match r {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(c, _)) => c,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(status(ureq::post(&format!("http://{addr}/")).send_bytes(&[0; 2048])), 413);
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 411"), "{answer}");
+        stop.store(true, Ordering::Relaxed);
+    }
+}
