@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use uketsuke_firmware::host::identity::pem;
-use uketsuke_tests::kiosk::{RunningKiosk, kiosk_cmd, scenario, staff_agent, write_config};
+use uketsuke_tests::kiosk::{RunningKiosk, scenario, staff_agent, write_config};
 use uketsuke_tests::terminal::test_identity;
 use uketsuke_tests::{bin_path, sandbox};
 
