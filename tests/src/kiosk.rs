@@ -15,7 +15,7 @@ use crate::sandbox::PcscSandbox;
 use crate::terminal::{HostLink, test_identity};
 
 /// A staff token the tests' kiosks use.
-pub const STAFF_TOKEN: &str = "reception-staff-token-for-tests";
+pub const STAFF_TOKEN: &str = "t3St-Kq8w2Zr5Yp9Lm4Xv7Nc1Bh6Gd0Fj";
 
 /// `tests/scenarios/NAME`.
 pub fn scenario(name: &str) -> PathBuf {

@@ -16,11 +16,13 @@ use rsa::pkcs8::DecodePublicKey;
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 use uketsuke_firmware::flow::types::Method;
 use uketsuke_firmware::host::evidence::EvidenceContext;
 use uketsuke_net::http::{Request, Response, Server};
 use uketsuke_net::tls::{TlsIdentity, server_config};
-use uketsuke_tests::kiosk::{kiosk_cmd, scenario, write_config};
+
+use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, kiosk_cmd, scenario, staff_agent, write_config};
 use uketsuke_tests::sandbox;
 use uketsuke_tests::terminal::{HostLink, TerminalServer, test_identity};
 
@@ -125,4 +127,92 @@ fn patient_key(certificate: &[u8]) -> RsaPublicKey {
     let cert = x509_cert::Certificate::from_der(certificate).unwrap();
     let spki = cert.tbs_certificate.subject_public_key_info.to_der().unwrap();
     RsaPublicKey::from_public_key_der(&spki).unwrap()
+}
+
+/// Signs in to the kiosk's staff API as `name`: the `Authorization` header.
+fn sign_in(agent: &ureq::Agent, console: &str, name: &str) -> String {
+    let reply = agent.post(&format!("{console}v1/sign-in")).send_json(json!({"name": name, "token": STAFF_TOKEN}));
+    let session: Value = reply.unwrap().into_json().unwrap();
+    format!("Bearer {}", session["session"].as_str().unwrap())
+}
+
+fn status(r: Result<ureq::Response, ureq::Error>) -> u16 {
+    match r {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The staff console's address from the kiosk's first transcript line.
+fn console_of(kiosk: &mut RunningKiosk) -> String {
+    let header = kiosk.wait_line("staff console", Duration::from_secs(30)).unwrap();
+    header.split_whitespace().find(|w| w.starts_with("https://")).unwrap().to_owned()
+}
+
+#[test]
+fn the_thirtieth_wrong_sign_in_within_a_minute_is_answered_429_and_audited_with_the_address() {
+    let sb = sandbox();
+    let config = write_config(&sb, None, "").unwrap();
+    let mut kiosk = RunningKiosk::start(&sb, &config, &scenario("idle-a-while.txt")).unwrap();
+    let console = console_of(&mut kiosk);
+    let agent = staff_agent(&sb).unwrap();
+    let codes: Vec<u16> = (0..30)
+        .map(|i| {
+            let guess = json!({"name": "guesser", "token": format!("guess-number-{i}")});
+            status(agent.post(&format!("{console}v1/sign-in")).send_json(guess))
+        })
+        .collect();
+    assert_eq!(codes[0], 401);
+    assert_eq!(codes[29], 429, "{codes:?}");
+    let right = json!({"name": "佐藤", "token": STAFF_TOKEN});
+    assert_eq!(status(agent.post(&format!("{console}v1/sign-in")).send_json(right)), 429, "even the right token waits");
+    let _ = kiosk.child.kill();
+    let (_, _, logs) = kiosk.finish().unwrap();
+    let throttled: Vec<&str> =
+        logs.lines().filter(|l| l.contains("audit") && l.contains("outcome=\"throttled\"")).collect();
+    assert!(!throttled.is_empty(), "{logs}");
+    assert!(throttled.iter().all(|l| l.contains("client=127.0.0.1")), "the address is in the audit: {throttled:?}");
+    assert!(!logs.contains("guess-number-") && !logs.contains(STAFF_TOKEN), "a token reached the logs");
+}
+
+#[test]
+fn a_replayed_confirm_for_an_earlier_visual_check_is_refused() {
+    let sb = sandbox();
+    let terminal = TerminalServer::start().unwrap();
+    let config = write_config(&sb, Some(&terminal.link()), "").unwrap();
+    let mut kiosk = RunningKiosk::start(&sb, &config, &scenario("staff-replay.txt")).unwrap();
+    let console = console_of(&mut kiosk);
+    let agent = staff_agent(&sb).unwrap();
+    let auth = sign_in(&agent, &console, "佐藤 花子");
+    let check_id = |agent: &ureq::Agent| -> Value {
+        let state: Value =
+            agent.get(&format!("{console}v1/state")).set("Authorization", &auth).call().unwrap().into_json().unwrap();
+        state["visual_check"]["id"].clone()
+    };
+    let answer = |action: &str, check: &Value| {
+        let url = format!("{console}v1/visual-check/{action}");
+        status(agent.post(&url).set("Authorization", &auth).send_json(json!({"check_id": check})))
+    };
+
+    kiosk.wait_line("screen   visual_check", Duration::from_secs(90)).unwrap();
+    let first = check_id(&agent);
+    assert!(first.is_string(), "a check id: {first}");
+    assert_eq!(answer("reject", &first), 202);
+    kiosk.wait_line("screen   visual_check", Duration::from_secs(90)).unwrap();
+    let second = check_id(&agent);
+    assert_ne!(first, second, "each check has its own id");
+    assert_eq!(answer("confirm", &first), 409, "the replayed confirm for the first check is refused");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!kiosk.seen.iter().any(|l| l.contains("screen   consent")), "the replay moved the kiosk on");
+    assert_eq!(answer("confirm", &second), 202);
+
+    let (exit, transcript, logs) = kiosk.finish().unwrap();
+    assert!(exit.success(), "{transcript}\n{logs}");
+    assert!(transcript.contains("outcome  result=done method=visual"), "{transcript}");
+    let records = terminal.records().unwrap();
+    assert_eq!(records["authentications"][0]["operator"], "佐藤 花子", "the operator's name is in the evidence");
+    let stale: Vec<&str> = logs.lines().filter(|l| l.contains("outcome=\"stale\"")).collect();
+    assert_eq!(stale.len(), 1, "{logs}");
+    assert!(stale[0].contains("operator=\"佐藤 花子\"") && stale[0].contains("client=127.0.0.1"), "{stale:?}");
 }

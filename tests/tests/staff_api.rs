@@ -7,6 +7,8 @@ use std::io::Write;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, mpsc};
 
+use serde_json::json;
+
 use uketsuke_firmware::flow::types::StaffEvent;
 use uketsuke_firmware::host::staff::{StaffApi, StaffBoard, StaffToken, VisualCheck};
 use uketsuke_firmware::host::staff_tls::StaffTls;
@@ -26,7 +28,7 @@ impl Write for Captured {
     }
 }
 
-const TOKEN: &str = "s3cret-staff-token-of-reception";
+const TOKEN: &str = "s3cRet-Staff-7oken-0f-Recepti0n-Qx9";
 
 #[test]
 fn staff_actions_need_the_token_and_are_all_audited() {
@@ -63,11 +65,22 @@ fn staff_actions_need_the_token_and_are_all_audited() {
         401
     );
     assert!(rx.try_recv().is_err(), "an unauthorised request reached the kiosk");
-    let auth = format!("Bearer {TOKEN}");
-    assert_eq!(status(agent.post(&url("/staff/v1/visual-check/start")).set("Authorization", &auth).call()), 202);
+    let bearer = format!("Bearer {TOKEN}");
+    let start = |auth: &str| agent.post(&url("/staff/v1/visual-check/start")).set("Authorization", auth);
+    assert_eq!(status(start(&bearer).send_json(json!({"session": "p1"}))), 401, "the token is not a session");
+    let signed_in: serde_json::Value = agent
+        .post(&url("/staff/v1/sign-in"))
+        .send_json(json!({"name": "佐藤", "token": TOKEN}))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let auth = format!("Bearer {}", signed_in["session"].as_str().unwrap());
+    board.lock().unwrap().patient = Some("p1".into());
+    assert_eq!(status(start(&auth).send_json(json!({"session": "p1"}))), 202);
     // The kiosk asks staff for the check (the runtime does this on the flow's request).
     board.lock().unwrap().visual_check = Some(VisualCheck { id: "c1".into(), confirmed_by: None });
-    assert_eq!(status(agent.post(&url("/staff/v1/visual-check/confirm")).set("Authorization", &auth).call()), 202);
+    let confirm = agent.post(&url("/staff/v1/visual-check/confirm")).set("Authorization", &auth);
+    assert_eq!(status(confirm.send_json(json!({"check_id": "c1"}))), 202);
     assert_eq!(rx.recv().unwrap(), StaffEvent::StartVisualCheck);
     assert_eq!(rx.recv().unwrap(), StaffEvent::Confirm);
 
@@ -75,8 +88,11 @@ fn staff_actions_need_the_token_and_are_all_audited() {
     server.join().unwrap();
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     let audit: Vec<&str> = logs.lines().filter(|l| l.contains("audit")).collect();
-    assert_eq!(audit.len(), 4, "every staff request is audited: {logs}");
-    assert_eq!(audit.iter().filter(|l| l.contains("outcome=\"unauthorized\"")).count(), 2);
-    assert!(audit.iter().any(|l| l.contains("action=\"visual_check_start\"") && l.contains("outcome=\"accepted\"")));
+    assert_eq!(audit.len(), 6, "every staff request is audited: {logs}");
+    assert_eq!(audit.iter().filter(|l| l.contains("outcome=\"unauthorized\"")).count(), 3);
+    assert!(audit.iter().all(|l| l.contains("client=127.0.0.1")), "with the client's address: {logs}");
+    assert!(audit.iter().any(|l| l.contains("action=\"visual_check_start\"")
+        && l.contains("outcome=\"accepted\"")
+        && l.contains("operator=\"佐藤\"")));
     assert!(!logs.contains(TOKEN) && !logs.contains("guess-guess"), "a token reached the logs");
 }

@@ -34,6 +34,7 @@ fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
     browser.goto(&console).unwrap();
     // Before the token, the page shows nothing of the kiosk.
     assert_eq!(browser.eval("return document.getElementById('state').textContent").unwrap(), "未接続");
+    browser.type_into("#name", "佐藤 花子").unwrap();
     browser.type_into("#token", STAFF_TOKEN).unwrap();
     browser.click("#signin").unwrap();
     browser
@@ -70,10 +71,15 @@ fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
         .unwrap();
     let trusted = certificates(&certificate, "staff certificate").unwrap();
     let agent = ureq::AgentBuilder::new().tls_config(client_config(&trusted, None).unwrap()).build();
-    let photo = agent
-        .get(&format!("{}v1/visual-check/card-photo.png", console))
-        .set("Authorization", &format!("Bearer {STAFF_TOKEN}"))
-        .call();
+    let signed_in: serde_json::Value = agent
+        .post(&format!("{console}v1/sign-in"))
+        .send_json(serde_json::json!({"name": "test", "token": STAFF_TOKEN}))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let auth = format!("Bearer {}", signed_in["session"].as_str().unwrap());
+    let photo =
+        agent.get(&format!("{console}v1/visual-check/card-photo.png?check=any")).set("Authorization", &auth).call();
     assert!(matches!(photo, Err(ureq::Error::Status(404, _))), "the card photo outlived the visual check: {photo:?}");
 
     let (status, transcript, logs) = kiosk.finish().unwrap();
@@ -81,6 +87,7 @@ fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
     assert!(transcript.contains("outcome  result=done method=visual"), "{transcript}");
     let records = terminal.records().unwrap();
     assert_eq!(records["consents"].as_array().unwrap().len(), 1);
+    assert_eq!(records["authentications"][0]["operator"], "佐藤 花子", "the signed-in operator confirmed");
     // Staff actions were audited, without the token.
     assert!(logs.contains("action=\"visual_check_start\"") && logs.contains("action=\"view_card_photo\""), "{logs}");
     assert!(!logs.contains(STAFF_TOKEN));

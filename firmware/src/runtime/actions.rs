@@ -103,6 +103,9 @@ impl Runner {
         OsRng.fill_bytes(&mut id);
         let id = hex::encode(id);
         self.span = info_span!("session", id = %id);
+        if let Ok(mut b) = self.board.lock() {
+            b.patient = Some(id.clone());
+        }
         let _guard = self.span.clone().entered();
         info!("card placed: session starts");
         let (held, epochs, surface, reader, issuer) = (
@@ -183,6 +186,7 @@ impl Runner {
         }
         if let Ok(mut b) = self.board.lock() {
             b.visual_check = None;
+            b.patient = None;
         }
         let held = Arc::clone(&self.held);
         tokio::task::spawn_blocking(move || {

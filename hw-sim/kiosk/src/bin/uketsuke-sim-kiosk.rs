@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use rand_core::{OsRng, RngCore};
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::data_dir;
 use uketsuke_firmware::host::staff::{StaffToken, TokenError};
@@ -71,9 +70,7 @@ fn main() {
 /// A staff token for a simulator session with none configured: random,
 /// kept in a file only the user can read, and named in the transcript.
 fn sim_token() -> Result<(Zeroizing<String>, PathBuf)> {
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    let text = Zeroizing::new(hex::encode(bytes));
+    let text = StaffToken::generate();
     let path = data_dir().join("sim-staff-token");
     std::fs::create_dir_all(data_dir())?;
     write_private(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
