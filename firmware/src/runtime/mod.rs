@@ -182,7 +182,15 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
         preview: parts.preview,
     };
     let runner = runner::Runner::new(parts.config, devices, inputs.clone(), events_tx, board);
-    tokio::spawn(runner.run(rx, Arc::clone(&stop)));
+    let stopped = Arc::clone(&stop);
+    tokio::spawn(async move {
+        runner.run(rx, Arc::clone(&stopped)).await;
+        if !stopped.load(Ordering::Relaxed) {
+            // Nothing serves the patient any more: let the supervisor restart the kiosk.
+            tracing::error!("the kiosk's event loop ended unexpectedly; exiting so that its supervisor restarts it");
+            std::process::exit(failure::EXIT_PANIC);
+        }
+    });
     let scheme = if parts.staff_tls.is_some() { "https" } else { "http" };
     Ok(Kiosk {
         inputs,
