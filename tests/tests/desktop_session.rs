@@ -30,13 +30,21 @@ const HEADER: (u32, u32, [u8; 3]) = (12, 12, [0x0b, 0x4f, 0x8a]);
 struct Staff {
     state_url: String,
     agent: ureq::Agent,
+    auth: String,
 }
 
 impl Staff {
+    /// Signs in at the console `console` (`https://…/staff/`).
+    fn sign_in(console: &str, agent: ureq::Agent) -> Result<Self> {
+        let body = serde_json::json!({"name": "desktop test", "token": STAFF_TOKEN});
+        let session: serde_json::Value = agent.post(&format!("{console}v1/sign-in")).send_json(body)?.into_json()?;
+        let auth = format!("Bearer {}", session["session"].as_str().context("no staff session")?);
+        Ok(Self { state_url: format!("{console}v1/state"), agent, auth })
+    }
+
     fn view(&self) -> Result<serde_json::Value> {
-        let auth = format!("Bearer {STAFF_TOKEN}");
         let state: serde_json::Value =
-            self.agent.get(&self.state_url).set("Authorization", &auth).call()?.into_json()?;
+            self.agent.get(&self.state_url).set("Authorization", &self.auth).call()?.into_json()?;
         Ok(state["screen"].clone())
     }
 
@@ -90,7 +98,7 @@ fn play(desk: &Desktop, kiosk: &mut RunningKiosk, agent: ureq::Agent) -> Result<
     std::fs::create_dir_all(shots())?;
     let line = kiosk.wait_line("staff console", Duration::from_secs(60))?;
     let console = line.split_whitespace().find(|w| w.starts_with("https://")).context("no staff console URL")?;
-    let staff = Staff { state_url: format!("{}v1/state", console), agent };
+    let staff = Staff::sign_in(console, agent)?;
 
     let screen = desk.window("Uketsuke", Duration::from_secs(30))?;
     let panel = desk.window("Uketsuke simulator", Duration::from_secs(30))?;

@@ -18,7 +18,7 @@ use uketsuke_tests::{bin_path, sandbox};
 /// `openssl s_client` against `addr` with `args`; its output.
 fn s_client(addr: &str, args: &[&str]) -> String {
     let mut child = Command::new("openssl")
-        .args(["s_client", "-connect", addr, "-brief"])
+        .args(["s_client", "-connect", addr, "-brief", "-ign_eof"])
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
