@@ -144,6 +144,19 @@ impl PcscSandbox {
     pub fn env<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
         cmd.env("PCSCLITE_CSOCK_NAME", self.socket())
     }
+
+    /// Re-runs the calling test binary's test `test` alone, with `flag` set
+    /// and this sandbox's PC/SC environment: libpcsclite reads its socket
+    /// from the environment once per process, so a PC/SC client of this
+    /// sandbox runs as a child. The test checks `flag` and plays the client.
+    pub fn run_test_as_client(&self, flag: &str, test: &str) -> std::io::Result<std::process::Output> {
+        let mut cmd = Command::new(std::env::current_exe()?);
+        cmd.args(["--exact", test, "--nocapture", "--test-threads=1"])
+            .env(flag, "1")
+            .stdin(std::process::Stdio::null());
+        self.env(&mut cmd);
+        cmd.output()
+    }
 }
 
 fn is_root() -> bool {

@@ -10,8 +10,6 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use std::process::{Command, Stdio};
-
 use uketsuke_driver::ap::digest_info_of;
 use uketsuke_driver::card::PinStatus;
 use uketsuke_driver::hal::reader::CardReader;
@@ -31,10 +29,7 @@ fn a_second_client_cannot_reach_a_card_the_kiosk_holds_and_release_resets_it() {
     }
     let sb = sandbox();
     let _card = SimCard::start(&sb, "adult-registered", &[]).unwrap();
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", TEST, "--nocapture", "--test-threads=1"]).env(CHILD, "1").stdin(Stdio::null());
-    sb.env(&mut cmd);
-    let out = cmd.output().unwrap();
+    let out = sb.run_test_as_client(CHILD, TEST).unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout.contains("1 passed"),

@@ -8,7 +8,6 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use uketsuke_tests::kiosk::{RunningKiosk, scenario, write_config};
@@ -27,10 +26,7 @@ fn another_pcsc_client_cannot_sign_while_a_pin_session_is_open() {
     let mut kiosk = RunningKiosk::start(&sb, &config, &scenario("pin-session-hold.txt")).unwrap();
     // The PIN is verified and the session waits for the patient's consent.
     kiosk.wait_line("screen   consent", Duration::from_secs(60)).unwrap();
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", TEST, "--nocapture", "--test-threads=1"]).env(INTRUDER, "1").stdin(Stdio::null());
-    sb.env(&mut cmd);
-    let out = cmd.output().unwrap();
+    let out = sb.run_test_as_client(INTRUDER, TEST).unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout.contains("1 passed"),

@@ -107,20 +107,6 @@ fn missing_hardware(config: &Config) -> Vec<&'static str> {
     missing
 }
 
-/// Writes a new file readable by its owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    f.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
-}
-
 /// The kiosk's state directory.
 fn state_dir(config: &Config) -> PathBuf {
     config.identity.state_dir.clone().unwrap_or_else(|| PathBuf::from(SYSTEM_STATE_DIR))
@@ -140,7 +126,7 @@ fn provision(dir: &Path, config: &Config) -> Result<()> {
     if let Some(path) = &config.staff.token_file
         && !path.exists()
     {
-        write_private(path, StaffToken::generate().as_bytes())?;
+        identity::write_private(path, StaffToken::generate().as_bytes())?;
         println!(
             "staff token made: {} (give it to reception staff; they sign in with it and their name)",
             path.display()

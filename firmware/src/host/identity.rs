@@ -69,7 +69,7 @@ pub enum IdentityError {
 }
 
 /// Reads a private file, refusing one that others than its owner can read.
-pub(crate) fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, IdentityError> {
+pub fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, IdentityError> {
     let io = |e: std::io::Error| IdentityError::Io { path: path.to_owned(), reason: e.to_string() };
     let meta = match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(IdentityError::Missing(path.to_owned())),
@@ -82,8 +82,9 @@ pub(crate) fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, IdentityEr
     Ok(Zeroizing::new(std::fs::read(path).map_err(io)?))
 }
 
-/// Writes a new private file (mode 0600); an existing file is an error.
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), IdentityError> {
+/// Writes a new private file (mode 0600), creating its directory; an
+/// existing file is an error (a key or token is never overwritten).
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), IdentityError> {
     let io = |e: std::io::Error| IdentityError::Io { path: path.to_owned(), reason: e.to_string() };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
