@@ -1,8 +1,9 @@
 //! Benchmark of the card read the face path needs (DESIGN.md §6: ≤ 25
 //! APDUs, ≤ 250 ms): select JPKI, read the authentication certificate,
 //! select the card-face AP, verify 照合番号B, read the card-face record with
-//! the photo, through the real pcscd + vpcd and the kiosk's card-reader HAL
-//! (`PcscReader`).
+//! the photo (its JPEG 2000 header checked), and verify the record's issuer
+//! signature (DF28), through the real pcscd + vpcd and the kiosk's
+//! card-reader HAL (`PcscReader`).
 //!
 //! Run: `cargo bench -p uketsuke-tests --bench card_read`.
 //!
@@ -97,6 +98,7 @@ fn client(label: &str) -> Result<()> {
     let reader = wait_for_card(None, Duration::from_secs(15))?;
     let p = persona::by_id(PERSONA)?;
     let code = CheckCodeB::parse(&p.check_code_b().unwrap_or_default())?;
+    let issuer = uketsuke_sim_kiosk::world::test_issuer().context("the test issuer's key")?;
     // Through the card-reader HAL, as the kiosk connects.
     let mut card = Card::new(PcscReader.connect(&reader)?);
     let mut times = Vec::with_capacity(ITERATIONS);
@@ -106,6 +108,8 @@ fn client(label: &str) -> Result<()> {
         let before = card.apdu_count();
         let start = Instant::now();
         let (cert, record) = read_face_evidence(&mut card, &code)?;
+        // As the kiosk does before the photo may be decoded: the issuer's DF28.
+        issuer.verify_record(record.raw.expose())?;
         let elapsed = start.elapsed();
         if i == 0 {
             continue; // warm-up
