@@ -75,6 +75,14 @@ pub fn staff_agent(sb: &PcscSandbox) -> Result<ureq::Agent> {
         .build())
 }
 
+/// Signs in as `name` with [`STAFF_TOKEN`] at the staff console `console`
+/// (`https://…/staff/`): the `Authorization` header for the session.
+pub fn staff_sign_in(agent: &ureq::Agent, console: &str, name: &str) -> Result<String> {
+    let body = serde_json::json!({"name": name, "token": STAFF_TOKEN});
+    let session: serde_json::Value = agent.post(&format!("{console}v1/sign-in")).send_json(body)?.into_json()?;
+    Ok(format!("Bearer {}", session["session"].as_str().context("no staff session")?))
+}
+
 /// Writes the test PKI's card-face issuer key (PKCS#1 DER) into `dir`.
 pub fn write_test_issuer(dir: &Path) -> Result<PathBuf> {
     use rsa::pkcs1::EncodeRsaPublicKey;
@@ -190,6 +198,14 @@ impl RunningKiosk {
                 Err(_) => anyhow::bail!("no line with {text:?} in time; transcript so far:\n{}", self.seen.join("\n")),
             }
         }
+    }
+
+    /// The staff console's address (`https://…/staff/`) from the kiosk's
+    /// first transcript line.
+    pub fn staff_console(&mut self) -> Result<String> {
+        let header = self.wait_line("staff console", std::time::Duration::from_secs(60))?;
+        let url = header.split_whitespace().find(|w| w.starts_with("https://"));
+        Ok(url.with_context(|| format!("no https staff console in {header:?}"))?.to_owned())
     }
 
     /// Waits for the kiosk to finish; the rest of the transcript and the logs.

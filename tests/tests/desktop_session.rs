@@ -10,10 +10,10 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use uketsuke_tests::bin_path;
 use uketsuke_tests::desktop::Desktop;
-use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, staff_agent, write_config};
+use uketsuke_tests::kiosk::{RunningKiosk, staff_agent, staff_sign_in, write_config};
 use uketsuke_tests::sandbox::PcscSandbox;
 
 /// Where the control panel is put, right of the 1024×600 kiosk window.
@@ -36,9 +36,7 @@ struct Staff {
 impl Staff {
     /// Signs in at the console `console` (`https://…/staff/`).
     fn sign_in(console: &str, agent: ureq::Agent) -> Result<Self> {
-        let body = serde_json::json!({"name": "desktop test", "token": STAFF_TOKEN});
-        let session: serde_json::Value = agent.post(&format!("{console}v1/sign-in")).send_json(body)?.into_json()?;
-        let auth = format!("Bearer {}", session["session"].as_str().context("no staff session")?);
+        let auth = staff_sign_in(&agent, console, "desktop test")?;
         Ok(Self { state_url: format!("{console}v1/state"), agent, auth })
     }
 
@@ -96,9 +94,8 @@ fn the_kiosk_and_its_control_panel_play_a_whole_session_with_the_mouse_under_xvf
 
 fn play(desk: &Desktop, kiosk: &mut RunningKiosk, agent: ureq::Agent) -> Result<()> {
     std::fs::create_dir_all(shots())?;
-    let line = kiosk.wait_line("staff console", Duration::from_secs(60))?;
-    let console = line.split_whitespace().find(|w| w.starts_with("https://")).context("no staff console URL")?;
-    let staff = Staff::sign_in(console, agent)?;
+    let console = kiosk.staff_console()?;
+    let staff = Staff::sign_in(&console, agent)?;
 
     let screen = desk.window("Uketsuke", Duration::from_secs(30))?;
     let panel = desk.window("Uketsuke simulator", Duration::from_secs(30))?;

@@ -171,3 +171,21 @@ fn a_terminal_with_another_ca_is_not_trusted() {
     let client = HostClient::new(Http::new(&server.base, Duration::from_secs(5), Some(config)), 0, identity());
     assert_eq!(client.open_session().err(), Some(HostError::Unavailable));
 }
+
+/// A terminal (or a man in the middle) that answers every session with `nonce`.
+struct NonceOf(Vec<u8>);
+
+impl Transport for NonceOf {
+    fn post(&self, _path: &str, _body: &Value) -> Result<(u16, Value), NoAnswer> {
+        Ok((201, serde_json::json!({"session_id": "s", "nonce": hex::encode(&self.0), "expires_in": 120})))
+    }
+}
+
+#[test]
+fn a_nonce_too_short_or_too_long_for_the_context_digest_is_refused() {
+    for len in [8, 65, 70_000] {
+        let client = HostClient::new(NonceOf(vec![7; len]), 0, identity());
+        assert!(matches!(client.open_session(), Err(HostError::Protocol(_))), "a {len}-byte nonce was taken");
+    }
+    assert!(HostClient::new(NonceOf(vec![7; 32]), 0, identity()).open_session().is_ok());
+}

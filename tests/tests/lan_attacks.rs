@@ -22,7 +22,7 @@ use uketsuke_firmware::host::evidence::EvidenceContext;
 use uketsuke_net::http::{Request, Response, Server};
 use uketsuke_net::tls::{TlsIdentity, server_config};
 
-use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, kiosk_cmd, scenario, staff_agent, write_config};
+use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, kiosk_cmd, scenario, staff_agent, staff_sign_in, write_config};
 use uketsuke_tests::sandbox;
 use uketsuke_tests::terminal::{HostLink, TerminalServer, test_identity};
 
@@ -129,13 +129,6 @@ fn patient_key(certificate: &[u8]) -> RsaPublicKey {
     RsaPublicKey::from_public_key_der(&spki).unwrap()
 }
 
-/// Signs in to the kiosk's staff API as `name`: the `Authorization` header.
-fn sign_in(agent: &ureq::Agent, console: &str, name: &str) -> String {
-    let reply = agent.post(&format!("{console}v1/sign-in")).send_json(json!({"name": name, "token": STAFF_TOKEN}));
-    let session: Value = reply.unwrap().into_json().unwrap();
-    format!("Bearer {}", session["session"].as_str().unwrap())
-}
-
 fn status(r: Result<ureq::Response, ureq::Error>) -> u16 {
     match r {
         Ok(r) => r.status(),
@@ -144,18 +137,12 @@ fn status(r: Result<ureq::Response, ureq::Error>) -> u16 {
     }
 }
 
-/// The staff console's address from the kiosk's first transcript line.
-fn console_of(kiosk: &mut RunningKiosk) -> String {
-    let header = kiosk.wait_line("staff console", Duration::from_secs(30)).unwrap();
-    header.split_whitespace().find(|w| w.starts_with("https://")).unwrap().to_owned()
-}
-
 #[test]
 fn the_thirtieth_wrong_sign_in_within_a_minute_is_answered_429_and_audited_with_the_address() {
     let sb = sandbox();
     let config = write_config(&sb, None, "").unwrap();
     let mut kiosk = RunningKiosk::start(&sb, &config, &scenario("idle-a-while.txt")).unwrap();
-    let console = console_of(&mut kiosk);
+    let console = kiosk.staff_console().unwrap();
     let agent = staff_agent(&sb).unwrap();
     let codes: Vec<u16> = (0..30)
         .map(|i| {
@@ -182,9 +169,9 @@ fn a_replayed_confirm_for_an_earlier_visual_check_is_refused() {
     let terminal = TerminalServer::start().unwrap();
     let config = write_config(&sb, Some(&terminal.link()), "").unwrap();
     let mut kiosk = RunningKiosk::start(&sb, &config, &scenario("staff-replay.txt")).unwrap();
-    let console = console_of(&mut kiosk);
+    let console = kiosk.staff_console().unwrap();
     let agent = staff_agent(&sb).unwrap();
-    let auth = sign_in(&agent, &console, "佐藤 花子");
+    let auth = staff_sign_in(&agent, &console, "佐藤 花子").unwrap();
     let check_id = |agent: &ureq::Agent| -> Value {
         let state: Value =
             agent.get(&format!("{console}v1/state")).set("Authorization", &auth).call().unwrap().into_json().unwrap();

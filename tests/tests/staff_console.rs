@@ -8,8 +8,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use uketsuke_net::tls::{certificates, client_config};
-use uketsuke_tests::kiosk::{RunningKiosk, STAFF_TOKEN, scenario, staff_certificate, write_config};
+use uketsuke_tests::kiosk::{
+    RunningKiosk, STAFF_TOKEN, scenario, staff_agent, staff_certificate, staff_sign_in, write_config,
+};
 use uketsuke_tests::sandbox;
 use uketsuke_tests::terminal::TerminalServer;
 use uketsuke_tests::webdriver::Browser;
@@ -25,8 +26,7 @@ fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
     let terminal = TerminalServer::start().unwrap();
     let config = write_config(&sb, Some(&terminal.link()), "").unwrap();
     let mut kiosk = RunningKiosk::start(&sb, &config, &scenario("staff-console.txt")).unwrap();
-    let header = kiosk.wait_line("staff console", Duration::from_secs(30)).unwrap();
-    let console = header.split_whitespace().find(|w| w.starts_with("https://")).unwrap().to_owned();
+    let console = kiosk.staff_console().unwrap();
     kiosk.wait_line("screen   face_failed", Duration::from_secs(60)).unwrap();
 
     let certificate = staff_certificate(&sb).unwrap();
@@ -69,15 +69,8 @@ fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
     browser
         .wait_for("return document.getElementById('visual').style.display === 'none'", Duration::from_secs(10))
         .unwrap();
-    let trusted = certificates(&certificate, "staff certificate").unwrap();
-    let agent = ureq::AgentBuilder::new().tls_config(client_config(&trusted, None).unwrap()).build();
-    let signed_in: serde_json::Value = agent
-        .post(&format!("{console}v1/sign-in"))
-        .send_json(serde_json::json!({"name": "test", "token": STAFF_TOKEN}))
-        .unwrap()
-        .into_json()
-        .unwrap();
-    let auth = format!("Bearer {}", signed_in["session"].as_str().unwrap());
+    let agent = staff_agent(&sb).unwrap();
+    let auth = staff_sign_in(&agent, &console, "test").unwrap();
     let photo =
         agent.get(&format!("{console}v1/visual-check/card-photo.png?check=any")).set("Authorization", &auth).call();
     assert!(matches!(photo, Err(ureq::Error::Status(404, _))), "the card photo outlived the visual check: {photo:?}");

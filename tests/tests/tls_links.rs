@@ -45,8 +45,7 @@ fn the_staff_console_speaks_only_tls_1_3_and_refuses_framing() {
     let sb = sandbox();
     let config = write_config(&sb, None, "").unwrap();
     let mut kiosk = RunningKiosk::start(&sb, &config, &scenario("idle-a-while.txt")).unwrap();
-    let header = kiosk.wait_line("staff console", Duration::from_secs(30)).unwrap();
-    let url = header.split_whitespace().find(|w| w.starts_with("https://")).expect("an https console").to_owned();
+    let url = kiosk.staff_console().unwrap();
     let addr = url.trim_start_matches("https://").trim_end_matches("/staff/").to_owned();
 
     let answer = plain_http(&addr);

@@ -24,6 +24,9 @@ pub const REQUEST_LABEL: &[u8] = b"uketsuke request v2\0";
 
 /// Shortest nonce the kiosk accepts from the terminal.
 pub const MIN_NONCE_LEN: usize = 16;
+/// Longest nonce the kiosk accepts: the context digest's length fields are
+/// two bytes, and a nonce is 32 bytes in the protocol.
+pub const MAX_NONCE_LEN: usize = 64;
 
 /// Failures talking to the terminal.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -226,7 +229,7 @@ impl<T: Transport> HostClient<T> {
         }
         let opened: SessionOpened =
             serde_json::from_value(v).map_err(|_| HostError::Protocol("no session id or nonce".into()))?;
-        let nonce = hex::decode(&opened.nonce).ok().filter(|n| n.len() >= MIN_NONCE_LEN);
+        let nonce = hex::decode(&opened.nonce).ok().filter(|n| (MIN_NONCE_LEN..=MAX_NONCE_LEN).contains(&n.len()));
         let nonce = nonce.ok_or_else(|| HostError::Protocol("no usable nonce".into()))?;
         Ok(HostSession { id: opened.session_id, nonce })
     }

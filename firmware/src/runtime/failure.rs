@@ -3,8 +3,8 @@
 //! worker, a vendor's device driver) can leave a lock poisoned and the flow
 //! waiting for an answer that never comes: a kiosk that looks alive and
 //! serves no one. So the process ends at the first panic, with
-//! [`EXIT_PANIC`], and its supervisor (systemd's `Restart=on-failure`)
-//! starts a fresh kiosk. Release builds also set `panic = "abort"`.
+//! [`EXIT_PANIC`], and its supervisor (systemd's `Restart=always`, see
+//! docs/kiosk.md) starts a fresh kiosk. Release builds also set `panic = "abort"`.
 //!
 //! The panic's message is not logged: it could carry data from the card or
 //! the camera. Its location is.

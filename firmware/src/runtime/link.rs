@@ -35,6 +35,15 @@ pub fn authenticate<T: Transport>(
     visual_check: Option<VisualCheck>,
 ) -> HostAnswer {
     let started = std::time::Instant::now();
+    // A visual check must have been confirmed by a signed-in operator before
+    // anything is asked of the terminal or the card.
+    let confirmation = match (method, visual_check) {
+        (Method::Visual, Some(VisualCheck { id, confirmed_by: Some(operator) })) => Some((id, operator)),
+        (Method::Visual, _) => {
+            return refused("STAFF", "職員による確認が完了していません。受付にお申し出ください。");
+        }
+        _ => None,
+    };
     let host = match client.open_session() {
         Ok(h) => h,
         Err(e) => return answer_of(e),
@@ -82,7 +91,7 @@ pub fn authenticate<T: Transport>(
             }
         }
         Method::Visual => {
-            let Some(VisualCheck { id: check_id, confirmed_by: Some(operator) }) = visual_check else {
+            let Some((check_id, operator)) = confirmation else {
                 return refused("STAFF", "職員による確認が完了していません。受付にお申し出ください。");
             };
             Evidence::Visual { certificate, record: record(), chip_signature: signature, operator, check_id }

@@ -5,7 +5,7 @@
 //! | [`reader_watch`] | the card reader's events (HAL `CardReader`) → flow inputs |
 //! | [`runner`] | the event loop: inputs into the flow, its screens out |
 //! | [`actions`] | carries out the flow's actions (card, face, terminal, staff) |
-//! | [`staff_server`] | the staff API over HTTP → flow inputs |
+//! | [`staff_server`] | the staff API over HTTPS → flow inputs |
 //! | [`card`], [`link`], [`face`], [`capture`] | the card, terminal and face work the actions run |
 //! | [`window`], [`touchscreen`] | the Slint touchscreen and its live preview |
 //! | [`failure`] | a panic ends the process so its supervisor restarts it |
