@@ -8,6 +8,7 @@
 use crate::ap::jpki::JpkiAp;
 use crate::card::{Card, PinStatus};
 use crate::error::Result;
+use crate::hal::surface::FaceAuthMark;
 use crate::transmit::Transmit;
 
 /// The evidence about the card's kind. `None` means "not known".
@@ -17,9 +18,10 @@ pub struct KindSignals {
     pub signing_cert_present: Option<bool>,
     /// The JPKI authentication PIN's retry-count answer.
     pub auth_pin: Option<PinStatus>,
-    /// Whether the card face's amendment field (追記欄) shows 「顔認証」,
-    /// from a card-surface scan.
-    pub amendment_face_mark: Option<bool>,
+    /// The 「顔認証」 mark of the card face's amendment field (追記欄), from
+    /// a card-surface scan: present means face-auth-only; struck through
+    /// (cancelled) means switched back to a normal card (seed 001).
+    pub amendment_face_mark: Option<FaceAuthMark>,
     /// Whether the reception terminal reports a face-auth-only card.
     pub terminal_face_only: Option<bool>,
 }
@@ -65,7 +67,7 @@ impl KindSignals {
         if self.auth_pin == Some(PinStatus::NotSet) {
             reasons.push(FaceOnlyReason::NoUsablePin);
         }
-        if self.amendment_face_mark == Some(true) {
+        if self.amendment_face_mark == Some(FaceAuthMark::Present) {
             reasons.push(FaceOnlyReason::AmendmentMark);
         }
         if self.terminal_face_only == Some(true) {
@@ -105,11 +107,26 @@ mod tests {
     }
 
     #[test]
+    fn a_struck_through_mark_means_a_card_switched_back_to_normal() {
+        let s = KindSignals {
+            amendment_face_mark: Some(FaceAuthMark::Cancelled),
+            signing_cert_present: Some(true),
+            auth_pin: Some(PinStatus::Tries(3)),
+            ..Default::default()
+        };
+        assert_eq!(s.decide(), CardKind::Standard);
+    }
+
+    #[test]
     fn any_single_face_only_signal_makes_the_card_face_only() {
         let cases = [
             KindSignals { signing_cert_present: Some(false), ..Default::default() },
             KindSignals { auth_pin: Some(PinStatus::NotSet), ..Default::default() },
-            KindSignals { amendment_face_mark: Some(true), signing_cert_present: Some(true), ..Default::default() },
+            KindSignals {
+                amendment_face_mark: Some(FaceAuthMark::Present),
+                signing_cert_present: Some(true),
+                ..Default::default()
+            },
             KindSignals { terminal_face_only: Some(true), ..Default::default() },
         ];
         for s in cases {

@@ -54,6 +54,32 @@ impl Default for CameraConfig {
     }
 }
 
+/// The card-surface scanner: the camera that looks at the card slot, and
+/// the OCR's settings (docs/card-surface.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SurfaceConfig {
+    /// V4L2 device of the card-slot camera; none = the simulator's
+    /// rendered card face.
+    pub device: Option<String>,
+    /// Requested width.
+    pub width: u32,
+    /// Requested height.
+    pub height: u32,
+    /// Tesseract's data directory; none = Debian's.
+    pub tessdata: Option<PathBuf>,
+    /// Lowest confidence (0–1) of a reading the kiosk sends to the card.
+    pub min_confidence: f32,
+    /// 照合番号B tries the kiosk always leaves on the card.
+    pub reserve_tries: u8,
+}
+
+impl Default for SurfaceConfig {
+    fn default() -> Self {
+        Self { device: None, width: 1280, height: 720, tessdata: None, min_confidence: 0.6, reserve_tries: 2 }
+    }
+}
+
 /// The reception terminal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -164,6 +190,8 @@ pub struct Config {
     pub reader: ReaderConfig,
     /// Camera.
     pub camera: CameraConfig,
+    /// Card-surface scanner (the card-slot camera and its OCR).
+    pub surface: SurfaceConfig,
     /// Card-face record trust.
     pub card: CardConfig,
     /// Reception terminal.
@@ -242,6 +270,15 @@ impl Config {
         }
         if p.min_frames == 0 {
             return Err(("face.policy.min_frames", "must be at least 1"));
+        }
+        if !(0.5..=1.0).contains(&self.surface.min_confidence) {
+            return Err((
+                "surface.min_confidence",
+                "must be between 0.5 and 1: a less certain reading would spend one of 照合番号B's finite tries on a guess",
+            ));
+        }
+        if self.surface.reserve_tries == 0 {
+            return Err(("surface.reserve_tries", "must be at least 1: the kiosk never blocks 照合番号B itself"));
         }
         if p.replay_similarity <= p.threshold {
             return Err(("face.policy.replay_similarity", "must be above face.policy.threshold"));

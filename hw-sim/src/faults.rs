@@ -66,6 +66,21 @@ pub struct Faults {
     pub link: Option<LinkModel>,
     /// The card is built with a forged card-face record.
     pub record: Option<RecordFault>,
+    /// How the card face looks to the card-slot camera (not the chip).
+    pub card_face: CardFaceLook,
+}
+
+/// How the placed card's face looks to the card-slot camera.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CardFaceLook {
+    /// How the card lies in the slot.
+    pub placement: crate::card_face::slot::Placement,
+    /// The 追記欄 mark printed, when not the persona's own.
+    pub mark: Option<uketsuke_driver::hal::surface::FaceAuthMark>,
+    /// A security code printed instead of the chip's (a misprint, or a
+    /// reading the card will refuse), for the first `scans` scans of the
+    /// placement (all when `None`).
+    pub wrong_code: Option<(String, Option<usize>)>,
 }
 
 /// A card-face record no genuine card carries.

@@ -5,6 +5,7 @@
 pub mod ber;
 pub mod camera;
 pub mod card;
+pub mod card_face;
 pub mod era;
 pub mod faults;
 pub mod mynumber;

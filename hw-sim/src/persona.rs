@@ -5,13 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use uketsuke_driver::hal::surface::FaceAuthMark;
 
 use crate::era;
 use crate::mynumber;
 use crate::pki::Date;
 
 /// The persona files, embedded so the simulator works from any directory.
-const EMBEDDED: [(&str, &str); 7] = [
+const EMBEDDED: [(&str, &str); 8] = [
     ("adult-registered", include_str!("../personas/adult-registered.toml")),
     ("under-40", include_str!("../personas/under-40.toml")),
     ("face-only", include_str!("../personas/face-only.toml")),
@@ -19,6 +20,7 @@ const EMBEDDED: [(&str, &str); 7] = [
     ("pin-blocked", include_str!("../personas/pin-blocked.toml")),
     ("expired-cert", include_str!("../personas/expired-cert.toml")),
     ("unregistered", include_str!("../personas/unregistered.toml")),
+    ("switched-back", include_str!("../personas/switched-back.toml")),
 ];
 
 /// Problems with personas or their prepared data.
@@ -131,6 +133,11 @@ pub struct Persona {
     /// A face-auth-only card (顔認証マイナンバーカード).
     #[serde(default)]
     pub face_auth_only: bool,
+    /// The 「顔認証」 mark printed in the 追記欄, when it differs from what
+    /// `face_auth_only` implies: `cancelled` for a card switched back to a
+    /// normal card (seed 001).
+    #[serde(default)]
+    pub amendment: Option<FaceAuthMark>,
     /// Tries left on the PIN (0 = blocked).
     #[serde(default = "three")]
     pub pin_tries_left: u8,
@@ -188,6 +195,12 @@ impl Persona {
             self.card_expiry.year().unsigned_abs().into(),
             &self.security_code,
         )
+    }
+
+    /// The 追記欄 mark on the card face: as given, else present exactly on a
+    /// face-auth-only card.
+    pub fn face_auth_mark(&self) -> FaceAuthMark {
+        self.amendment.unwrap_or(if self.face_auth_only { FaceAuthMark::Present } else { FaceAuthMark::Absent })
     }
 
     /// The birth date as `YYYYMMDD`.
@@ -271,6 +284,7 @@ mod tests {
         assert!(all.iter().any(|p| p.pin_tries_left == 0));
         assert!(all.iter().any(|p| p.certificate.not_after.year() < 2026));
         assert!(all.iter().any(|p| !p.insurance.registered));
+        assert!(all.iter().any(|p| p.face_auth_mark() == FaceAuthMark::Cancelled && p.pin.is_some()));
     }
 
     #[test]

@@ -24,10 +24,13 @@ pub fn states() -> Vec<(&'static str, Screen)> {
         ("06-method-select-face-only", s(View::MethodSelect { pin_offered: false })),
         ("07-face-capture", s(View::FaceCapture { guidance: None })),
         ("08-face-capture-too-far", s(View::FaceCapture { guidance: Some(Guidance::TooFar) })),
-        ("09-face-failed", s(View::FaceFailed { reason: FaceFailure::NoMatch, pin_offered: true })),
+        (
+            "09-face-failed",
+            s(View::FaceFailed { reason: FaceFailure::NoMatch, pin_offered: true, visual_offered: true }),
+        ),
         (
             "10-face-failed-photo-shown",
-            s(View::FaceFailed { reason: FaceFailure::PresentationAttack, pin_offered: false }),
+            s(View::FaceFailed { reason: FaceFailure::PresentationAttack, pin_offered: false, visual_offered: true }),
         ),
         ("11-pin-entry", s(pin(0, 3, false))),
         ("12-pin-two-digits", s(pin(2, 3, false))),

@@ -30,12 +30,17 @@ pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
             kiosk.set_guidance(guidance.map_or(Guidance::None, guidance_of));
             ScreenKind::FaceCapture
         }
-        View::FaceFailed { reason, pin_offered } => {
+        View::FaceFailed { reason, pin_offered, visual_offered } => {
             kiosk.set_pin_offered(*pin_offered);
+            kiosk.set_visual_offered(*visual_offered);
             kiosk.set_face_failure(match reason {
                 Failure::NoMatch => FaceFailure::NoMatch,
                 Failure::Inconclusive => FaceFailure::Inconclusive,
                 Failure::PresentationAttack => FaceFailure::PresentationAttack,
+                Failure::CardFaceCovered => FaceFailure::CardFaceCovered,
+                Failure::CardFaceGlare => FaceFailure::CardFaceGlare,
+                Failure::CardFaceUnreadable => FaceFailure::CardFaceUnreadable,
+                Failure::CardFaceNotUsable => FaceFailure::CardFaceNotUsable,
             });
             ScreenKind::FaceFailed
         }

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
 use uketsuke_driver::ap::issuer::IssuerKey;
+use uketsuke_driver::hal::surface::DynCardSurface;
 use uketsuke_driver::pcsc_reader::PcscReader;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::ModelPaths;
@@ -34,8 +35,10 @@ use uketsuke_firmware::face::v4l2::V4l2Camera;
 use uketsuke_firmware::host::identity::{self, KioskIdentity};
 use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::host::staff_tls::{self, StaffTls};
+use uketsuke_firmware::runtime::card_face::CodeBPolicy;
 use uketsuke_firmware::runtime::window::Touchscreen;
-use uketsuke_firmware::runtime::{self, NoSurface, Parts};
+use uketsuke_firmware::runtime::{self, Parts};
+use uketsuke_surface::{CameraSurface, ReaderConfig};
 
 /// Where a real kiosk's configuration lives.
 const SYSTEM_CONFIG_DIR: &str = "/etc/uketsuke";
@@ -64,6 +67,7 @@ enum Command {
 }
 
 fn main() {
+    uketsuke_surface::single_threaded_ocr();
     uketsuke_driver::logging::init_cli("info");
     uketsuke_firmware::runtime::failure::exit_on_panic();
     let cli = Cli::parse();
@@ -103,6 +107,9 @@ fn missing_hardware(config: &Config) -> Vec<&'static str> {
     }
     if config.card.face_issuer_key.is_none() {
         missing.push("card.face_issuer_key");
+    }
+    if config.surface.device.is_none() {
+        missing.push("surface.device");
     }
     missing
 }
@@ -170,6 +177,22 @@ fn run(cli: &Cli) -> Result<()> {
     })
 }
 
+/// The card-surface scanner: the card-slot camera (`surface.device`) read
+/// by the OCR reader, its models loaded in the background while the kiosk
+/// starts.
+fn card_surface(config: &Config) -> Result<Box<DynCardSurface>> {
+    let Some(device) = config.surface.device.clone() else {
+        return Err(anyhow!("surface.device is required"));
+    };
+    let camera = V4l2Camera { device, width: config.surface.width, height: config.surface.height };
+    let reader_config = ReaderConfig {
+        tessdata: config.surface.tessdata.clone(),
+        min_confidence: config.surface.min_confidence,
+        ..ReaderConfig::default()
+    };
+    Ok(Box::new(CameraSurface::loading(Box::new(camera), reader_config)))
+}
+
 /// The kiosk's parts on the configured hardware.
 fn hardware_parts(config: Config) -> Result<Parts> {
     let (Some(device), Some(host_url), Some(token_file), Some(issuer_file)) = (
@@ -192,13 +215,18 @@ fn hardware_parts(config: Config) -> Result<Parts> {
         None => None,
     };
     let camera = V4l2Camera { device, width: config.camera.width, height: config.camera.height };
+    let surface = card_surface(&config)?;
+    let code_b_policy = CodeBPolicy {
+        min_confidence: config.surface.min_confidence,
+        reserve: config.surface.reserve_tries,
+        ..CodeBPolicy::default()
+    };
     Ok(Parts {
         config,
         reader: Arc::new(PcscReader),
         camera: Arc::new(camera),
-        // No card-surface scanner is configurable yet: the face path
-        // reports the card unreadable, and the PIN path works.
-        surface: Box::new(NoSurface),
+        surface,
+        code_b_policy,
         card_face_issuer,
         host_url,
         host_trust,

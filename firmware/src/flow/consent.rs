@@ -12,7 +12,13 @@ use uketsuke_screen::ResultView;
 impl Flow {
     /// Asks the first enabled question, or ends at once when there is none.
     pub(super) fn start_consent(&mut self, now: Duration, method: Method) {
-        let over_40 = self.facts.is_some_and(|f| whole_years(f.birth_date, f.today) >= 40);
+        // Without the card-face record (the PIN path on a card whose face
+        // could not be read) the age is unknown: the question is asked,
+        // and the patient may decline.
+        let over_40 = match (self.birth_date(), self.facts) {
+            (Some(birth), Some(f)) => whole_years(birth, f.today) >= 40,
+            _ => true,
+        };
         let questions: Vec<ConsentQuestion> = self
             .cfg
             .consent_questions

@@ -22,14 +22,40 @@ use zeroize::Zeroizing;
 
 use crate::face::decision::{NoMatchReason, Outcome};
 use state::State;
-use types::{Action, CardFacts, FlowConfig, HostAnswer, Input, Method, PinResult, StaffEvent, Timer};
+use types::{
+    Action, CardFaceOutcome, CardFaceProblem, CardFacts, Date, FlowConfig, HostAnswer, Input, Method, PinResult,
+    StaffEvent, Timer,
+};
 use uketsuke_screen::{CardProblem, FaceFailure, ResultView, Screen, Touch};
+
+/// Where the background read of the card face stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CardFaceState {
+    /// Not asked for (no card).
+    Unknown,
+    /// Being read.
+    Reading,
+    /// The record is open.
+    Ready(Date),
+    /// Not read, and why.
+    Failed(CardFaceProblem),
+}
+
+/// What the patient is waiting for while the card face is still being read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    /// 顔認証 was tapped.
+    Face,
+    /// The visual check was asked for.
+    Visual,
+}
 
 /// One kiosk's session flow.
 pub struct Flow {
     cfg: FlowConfig,
     state: State,
     facts: Option<CardFacts>,
+    card_face: CardFaceState,
     pin: Zeroizing<Vec<u8>>,
     tries: u8,
     guidance: Option<uketsuke_screen::Guidance>,
@@ -48,6 +74,7 @@ impl Flow {
             cfg,
             state: State::Idle,
             facts: None,
+            card_face: CardFaceState::Unknown,
             pin: Zeroizing::new(Vec::new()),
             tries: 0,
             guidance: None,
@@ -134,7 +161,10 @@ impl Flow {
                 return self.finish(now, ResultView::Ended);
             }
             Input::Staff(StaffEvent::StartVisualCheck) if self.can_switch_to_visual() => {
-                return self.start_visual_check(now);
+                if matches!(self.state, State::Face) {
+                    self.actions.push_back(Action::StopFaceCapture);
+                }
+                return self.when_card_face_ready(now, Waiting::Visual);
             }
             _ => {}
         }
@@ -153,17 +183,22 @@ impl Flow {
             (State::Reading, Input::CardRead(Ok(facts))) => {
                 self.tries = facts.pin_tries;
                 self.facts = Some(facts);
+                self.actions.push_back(Action::ReadCardFace);
+                self.card_face = CardFaceState::Reading;
                 self.go(now, State::MethodSelect);
+            }
+            (_, Input::CardFace { outcome, face_only }) if self.card_face == CardFaceState::Reading => {
+                self.card_face_read(now, outcome, face_only)
             }
             (State::Reading, Input::CardRead(Err(problem))) => self.go(now, State::CardProblem(problem)),
             (State::MethodSelect | State::FaceFailed(_) | State::PinBlocked, Input::User(Touch::Face)) => {
-                self.start_face(now)
+                self.when_card_face_ready(now, Waiting::Face)
             }
             (State::MethodSelect | State::FaceFailed(_), Input::User(Touch::Pin)) if self.pin_offered() => {
                 self.start_pin(now, false)
             }
             (State::MethodSelect | State::FaceFailed(_) | State::PinBlocked, Input::User(Touch::Visual)) => {
-                self.start_visual_check(now)
+                self.when_card_face_ready(now, Waiting::Visual)
             }
             (State::Face, Input::FaceGuidance(g)) => {
                 self.guidance = Some(g);
@@ -200,6 +235,10 @@ impl Flow {
                 PinResult::CardError => {
                     self.pin.clear();
                     self.go(now, State::CardProblem(CardProblem::Unreadable));
+                }
+                PinResult::NotOffered => {
+                    self.pin.clear();
+                    self.go(now, State::MethodSelect);
                 }
             },
             (State::VisualCheck, Input::Staff(StaffEvent::Confirm)) => self.authenticate(now, Method::Visual),
@@ -260,7 +299,68 @@ impl Flow {
         matches!(
             self.state,
             State::MethodSelect | State::Face | State::FaceFailed(_) | State::Pin { .. } | State::PinBlocked
-        )
+        ) && self.visual_offered()
+    }
+
+    /// The visual check needs the card-face record (the photo staff compare,
+    /// and the chip's proof): not when the card face could not be read.
+    fn visual_offered(&self) -> bool {
+        !matches!(self.card_face, CardFaceState::Failed(_))
+    }
+
+    /// Starts the face check or the visual check once the card-face record
+    /// is open: at once if it is, after the background read if it is still
+    /// going (the patient sees the card being read), and with a new read of
+    /// the card face if the last one failed (the patient moved a thumb or
+    /// placed the card again).
+    fn when_card_face_ready(&mut self, now: Duration, want: Waiting) {
+        match self.card_face {
+            CardFaceState::Ready(_) => self.start(now, want),
+            CardFaceState::Reading => self.go(now, State::PreparingFace(want)),
+            CardFaceState::Failed(_) if want == Waiting::Visual => {}
+            CardFaceState::Failed(_) | CardFaceState::Unknown => {
+                self.actions.push_back(Action::ReadCardFace);
+                self.card_face = CardFaceState::Reading;
+                self.go(now, State::PreparingFace(want));
+            }
+        }
+    }
+
+    fn start(&mut self, now: Duration, want: Waiting) {
+        match want {
+            Waiting::Face => self.start_face(now),
+            Waiting::Visual => self.start_visual_check(now),
+        }
+    }
+
+    fn card_face_read(&mut self, now: Duration, outcome: CardFaceOutcome, face_only: bool) {
+        self.card_face = match outcome {
+            CardFaceOutcome::Ready { birth_date } => CardFaceState::Ready(birth_date),
+            CardFaceOutcome::NotRead(p) => CardFaceState::Failed(p),
+        };
+        if face_only && let Some(f) = self.facts.as_mut().filter(|f| !f.face_only) {
+            // The card face shows 「顔認証」: the PIN is withdrawn.
+            f.face_only = true;
+            self.screen_changed = true;
+            if matches!(self.state, State::Pin { .. }) {
+                self.pin.clear();
+                self.go(now, State::MethodSelect);
+            }
+        }
+        let State::PreparingFace(want) = self.state else { return };
+        match outcome {
+            CardFaceOutcome::Ready { .. } => self.start(now, want),
+            CardFaceOutcome::NotRead(CardFaceProblem::CardRemoved) => {}
+            CardFaceOutcome::NotRead(p) => self.go(now, State::FaceFailed(failure_of(p))),
+        }
+    }
+
+    /// The birth date from the card-face record, once read.
+    fn birth_date(&self) -> Option<Date> {
+        match self.card_face {
+            CardFaceState::Ready(d) => Some(d),
+            _ => None,
+        }
     }
 
     fn go(&mut self, now: Duration, state: State) {
@@ -368,6 +468,7 @@ impl Flow {
         self.actions.push_back(Action::EndSession);
         self.pin.clear();
         self.facts = None;
+        self.card_face = CardFaceState::Unknown;
         self.tries = 0;
         self.guidance = None;
         self.result_until = None;
@@ -376,5 +477,19 @@ impl Flow {
         self.warned = false;
         self.state = State::Idle;
         self.screen_changed = true;
+    }
+}
+
+/// The screen's words for a card face that could not be read.
+fn failure_of(problem: CardFaceProblem) -> FaceFailure {
+    match problem {
+        CardFaceProblem::Thumb => FaceFailure::CardFaceCovered,
+        CardFaceProblem::Glare => FaceFailure::CardFaceGlare,
+        CardFaceProblem::PlaceAgain => FaceFailure::CardFaceUnreadable,
+        CardFaceProblem::Refused
+        | CardFaceProblem::NoTriesLeft
+        | CardFaceProblem::NotGenuine
+        | CardFaceProblem::Unavailable
+        | CardFaceProblem::CardRemoved => FaceFailure::CardFaceNotUsable,
     }
 }

@@ -12,9 +12,14 @@ pub(super) enum State {
     Reading,
     CardProblem(CardProblem),
     MethodSelect,
+    /// Waiting for the background card-face read before the face or the
+    /// visual check can start.
+    PreparingFace(super::Waiting),
     Face,
     FaceFailed(FaceFailure),
-    Pin { previous_wrong: bool },
+    Pin {
+        previous_wrong: bool,
+    },
     PinChecking,
     PinBlocked,
     VisualCheck,
@@ -22,7 +27,11 @@ pub(super) enum State {
     Registration(Method),
     Registering(Method),
     RegistrationDone(Method),
-    Consent { method: Method, questions: Vec<ConsentQuestion>, answers: Vec<(ConsentQuestion, bool)> },
+    Consent {
+        method: Method,
+        questions: Vec<ConsentQuestion>,
+        answers: Vec<(ConsentQuestion, bool)>,
+    },
     Saving(Method),
     Result(ResultView),
     HostUnavailable,
@@ -54,10 +63,12 @@ impl Flow {
             State::Reading => View::Reading,
             State::CardProblem(p) => View::CardProblem { problem: *p },
             State::MethodSelect => View::MethodSelect { pin_offered: self.pin_offered() },
+            State::PreparingFace(_) => View::Reading,
             State::Face => View::FaceCapture { guidance: self.guidance },
             State::FaceFailed(reason) => View::FaceFailed {
                 reason: *reason,
                 pin_offered: self.pin_offered() && *reason != FaceFailure::PresentationAttack,
+                visual_offered: self.visual_offered(),
             },
             State::Pin { previous_wrong } => View::PinEntry {
                 entered: self.pin.len() as u8,

@@ -12,17 +12,52 @@ pub use uketsuke_screen::{CardProblem, ConsentQuestion, Guidance, Method, Touch}
 
 pub use jiff::civil::Date;
 
-/// What the card read gave the flow (no secrets: tries, kind, dates).
+/// What the quick card read gave the flow, enough for the method-select
+/// screen (no secrets: tries, kind, the date).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CardFacts {
     /// Face-auth-only card: never offer the PIN.
     pub face_only: bool,
     /// PIN tries left from the non-consuming query (0 = blocked).
     pub pin_tries: u8,
-    /// Birth date from the card-face record.
-    pub birth_date: Date,
     /// The session's date (from the runtime's clock).
     pub today: Date,
+}
+
+/// Why the card-face record could not be opened with 照合番号B read off
+/// the card face.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CardFaceProblem {
+    /// Something covers the card (a thumb): place it again.
+    Thumb,
+    /// Light reflects off the card: place it again.
+    Glare,
+    /// The card face could not be read: place it again, flat.
+    PlaceAgain,
+    /// The card refused the value read, and no different confident reading
+    /// followed: the PIN or the visual check remain.
+    Refused,
+    /// 照合番号B has no tries the kiosk may spend.
+    NoTriesLeft,
+    /// The record is not genuine (its issuer signature fails).
+    NotGenuine,
+    /// The scanner or the card failed.
+    Unavailable,
+    /// The card left during the read.
+    CardRemoved,
+}
+
+/// The answer to [`Action::ReadCardFace`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CardFaceOutcome {
+    /// The record is read and genuine: the face path (and the visual
+    /// check) can go ahead.
+    Ready {
+        /// Birth date from the record (consent question (3)).
+        birth_date: Date,
+    },
+    /// Not read.
+    NotRead(CardFaceProblem),
 }
 
 /// The reception terminal's answer to the evidence.
@@ -64,6 +99,14 @@ pub enum Input {
     CardRemoved,
     /// The answer to [`Action::ReadCard`].
     CardRead(Result<CardFacts, CardProblem>),
+    /// The answer to [`Action::ReadCardFace`], with the card's kind now
+    /// that the card face's 「顔認証」 mark is known too.
+    CardFace {
+        /// The record opened, or why not.
+        outcome: CardFaceOutcome,
+        /// Face-auth-only, by every signal so far.
+        face_only: bool,
+    },
     /// Live guidance while the face is being captured.
     FaceGuidance(Guidance),
     /// The answer to [`Action::StartFaceCapture`].
@@ -99,13 +142,19 @@ pub enum PinResult {
     /// word, a garbled answer): the patient is told the card could not be
     /// read, not that it was removed.
     CardError,
+    /// Not sent: the card turned out to be face-auth-only (its face shows
+    /// 「顔認証」), so no PIN may be tried.
+    NotOffered,
 }
 
 /// What the flow asks the runtime to do.
 #[derive(Debug)]
 pub enum Action {
-    /// Read the card (kind, PIN tries, card-face record).
+    /// Read the card for method select (kind, PIN tries); answer with `CardRead`.
     ReadCard,
+    /// Read the card face and open the card-face record in the background;
+    /// answer with `CardFace`.
+    ReadCardFace,
     /// Start the face check; answer with `FaceDone`.
     StartFaceCapture,
     /// Stop a running face check.

@@ -11,8 +11,8 @@ use tracing::{info, info_span, warn};
 
 use super::runner::{Held, Runner};
 use super::session::Session;
-use super::{HOST_DOWN_ALERT, KioskEvent, card, clock, link};
-use crate::flow::types::{Action, HostAnswer, Input, Method};
+use super::{HOST_DOWN_ALERT, KioskEvent, card, card_face, clock, link};
+use crate::flow::types::{Action, CardFaceOutcome, HostAnswer, Input, Method};
 use crate::host::staff::VisualCheck;
 
 impl Runner {
@@ -20,8 +20,9 @@ impl Runner {
     pub(super) fn perform(&mut self, action: Action) {
         match action {
             Action::ReadCard => self.read_card(),
+            Action::ReadCardFace => self.read_card_face(),
             Action::StartFaceCapture => {
-                if let Some(photo) = self.with_session(|s| s.record.photo.clone()) {
+                if let Some(photo) = self.with_session(|s| s.record.as_ref().map(|r| r.photo.clone())).flatten() {
                     self.face.start_check(photo);
                 }
             }
@@ -40,7 +41,7 @@ impl Runner {
                 if let Ok(mut b) = self.board.lock() {
                     b.visual_check = Some(VisualCheck { id: hex::encode(id), confirmed_by: None });
                 }
-                if let Some(photo) = self.with_session(|s| s.record.photo.clone()) {
+                if let Some(photo) = self.with_session(|s| s.record.as_ref().map(|r| r.photo.clone())).flatten() {
                     self.face.start_visual_check(photo);
                     self.visual_live = true;
                 }
@@ -108,18 +109,13 @@ impl Runner {
         }
         let _guard = self.span.clone().entered();
         info!("card placed: session starts");
-        let (held, epochs, surface, reader, issuer) = (
-            Arc::clone(&self.held),
-            Arc::clone(&self.session_epoch),
-            Arc::clone(&self.surface),
-            Arc::clone(&self.reader),
-            Arc::clone(&self.card_face_issuer),
-        );
+        let (held, epochs, reader) =
+            (Arc::clone(&self.held), Arc::clone(&self.session_epoch), Arc::clone(&self.reader));
         let epoch = epochs.load(Ordering::SeqCst);
         let placed_on = self.current_reader.lock().ok().and_then(|r| r.clone());
         let today = clock::today();
         self.blocking(move || {
-            let read = card::read(reader.as_ref(), placed_on.as_deref(), &surface, &issuer, today, id);
+            let read = card::read(reader.as_ref(), placed_on.as_deref(), today, id);
             let mut held = held.lock().map_err(|_| ())?;
             if epochs.load(Ordering::SeqCst) != epoch {
                 return Err(());
@@ -128,6 +124,33 @@ impl Runner {
                 *held = Held { epoch, session: Some(session) };
                 facts
             })))
+        });
+    }
+
+    /// Reads the card face and opens the card-face record in the
+    /// background (the patient is on method select meanwhile). The card is
+    /// held for the read: a PIN verification waits for it.
+    fn read_card_face(&mut self) {
+        let (held, epochs, surface, issuer, refused) = (
+            Arc::clone(&self.held),
+            Arc::clone(&self.session_epoch),
+            Arc::clone(&self.surface),
+            Arc::clone(&self.card_face_issuer),
+            Arc::clone(&self.refused_codes),
+        );
+        let (policy, events) = (self.code_b_policy, self.events.clone());
+        let epoch = epochs.load(Ordering::SeqCst);
+        self.blocking(move || {
+            let mut held = held.lock().map_err(|_| ())?;
+            if epochs.load(Ordering::SeqCst) != epoch {
+                return Err(());
+            }
+            let session = held.session.as_mut().ok_or(())?;
+            let (outcome, mark) = card_face::open(session, &surface, &issuer, &refused, &policy);
+            session.signals.amendment_face_mark = Some(mark);
+            let face_only = !session.signals.decide().offers_pin();
+            let _ = events.send(KioskEvent::Card(format!("card face: {} (mark {mark:?})", outcome_text(&outcome))));
+            Ok(Input::CardFace { outcome, face_only })
         });
     }
 
@@ -201,6 +224,13 @@ impl Runner {
             info!("session ended; its data is wiped");
         }
         self.span = tracing::Span::none();
+    }
+}
+
+fn outcome_text(outcome: &CardFaceOutcome) -> String {
+    match outcome {
+        CardFaceOutcome::Ready { .. } => "record opened".to_owned(),
+        CardFaceOutcome::NotRead(p) => format!("not read ({p:?})"),
     }
 }
 

@@ -1,50 +1,33 @@
-//! The card side of a session, run on blocking threads: the read when the
-//! card is placed, the PIN verification, and the signatures over the
-//! terminal's nonce. PIN rules (DESIGN.md §5) live in the driver: the retry
+//! The card side of a session, run on blocking threads: the quick read
+//! when the card is placed, the PIN verification, and the signatures over
+//! the terminal's nonce. (The card face is opened in `card_face`.) PIN rules (DESIGN.md §5) live in the driver: the retry
 //! count is read first and a blocked PIN is never sent.
 
+use sha2::{Digest, Sha256};
 use uketsuke_driver::ap::face::FaceAp;
-use uketsuke_driver::ap::issuer::IssuerKey;
 use uketsuke_driver::ap::jpki::{self, JpkiAp};
 use uketsuke_driver::ap::sha256_digest_info;
 use uketsuke_driver::hal::reader::CardReader;
 use uketsuke_driver::hal::surface::DynCardSurface;
-use uketsuke_driver::hal::{DeviceError, ErrorKind};
-use uketsuke_driver::reading::{read_face_evidence, summarize};
+use uketsuke_driver::kind::KindSignals;
+use uketsuke_driver::reading::summarize;
 use uketsuke_driver::secret::Pin;
 use uketsuke_driver::{Card, Error, PinStatus, TransportError};
 
 use super::session::Session;
 use crate::flow::types::{CardFacts, CardProblem, Date, Method, PinResult};
 
-/// No card-surface scanner is configured: 照合番号B cannot be read, so
-/// neither can the card-face record (and the face path). A vendor passes
-/// their scanner in `Parts` instead.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoSurface;
-
-impl uketsuke_driver::hal::surface::CardSurface for NoSurface {
-    type Error = DeviceError;
-
-    fn check_code_b(&mut self) -> Result<uketsuke_driver::secret::CheckCodeB, DeviceError> {
-        Err(DeviceError::new(ErrorKind::Disconnected, "no card-surface scanner is configured for 照合番号B"))
-    }
-}
-
 /// The card-surface scanner, shared by the sessions.
 pub type SharedSurface = std::sync::Mutex<Box<DynCardSurface>>;
 
-/// Reads a freshly placed card: its kind, PIN tries, certificate, and the
-/// card-face record opened with 照合番号B from the surface scanner. The
-/// record's photo header was checked when it was parsed; its issuer
-/// signature (DF28) is checked here, so a record that is not genuine is
-/// refused before anything decodes its photo.
+/// Reads a freshly placed card for the method-select screen: its kind
+/// and the PIN's tries (non-consuming), and the authentication
+/// certificate. Nothing else: the card face and its record are read in
+/// the background afterwards ([`super::card_face::open`]).
 #[tracing::instrument(name = "stage", skip_all, fields(name = "read_card"))]
 pub fn read(
     reader: &dyn CardReader,
     placed_on: Option<&str>,
-    surface: &SharedSurface,
-    issuer: &IssuerKey,
     today: Date,
     id: String,
 ) -> Result<(CardFacts, Session), CardProblem> {
@@ -57,44 +40,50 @@ pub fn read(
         tracing::warn!(error = %e, "cannot connect to the card");
         CardProblem::Unreadable
     })?);
-    let problem = |e: Error| {
+    let summary = summarize(&mut card).map_err(|e| {
         tracing::warn!(error = %e, "card read failed");
         match e {
             Error::NotMyNumberCard => CardProblem::NotMyNumberCard,
             _ => CardProblem::Unreadable,
         }
-    };
-    let summary = summarize(&mut card).map_err(problem)?;
-    let scanned = match surface.lock() {
-        Ok(mut scanner) => scanner.check_code_b(),
-        Err(_) => Err(DeviceError::new(ErrorKind::Other, "the card-surface scanner failed earlier")),
-    };
-    let code = scanned.map_err(|e| {
-        tracing::warn!(error = %e, "card surface not read");
-        CardProblem::Unreadable
     })?;
-    let (cert, record) = read_face_evidence(&mut card, &code).map_err(problem)?;
-    issuer.verify_record(record.raw.expose()).map_err(problem)?;
     let pin_tries = match summary.auth_pin {
         PinStatus::Tries(n) => n,
         PinStatus::Verified => 3,
         PinStatus::Blocked | PinStatus::NotSet => 0,
     };
-    let facts = CardFacts {
-        face_only: !summary.kind.offers_pin(),
-        pin_tries,
-        birth_date: record.birth_date.date().map_err(problem)?,
-        today,
-    };
+    let facts = CardFacts { face_only: !summary.kind.offers_pin(), pin_tries, today };
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(face_only = facts.face_only, pin_tries, apdus = card.apdu_count(), elapsed_ms, "card read");
-    Ok((facts, Session { id, card, certificate: cert.der, record, host: None, face: None }))
+    let card_id = Sha256::digest(&summary.auth_cert.der).into();
+    let signals = KindSignals {
+        signing_cert_present: Some(summary.signing_cert_present),
+        auth_pin: Some(summary.auth_pin),
+        ..KindSignals::default()
+    };
+    let session = Session {
+        id,
+        card,
+        card_id,
+        signals,
+        certificate: summary.auth_cert.der,
+        record: None,
+        host: None,
+        face: None,
+    };
+    Ok((facts, session))
 }
 
 /// Verifies the PIN the patient just typed. Afterwards the JPKI
 /// application stays selected with the PIN verified, for the signature.
+/// A card whose face shows 「顔認証」 (learnt after the PIN was offered)
+/// gets no VERIFY at all.
 #[tracing::instrument(name = "stage", skip_all, fields(name = "verify_pin"))]
 pub fn verify_pin(session: &mut Session, pin: &Pin) -> PinResult {
+    if !session.signals.decide().offers_pin() {
+        tracing::warn!("the card face shows a face-auth-only card: the PIN is not sent");
+        return PinResult::NotOffered;
+    }
     let started = std::time::Instant::now();
     let result = JpkiAp::select(&mut session.card).and_then(|mut ap| ap.verify_auth_pin(pin));
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;

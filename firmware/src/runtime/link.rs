@@ -44,18 +44,24 @@ pub fn authenticate<T: Transport>(
         }
         _ => None,
     };
+    let record_bytes = match (method, session.record.as_ref()) {
+        (Method::Pin, _) => None,
+        (_, Some(record)) => Some(record.raw.expose().to_vec()),
+        (_, None) => {
+            return refused("CARD", "カードの券面を読み取れなかったため、この方法では確認できません。");
+        }
+    };
     let host = match client.open_session() {
         Ok(h) => h,
         Err(e) => return answer_of(e),
     };
-    let carries_record = method != Method::Pin;
     let digest = EvidenceContext {
         nonce: &host.nonce,
         kiosk_id: client.kiosk_id(),
         session_id: &host.id,
         method,
         certificate: &session.certificate,
-        record: carries_record.then(|| session.record.raw.expose()),
+        record: record_bytes.as_deref(),
     }
     .digest();
     let signature = match sign_context(session, method, &digest) {
@@ -68,7 +74,7 @@ pub fn authenticate<T: Transport>(
             return refused("CARD", "カードを読み取れませんでした。受付にお申し出ください。");
         }
     };
-    let record = || PersonalBytes::new(session.record.raw.expose().to_vec());
+    let record = || PersonalBytes::new(record_bytes.clone().unwrap_or_default());
     let certificate = session.certificate.clone();
     let evidence = match method {
         Method::Pin => Evidence::Pin { certificate, signature },

@@ -20,6 +20,7 @@
 pub mod actions;
 pub mod capture;
 pub mod card;
+pub mod card_face;
 pub mod clock;
 pub mod face;
 pub mod failure;
@@ -30,8 +31,6 @@ pub mod session;
 pub mod staff_server;
 pub mod touchscreen;
 pub mod window;
-
-pub use card::NoSurface;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -63,6 +62,9 @@ pub enum KioskEvent {
     Host(String),
     /// Staff were alerted (terminal down) or asked for a visual check.
     Staff(String),
+    /// A background card step ended: the card face read and the record
+    /// opened or not (no personal data).
+    Card(String),
 }
 
 /// Failures that stop the kiosk from starting.
@@ -97,8 +99,10 @@ pub struct Parts {
     pub reader: Arc<dyn CardReader>,
     /// The camera.
     pub camera: Arc<dyn Camera>,
-    /// The card-surface scanner (照合番号B).
+    /// The card-surface scanner (照合番号B and the 「顔認証」 mark).
     pub surface: Box<DynCardSurface>,
+    /// How the kiosk spends 照合番号B tries.
+    pub code_b_policy: card_face::CodeBPolicy,
     /// The card-face issuer's key: a record whose DF28 it does not verify
     /// is refused before its photo is decoded.
     pub card_face_issuer: IssuerKey,
@@ -174,6 +178,7 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
         current_reader,
         camera: parts.camera,
         surface: Arc::new(Mutex::new(parts.surface)),
+        code_b_policy: parts.code_b_policy,
         card_face_issuer: Arc::new(parts.card_face_issuer),
         host_url: parts.host_url,
         host_tls,

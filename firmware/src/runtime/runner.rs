@@ -15,6 +15,7 @@ use uketsuke_screen::{Screen, View};
 
 use super::KioskEvent;
 use super::card::SharedSurface;
+use super::card_face::{CodeBPolicy, RefusedCodes};
 use super::face::{FaceWorker, PreviewSink};
 use super::session::{FaceResult, Session};
 use crate::config::Config;
@@ -37,6 +38,8 @@ pub struct Devices {
     pub camera: Arc<dyn Camera>,
     /// The card-surface scanner.
     pub surface: Arc<SharedSurface>,
+    /// How 照合番号B tries are spent.
+    pub code_b_policy: CodeBPolicy,
     /// The card-face issuer's key.
     pub card_face_issuer: Arc<IssuerKey>,
     /// The reception terminal's base URL.
@@ -71,6 +74,8 @@ pub struct Runner {
     pub(super) reader: Arc<dyn CardReader>,
     pub(super) current_reader: Arc<Mutex<Option<String>>>,
     pub(super) surface: Arc<SharedSurface>,
+    pub(super) code_b_policy: CodeBPolicy,
+    pub(super) refused_codes: Arc<Mutex<RefusedCodes>>,
     pub(super) card_face_issuer: Arc<IssuerKey>,
     pub(super) face: FaceWorker,
     pub(super) host: Arc<HostClient<Http>>,
@@ -112,6 +117,8 @@ impl Runner {
             reader: devices.reader,
             current_reader: devices.current_reader,
             surface: devices.surface,
+            code_b_policy: devices.code_b_policy,
+            refused_codes: Arc::default(),
             card_face_issuer: devices.card_face_issuer,
             face,
             host: Arc::new(host),

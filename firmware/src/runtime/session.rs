@@ -7,6 +7,7 @@ use std::fmt;
 use uketsuke_driver::Card;
 use uketsuke_driver::ap::face::CardFaceRecord;
 use uketsuke_driver::hal::reader::DynCard;
+use uketsuke_driver::kind::KindSignals;
 
 use crate::host::client::HostSession;
 
@@ -27,10 +28,17 @@ pub struct Session {
     pub id: String,
     /// The card, connected through the card reader for this session.
     pub card: Card<Box<DynCard>>,
+    /// The card's identity for the kiosk's memory of refused 照合番号B
+    /// values: SHA-256 of its authentication certificate.
+    pub card_id: [u8; 32],
+    /// The face-auth-only signals seen so far (the chip's, then the card
+    /// face's 「顔認証」 mark).
+    pub signals: KindSignals,
     /// The authentication certificate (DER).
     pub certificate: Vec<u8>,
-    /// The card-face record (photo, birth date, images).
-    pub record: CardFaceRecord,
+    /// The card-face record (photo, birth date, images), once 照合番号B
+    /// read off the card face opened it.
+    pub record: Option<CardFaceRecord>,
     /// The session opened on the reception terminal.
     pub host: Option<HostSession>,
     /// The face check's result, once it matched.

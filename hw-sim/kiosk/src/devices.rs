@@ -1,16 +1,21 @@
-//! The simulator's camera and card-surface scanner, behind the driver's
-//! HAL traits exactly as a vendor's devices are: they follow a shared
-//! stage (whose card is placed, who stands in front of the camera).
+//! The simulator's cameras, behind the driver's HAL traits exactly as a
+//! vendor's devices are: the face camera and the card-slot camera (whose
+//! frames of the rendered card face the kiosk's own OCR reads, as on a real
+//! kiosk: the simulator does not hand 照合番号B over). They follow a shared
+//! stage (whose card is placed and how it lies, who stands in front of the
+//! camera).
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use uketsuke_driver::hal::camera::{Camera, DynFrameSource, Frame, FrameSource};
-use uketsuke_driver::hal::surface::CardSurface;
 use uketsuke_driver::hal::{DeviceError, ErrorKind};
-use uketsuke_driver::secret::CheckCodeB;
 use uketsuke_firmware::face::models::data_dir;
 use uketsuke_hw_sim::camera::{Scene, VirtualCamera};
+use uketsuke_hw_sim::card_face::draw::Fonts;
+use uketsuke_hw_sim::card_face::slot::CardSlotCamera;
+use uketsuke_hw_sim::card_face::{CardFace, persona_seed};
+use uketsuke_hw_sim::faults::CardFaceLook;
 use uketsuke_hw_sim::persona::Persona;
 
 /// What the simulator shows: whose card is placed, and who stands in front
@@ -23,6 +28,10 @@ pub struct SimStage {
     pub scene: Option<Scene>,
     /// The card-surface scanner panics on its next scan (fault injection).
     pub surface_panics: bool,
+    /// How the placed card's face looks to the card-slot camera.
+    pub look: CardFaceLook,
+    /// Scans of the card face since the card was placed.
+    pub scans: usize,
 }
 
 /// The simulator's camera and card surface, following a shared stage.
@@ -75,18 +84,54 @@ impl Camera for SimDevices {
     }
 }
 
-impl CardSurface for SimDevices {
-    type Error = DeviceError;
+/// The card-slot camera: frames of the placed card's face.
+#[derive(Clone, Default)]
+pub struct SlotCamera {
+    /// The stage the script changes.
+    pub stage: Arc<Mutex<SimStage>>,
+    fonts: Arc<std::sync::OnceLock<Option<Arc<Fonts>>>>,
+}
 
+impl SimDevices {
+    /// The card-slot camera on the same stage.
+    pub fn slot_camera(&self) -> SlotCamera {
+        SlotCamera { stage: Arc::clone(&self.stage), fonts: Arc::default() }
+    }
+}
+
+impl Camera for SlotCamera {
     // A deliberate panic: the injected fault of a vendor driver with a bug.
     #[allow(clippy::panic)]
-    fn check_code_b(&mut self) -> Result<CheckCodeB, DeviceError> {
-        if self.stage.lock().is_ok_and(|s| s.surface_panics) {
-            panic!("simulated fault: the card-surface scanner's driver panicked");
+    fn open(&self) -> Result<Box<DynFrameSource>, DeviceError> {
+        let (persona, look, scan) = {
+            let mut stage = self.stage.lock().map_err(|_| lost())?;
+            if stage.surface_panics {
+                panic!("simulated fault: the card-surface scanner's driver panicked");
+            }
+            stage.scans += 1;
+            let persona = stage
+                .persona
+                .clone()
+                .ok_or_else(|| DeviceError::new(ErrorKind::Disconnected, "no card in the slot"))?;
+            (persona, stage.look.clone(), stage.scans)
+        };
+        let fonts = self.fonts.get_or_init(|| Fonts::load().ok().map(Arc::new)).clone().ok_or_else(|| {
+            DeviceError::new(ErrorKind::Other, "the card face's fonts are missing: run scripts/setup")
+        })?;
+        let unusable = |e: &dyn std::fmt::Display| DeviceError::new(ErrorKind::Other, e.to_string());
+        let mut face = CardFace::of_persona(&persona, &data_dir().join("faces")).map_err(|e| unusable(&e))?;
+        if let Some(mark) = look.mark {
+            face.mark = mark;
         }
-        let unreadable = || DeviceError::new(ErrorKind::BadData, "the card face's 照合番号B could not be read");
-        let (persona, _) = self.persona()?;
-        let code = persona.check_code_b().ok_or_else(unreadable)?;
-        CheckCodeB::parse(&code).map_err(|_| unreadable())
+        if let Some((code, scans)) = &look.wrong_code
+            && scans.is_none_or(|n| scan <= n)
+        {
+            face.security_code.clone_from(code);
+        }
+        // The layout is the card's own; the placement varies with each scan.
+        let layout = persona_seed(&persona);
+        let shot = layout.wrapping_add(scan as u64 * 104_729);
+        let camera = CardSlotCamera::new(&face, &fonts, (layout, shot), look.placement).map_err(|e| unusable(&e))?;
+        Ok(Box::new(camera))
     }
 }

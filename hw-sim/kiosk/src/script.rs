@@ -5,6 +5,7 @@
 //! | command | does |
 //! |---|---|
 //! | `place PERSONA [remove-before-apdu=N] [mute-from-apdu=N] [corrupt-apdu=N] [record=tampered] [photo-declares=SIDE]` | puts the persona's virtual card on the reader (`foreign-card`: not a My Number Card), with faults counted from power-on; `record=tampered` alters the card-face photo after the issuer signed it, `photo-declares=SIDE` makes the issuer sign a photo whose header claims SIDE×SIDE pixels |
+//! | … `face=thumb\|glare` `mark=present\|cancelled\|absent` `face-code=NNNN[/K]` | how the card face looks to the card-slot camera: a thumb over the engraved numbers, a strong reflection, another 追記欄 mark than the persona's, a security code printed instead of the chip's (for the first K scans) |
 //! | `remove` | takes the card away |
 //! | `camera SCENE` | who the virtual camera sees (`genuine`, `impostor`, `no-face`, …) |
 //! | `tap face\|pin\|visual\|end\|agree\|disagree\|register\|skip-registration\|cancel\|backspace\|digit-N\|touch` | touches a button |
@@ -20,7 +21,9 @@
 
 use std::time::Duration;
 
+use uketsuke_driver::hal::surface::FaceAuthMark;
 use uketsuke_hw_sim::camera::Scene;
+use uketsuke_hw_sim::card_face::slot::Placement;
 use uketsuke_hw_sim::faults::{Faults, RecordFault};
 use uketsuke_screen::Touch;
 use zeroize::Zeroizing;
@@ -106,6 +109,30 @@ pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
                 let (k, v) = kv.split_once('=').ok_or_else(|| format!("{kv:?} is not fault=N"))?;
                 if (k, v) == ("record", "tampered") {
                     faults.record = Some(RecordFault::Tampered);
+                    continue;
+                }
+                match (k, v) {
+                    ("face", "thumb") => faults.card_face.placement = Placement::ThumbOverCode,
+                    ("face", "glare") => faults.card_face.placement = Placement::Glare,
+                    ("mark", "present") => faults.card_face.mark = Some(FaceAuthMark::Present),
+                    ("mark", "cancelled") => faults.card_face.mark = Some(FaceAuthMark::Cancelled),
+                    ("mark", "absent") => faults.card_face.mark = Some(FaceAuthMark::Absent),
+                    ("face-code", code) => {
+                        let (digits, scans) = match code.split_once('/') {
+                            Some((d, n)) => (d, Some(n.parse().map_err(|_| format!("{kv:?}: /N must be a number"))?)),
+                            None => (code, None),
+                        };
+                        if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                            return Err(format!("{kv:?}: the printed code must be 4 digits"));
+                        }
+                        faults.card_face.wrong_code = Some((digits.to_owned(), scans));
+                    }
+                    ("face" | "mark", _) => {
+                        return Err(format!("{kv:?}: face=thumb|glare, mark=present|cancelled|absent"));
+                    }
+                    _ => {}
+                }
+                if matches!(k, "face" | "mark" | "face-code") {
                     continue;
                 }
                 let n = v.parse::<usize>().map_err(|_| format!("{kv:?}: N must be a number"))?;

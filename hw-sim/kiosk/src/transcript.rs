@@ -92,6 +92,7 @@ impl<'a> ScriptRunner<'a> {
             }
             KioskEvent::Host(text) => (self.out)(&format!("host     {text}")),
             KioskEvent::Staff(text) => (self.out)(&format!("staff    {text}")),
+            KioskEvent::Card(text) => (self.out)(&format!("card     {text}")),
         }
     }
 

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+use uketsuke_firmware::runtime::card_face::CodeBPolicy;
 use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::faults::Faults;
 use uketsuke_hw_sim::slot::{CardSlot, FOREIGN_CARD, SlotError};
@@ -16,6 +17,7 @@ use uketsuke_hw_sim::terminal::policy::TerminalPolicy;
 use uketsuke_hw_sim::terminal::tls::TerminalTls;
 use uketsuke_hw_sim::terminal::{Terminal, TerminalError};
 use uketsuke_hw_sim::{persona, pki};
+use uketsuke_surface::{CameraSurface, ReaderConfig};
 
 use uketsuke_driver::ap::issuer::IssuerKey;
 use uketsuke_driver::pcsc_reader::PcscReader;
@@ -178,6 +180,8 @@ impl SimWorld {
         let persona = persona::by_id(persona_id)?;
         if let Ok(mut stage) = self.devices.stage.lock() {
             stage.persona = Some(persona.clone());
+            stage.look = faults.card_face.clone();
+            stage.scans = 0;
         }
         let mut slot = self.slot.lock().map_err(|_| SimError::StateLost)?;
         Ok(slot.place(&persona, faults)?)
@@ -240,11 +244,25 @@ impl SimWorld {
             (Some(dir), false) => Some(StaffTls::provision(dir, &names)?.0),
             (None, false) => Some(StaffTls::generate(&names)?),
         };
+        let surface = Box::new(CameraSurface::loading(
+            Box::new(self.devices.slot_camera()),
+            ReaderConfig {
+                tessdata: config.surface.tessdata.clone(),
+                min_confidence: config.surface.min_confidence,
+                ..ReaderConfig::default()
+            },
+        ));
+        let code_b_policy = CodeBPolicy {
+            min_confidence: config.surface.min_confidence,
+            reserve: config.surface.reserve_tries,
+            ..CodeBPolicy::default()
+        };
         Ok(Parts {
             config,
             reader: Arc::new(PcscReader),
             camera: Arc::new(self.devices.clone()),
-            surface: Box::new(self.devices.clone()),
+            surface,
+            code_b_policy,
             card_face_issuer,
             host_url,
             host_trust,

@@ -2,6 +2,7 @@
 //!
 //! - `uketsuke-sim personas [--json]`
 //! - `uketsuke-sim card --persona ID [--vpcd 127.0.0.1:35963] [--remove-after SECS] [faults…]`
+//! - `uketsuke-sim card-face --persona ID --out FILE.jpg [--seed N] [--clean] [--thumb over-code]`
 //! - `uketsuke-sim terminal [--listen 127.0.0.1:8470] --allow-kiosk kiosk-key.pub.pem --ca-out terminal-ca.pem [--min-score 0.4] [--plain-http]`
 //!
 //! `card` prints one JSON line per event on stdout (`inserted`, `removed`)
@@ -43,6 +44,28 @@ enum Command {
     Card(CardArgs),
     /// Run the virtual reception terminal (docs/host-protocol.md).
     Terminal(TerminalArgs),
+    /// Photograph a persona's card face as the card-slot camera sees it
+    /// (1280×720 JPEG), for `uketsuke-card surface`.
+    CardFace(CardFaceArgs),
+}
+
+#[derive(clap::Args)]
+struct CardFaceArgs {
+    /// Persona id (see `uketsuke-sim personas`).
+    #[arg(long)]
+    persona: String,
+    /// The image to write: JPEG as the camera delivers it, or PNG (`.png`).
+    #[arg(long)]
+    out: PathBuf,
+    /// Seed of the placement, light, blur, noise and layout.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// A clean, square-on photograph instead of a random placement.
+    #[arg(long)]
+    clean: bool,
+    /// A thumb on the card: `top-left`, `top-right` or `over-code`.
+    #[arg(long)]
+    thumb: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -125,7 +148,31 @@ fn run(cli: Cli) -> Result<()> {
         Command::Personas { json } => list_personas(json),
         Command::Card(args) => card(&args),
         Command::Terminal(args) => terminal(&args),
+        Command::CardFace(args) => card_face(&args),
     }
+}
+
+fn card_face(args: &CardFaceArgs) -> Result<()> {
+    use uketsuke_hw_sim::card_face::{CardFace, layout, shot};
+    let persona = persona::by_id(&args.persona)?;
+    let face = CardFace::of_persona(&persona, &persona::data_dir().join("faces"))?;
+    let fonts = uketsuke_hw_sim::card_face::draw::Fonts::load()?;
+    let flat = layout::render(&face, &fonts, &layout::Style::from_seed(args.seed))?;
+    let mut shot = if args.clean { shot::Shot::clean(args.seed) } else { shot::Shot::random(args.seed) };
+    shot.thumb = match args.thumb.as_deref() {
+        None => shot.thumb,
+        Some("top-left") => Some(shot::Thumb::TopLeft),
+        Some("top-right") => Some(shot::Thumb::TopRight),
+        Some("over-code") => Some(shot::Thumb::OverCode),
+        Some(other) => anyhow::bail!("--thumb {other:?}: top-left, top-right or over-code"),
+    };
+    let jpeg = shot.photograph(&flat);
+    if args.out.extension().is_some_and(|e| e == "png") {
+        image::load_from_memory(&jpeg)?.save(&args.out).with_context(|| format!("writing {}", args.out.display()))?;
+    } else {
+        std::fs::write(&args.out, jpeg).with_context(|| format!("writing {}", args.out.display()))?;
+    }
+    Ok(())
 }
 
 fn terminal(args: &TerminalArgs) -> Result<()> {
@@ -197,6 +244,7 @@ fn card(args: &CardArgs) -> Result<()> {
         corrupt_apdu: args.corrupt_apdu,
         link: args.slow_link.then(|| LinkModel::contactless(args.link_kbps)),
         record: None,
+        card_face: Default::default(),
     };
     let deadline = args.remove_after.map(|s| Instant::now() + secs(s));
     let stop = AtomicBool::new(false);

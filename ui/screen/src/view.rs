@@ -78,6 +78,22 @@ pub enum FaceFailure {
     Inconclusive,
     /// A photo or a screen was shown to the camera.
     PresentationAttack,
+    /// The card face could not be read: something covers it (a thumb).
+    CardFaceCovered,
+    /// The card face could not be read: light reflects off it.
+    CardFaceGlare,
+    /// The card face could not be read: place the card again, flat.
+    CardFaceUnreadable,
+    /// The card face was read but cannot open the card (refused, no tries
+    /// to spare, or a fault): use the PIN or ask staff.
+    CardFaceNotUsable,
+}
+
+impl FaceFailure {
+    /// Whether the card face, not the face check, is what failed.
+    pub fn is_card_face(self) -> bool {
+        matches!(self, Self::CardFaceCovered | Self::CardFaceGlare | Self::CardFaceUnreadable | Self::CardFaceNotUsable)
+    }
 }
 
 /// How the session ended, for the result screen.
@@ -135,6 +151,9 @@ pub enum View {
         reason: FaceFailure,
         /// The PIN is offered.
         pin_offered: bool,
+        /// The staff's visual check is offered (it needs the card-face
+        /// record).
+        visual_offered: bool,
     },
     /// 暗証番号を入力してください.
     PinEntry {

@@ -53,6 +53,7 @@ struct Cli {
 }
 
 fn main() {
+    uketsuke_surface::single_threaded_ocr();
     uketsuke_driver::logging::init_cli("info");
     uketsuke_firmware::runtime::failure::exit_on_panic();
     let cli = Cli::parse();

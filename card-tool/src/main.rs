@@ -1,4 +1,5 @@
-//! `uketsuke-card`: inspect any card reader and card from the command line.
+//! `uketsuke-card`: inspect any card reader and card from the command line,
+//! and read card-face images (`surface`, the kiosk's OCR reader).
 //!
 //! Secrets (PIN, 照合番号B) are read from standard input, never from
 //! arguments. Errors are one line on stderr with a non-zero exit code:
@@ -91,6 +92,21 @@ enum Command {
         #[arg(long)]
         digest: String,
     },
+    /// Read a card-face image (the card-slot camera's view): the birth
+    /// date, the expiry year and the security code that make 照合番号B, and
+    /// the 「顔認証」 mark. Exit 0 when 照合番号B could be formed, 7 when
+    /// the face is unreadable (the guidance says why).
+    Surface {
+        /// The image (JPEG, PNG, …).
+        image: std::path::PathBuf,
+        /// Machine-readable output: birth_date, expiry_year, security_code,
+        /// face_auth_mark, confidence, guidance.
+        #[arg(long)]
+        json: bool,
+        /// Tesseract's data directory (its default when absent).
+        #[arg(long)]
+        tessdata: Option<std::path::PathBuf>,
+    },
 }
 
 /// A failure with its exit code.
@@ -127,6 +143,12 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+impl From<uketsuke_surface::Error> for Failure {
+    fn from(e: uketsuke_surface::Error) -> Self {
+        Self(1, e.to_string())
+    }
+}
+
 impl From<serde_json::Error> for Failure {
     fn from(e: serde_json::Error) -> Self {
         Self(1, e.to_string())
@@ -134,6 +156,7 @@ impl From<serde_json::Error> for Failure {
 }
 
 fn main() {
+    uketsuke_surface::single_threaded_ocr();
     uketsuke_driver::logging::init_cli("warn");
     let cli = Cli::parse();
     if let Err(Failure(code, msg)) = run(cli) {
@@ -175,6 +198,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Info { reader, json } => info(&reader, json),
+        Command::Surface { image, json, tessdata } => surface(&image, json, tessdata),
         Command::Photo { reader, out } => photo(&reader, &out),
         Command::BasicInfo { reader, json } => basic_info(&reader, json),
         Command::VerifyPin { reader } => {
@@ -301,4 +325,47 @@ fn sign(reader: &ReaderArg, digest_hex: &str) -> Result<(), Failure> {
     let sig = jpki.sign_with_auth_key(&uketsuke_driver::ap::sha256_digest_info(&digest))?;
     println!("{}", hex::encode(sig));
     Ok(())
+}
+
+fn surface(image: &std::path::Path, json: bool, tessdata: Option<std::path::PathBuf>) -> Result<(), Failure> {
+    let bytes =
+        Zeroizing::new(std::fs::read(image).map_err(|e| Failure(1, format!("cannot read {}: {e}", image.display())))?);
+    let mut bgr = uketsuke_surface::decode(&bytes)?;
+    let config = uketsuke_surface::ReaderConfig { tessdata, ..Default::default() };
+    let reader = uketsuke_surface::SurfaceReader::new(&config)?;
+    let reading = reader.read(&bgr, uketsuke_surface::today_in_japan());
+    uketsuke_surface::camera::wipe(&mut bgr);
+    let reading = reading?;
+    let readable = reading.check_code_b().is_some();
+    let birth = reading.birth.map(|(_, d)| d.to_string());
+    let expiry_year = reading.expiry_year;
+    let code = reading.code.as_ref().map(|c| c.to_string());
+    let mark = match reading.mark {
+        uketsuke_driver::hal::surface::FaceAuthMark::Present => "present",
+        uketsuke_driver::hal::surface::FaceAuthMark::Cancelled => "cancelled",
+        _ => "absent",
+    };
+    let guidance = if readable { None } else { reading.guidance.map(|g| g.code()) };
+    if json {
+        let v = json!({
+            "birth_date": birth,
+            "expiry_year": expiry_year,
+            "security_code": code,
+            "face_auth_mark": mark,
+            "confidence": (f64::from(reading.confidence) * 1000.0).round() / 1000.0,
+            "guidance": guidance,
+        });
+        println!("{v}");
+    } else {
+        let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_owned());
+        println!("birth date:     {}", or_dash(birth));
+        println!("expiry year:    {}", or_dash(expiry_year.map(|y| y.to_string())));
+        println!("security code:  {}", or_dash(code));
+        println!("「顔認証」 mark: {mark}");
+        println!("confidence:     {:.3}", reading.confidence);
+        if let Some(g) = guidance {
+            println!("guidance:       {g}");
+        }
+    }
+    if readable { Ok(()) } else { Err(Failure(7, "the card face could not be read".to_owned())) }
 }

@@ -1,0 +1,185 @@
+//! Text lines on the straightened card, found from the ink itself (no
+//! fixed positions): the light is flattened, long straight rules (frames,
+//! and the strike through a cancelled 「顔認証」) are taken out and
+//! remembered, and what is left is merged into line-shaped blobs.
+
+use opencv::core::{self, Mat, Point, Rect, Scalar, Size, Vector};
+use opencv::imgproc;
+use opencv::prelude::*;
+
+use crate::Error;
+
+/// Text height range on the straightened card, pixels.
+const MIN_HEIGHT: i32 = 11;
+const MAX_HEIGHT: i32 = 70;
+
+/// The ink, flattened and cleaned, with the lines found in it.
+pub struct Page {
+    /// The grey card with the light flattened and frames painted out:
+    /// dark text on white, what the OCR reads.
+    pub clean: Mat,
+    /// The clean card with word-length rules (a strike through a word)
+    /// painted out too: the second view of a struck-through line.
+    pub unstruck: Mat,
+    /// 255 where a word-length horizontal rule was found.
+    pub rules: Mat,
+    /// The text lines.
+    pub lines: Vec<Line>,
+    /// Share of the card's pixels blown out by glare.
+    pub glare: f64,
+}
+
+/// One line of text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// Where it is on the straightened card.
+    pub rect: Rect,
+    /// Whether a long rule runs through its middle (struck through).
+    pub struck: bool,
+}
+
+impl Line {
+    /// Width over height: roughly the number of full-width characters.
+    pub fn aspect(&self) -> f32 {
+        self.rect.width as f32 / self.rect.height.max(1) as f32
+    }
+}
+
+fn morph(src: &Mat, op: i32, w: i32, h: i32) -> Result<Mat, Error> {
+    let kernel = imgproc::get_structuring_element(imgproc::MORPH_RECT, Size::new(w, h), Point::new(-1, -1))?;
+    let mut out = Mat::default();
+    imgproc::morphology_ex(
+        src,
+        &mut out,
+        op,
+        &kernel,
+        Point::new(-1, -1),
+        1,
+        core::BORDER_REPLICATE,
+        imgproc::morphology_default_border_value()?,
+    )?;
+    Ok(out)
+}
+
+/// Finds the text lines on a straightened grey card.
+pub fn find(grey: &Mat) -> Result<Page, Error> {
+    // The paper without its ink: a closing wider than any stroke.
+    let background = morph(grey, imgproc::MORPH_CLOSE, 31, 31)?;
+    let mut flat = Mat::default();
+    core::divide2(grey, &background, &mut flat, 255.0, -1)?;
+    let mut ink = Mat::default();
+    imgproc::threshold(&flat, &mut ink, 200.0, 255.0, imgproc::THRESH_BINARY_INV)?;
+
+    // Frames: long horizontal and vertical rules, longer than any word.
+    let long = morph(&ink, imgproc::MORPH_OPEN, 201, 1)?;
+    let vertical = morph(&ink, imgproc::MORPH_OPEN, 1, 51)?;
+    let mut frames = Mat::default();
+    core::bitwise_or(&long, &vertical, &mut frames, &core::no_array())?;
+    let frames = morph(&frames, imgproc::MORPH_DILATE, 3, 3)?;
+    let mut text = Mat::default();
+    core::subtract(&ink, &frames, &mut text, &core::no_array(), -1)?;
+    // Word-length rules left in the text: strikes through a word.
+    let rules = morph(&text, imgproc::MORPH_OPEN, 71, 1)?;
+    let mut clean = flat.clone();
+    clean.set_to(&Scalar::all(255.0), &frames)?;
+    // Painted out, then healed: inside the strike's band, vertical strokes
+    // that cross it are joined again (a vertical opening of the grey).
+    let band = morph(&rules, imgproc::MORPH_DILATE, 1, 5)?;
+    let mut unstruck = clean.clone();
+    unstruck.set_to(&Scalar::all(255.0), &band)?;
+    let healed = morph(&unstruck, imgproc::MORPH_OPEN, 1, 17)?;
+    healed.copy_to_masked(&mut unstruck, &band)?;
+
+    let merged = morph(&text, imgproc::MORPH_DILATE, 21, 5)?;
+    let mut contours = Vector::<Vector<Point>>::new();
+    imgproc::find_contours(
+        &merged,
+        &mut contours,
+        imgproc::RETR_EXTERNAL,
+        imgproc::CHAIN_APPROX_SIMPLE,
+        Point::new(0, 0),
+    )?;
+    let mut boxes = Vec::new();
+    for c in contours {
+        let r = imgproc::bounding_rect(&c)?;
+        // The dilation grew the box by half the kernel each way.
+        let rect = Rect::new(r.x + 10, r.y + 2, (r.width - 20).max(1), (r.height - 4).max(1));
+        if rect.height < MIN_HEIGHT || rect.height > MAX_HEIGHT {
+            continue;
+        }
+        boxes.push(rect);
+    }
+    let mut lines = Vec::new();
+    for rect in merge_rows(boxes) {
+        if rect.width < 12 || rect.height > MAX_HEIGHT {
+            continue;
+        }
+        let density = core::count_non_zero(&Mat::roi(&text, rect)?)? as f64 / rect.area() as f64;
+        if !(0.06..=0.85).contains(&density) {
+            continue;
+        }
+        let struck = struck_through(&rules, rect)?;
+        lines.push(Line { rect, struck });
+    }
+    lines.sort_by_key(|l| (l.rect.y, l.rect.x));
+
+    let mut blown = Mat::default();
+    imgproc::threshold(grey, &mut blown, 250.0, 255.0, imgproc::THRESH_BINARY)?;
+    let glare = core::count_non_zero(&blown)? as f64 / (f64::from(grey.cols()) * f64::from(grey.rows())).max(1.0);
+    Ok(Page { clean, unstruck, rules, lines, glare })
+}
+
+/// Joins boxes that sit on one row with a gap of at most one and a half
+/// line heights: words of one line (`平成 2年 6月15日生` prints with wide
+/// spaces) become one line.
+fn merge_rows(mut boxes: Vec<Rect>) -> Vec<Rect> {
+    boxes.sort_by_key(|r| r.x);
+    let mut merged: Vec<Rect> = Vec::new();
+    for b in boxes {
+        let joined = merged.iter_mut().rev().find(|m| {
+            let overlap = (m.y + m.height).min(b.y + b.height) - m.y.max(b.y);
+            let gap = b.x - (m.x + m.width);
+            let h = m.height.max(b.height);
+            overlap * 10 >= m.height.min(b.height) * 6 && gap <= h * 3 / 2 && (m.height - b.height).abs() * 2 <= h
+        });
+        match joined {
+            Some(m) => {
+                let (x0, y0) = (m.x.min(b.x), m.y.min(b.y));
+                let (x1, y1) = ((m.x + m.width).max(b.x + b.width), (m.y + m.height).max(b.y + b.height));
+                *m = Rect::new(x0, y0, x1 - x0, y1 - y0);
+            }
+            None => merged.push(b),
+        }
+    }
+    merged
+}
+
+/// Whether a horizontal rule crosses the middle of `rect` over most of its width.
+fn struck_through(rules: &Mat, rect: Rect) -> Result<bool, Error> {
+    let top = rect.y + rect.height / 4;
+    let bottom = rect.y + rect.height * 3 / 4;
+    for y in top..bottom.max(top + 1) {
+        let row = Mat::roi(rules, Rect::new(rect.x, y, rect.width, 1))?;
+        if core::count_non_zero(&row)? * 10 >= rect.width * 7 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_on_one_row_become_one_line() {
+        let words = vec![Rect::new(200, 100, 100, 25), Rect::new(90, 102, 90, 24), Rect::new(400, 101, 60, 25)];
+        assert_eq!(merge_rows(words), vec![Rect::new(90, 100, 210, 26), Rect::new(400, 101, 60, 25)]);
+    }
+
+    #[test]
+    fn lines_of_different_rows_or_sizes_stay_apart() {
+        let boxes = vec![Rect::new(90, 100, 100, 25), Rect::new(90, 140, 100, 25), Rect::new(195, 90, 60, 60)];
+        assert_eq!(merge_rows(boxes).len(), 3);
+    }
+}

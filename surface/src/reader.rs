@@ -1,0 +1,469 @@
+//! The card-face reader: locate → lines → OCR → fields → checks.
+//!
+//! 照合番号B is formed only when the birth date, the expiry and the
+//! security code were each read with confidence, the code was read the
+//! same by two independent models, no field was read two different ways,
+//! and the dates pass the plausibility checks. Anything less is
+//! "unreadable" with the guidance to show: a confident wrong value would
+//! spend one of the card's finite 照合番号B tries.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use jiff::civil::Date;
+use opencv::core::{self, Mat, Point, Rect, Vector};
+use opencv::imgproc;
+use opencv::prelude::*;
+use uketsuke_driver::hal::surface::{FaceAuthMark, SurfaceGuidance, SurfaceScan};
+use uketsuke_driver::secret::CheckCodeB;
+use zeroize::Zeroizing;
+
+use crate::fields::{self, EraDate};
+use crate::lines::{self, Line, Page};
+use crate::locate::{self, Located};
+use crate::ocr::{Engines, LineText, Model};
+
+use crate::Error;
+
+/// Settings of the reader.
+#[derive(Clone, Debug)]
+pub struct ReaderConfig {
+    /// Tesseract's data directory (`jpn` and `eng`); its default when `None`.
+    pub tessdata: Option<PathBuf>,
+    /// Worker threads, each with its own models.
+    pub workers: usize,
+    /// Lowest Tesseract confidence (0–1) a field may have to be used.
+    pub min_confidence: f32,
+}
+
+impl Default for ReaderConfig {
+    fn default() -> Self {
+        Self { tessdata: None, workers: default_workers(), min_confidence: 0.6 }
+    }
+}
+
+/// Two OCR workers when Tesseract's OpenMP is limited to one thread per
+/// process (`OMP_THREAD_LIMIT=1`, set by the kiosk's launchers: see
+/// [`crate::single_threaded_ocr`]); otherwise one, because OpenMP's own
+/// threads and a second worker fight over the cores and everything slows
+/// down (measured: 730 ms against 200 ms per card).
+pub fn default_workers() -> usize {
+    let limited = std::env::var("OMP_THREAD_LIMIT").is_ok_and(|v| v.trim() == "1");
+    if limited { std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) } else { 1 }
+}
+
+/// What was read off one image. Personal data: `Debug` is redacted.
+#[derive(Clone, Default)]
+pub struct Reading {
+    /// The birth date, when read confidently.
+    pub birth: Option<(EraDate, Date)>,
+    /// The expiry year (西暦), when read confidently: the only part of the
+    /// expiry 照合番号B uses.
+    pub expiry_year: Option<i16>,
+    /// The security code, when two models agreed confidently.
+    pub code: Option<Zeroizing<String>>,
+    /// The 追記欄 mark.
+    pub mark: FaceAuthMark,
+    /// The lowest confidence of the three fields, 0 when one is missing.
+    pub confidence: f32,
+    /// What to tell the patient when 照合番号B cannot be formed.
+    pub guidance: Option<SurfaceGuidance>,
+}
+
+impl std::fmt::Debug for Reading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reading")
+            .field("fields", &"REDACTED")
+            .field("mark", &self.mark)
+            .field("confidence", &self.confidence)
+            .field("guidance", &self.guidance)
+            .finish()
+    }
+}
+
+impl Reading {
+    /// 照合番号B, when every part was read confidently and plausibly.
+    pub fn check_code_b(&self) -> Option<CheckCodeB> {
+        let ((era, _), expiry_year, code) = (self.birth?, self.expiry_year?, self.code.as_ref()?);
+        let digits = Zeroizing::new(format!("{}{:04}{}", era.yymmdd(), expiry_year, code.as_str()));
+        CheckCodeB::parse(&digits).ok()
+    }
+
+    /// The scan the kiosk receives.
+    pub fn to_scan(&self) -> SurfaceScan {
+        let code_b = self.check_code_b();
+        let guidance = if code_b.is_some() { None } else { Some(self.guidance.unwrap_or(SurfaceGuidance::PlaceFlat)) };
+        let confidence = if code_b.is_some() { self.confidence } else { 0.0 };
+        SurfaceScan { code_b, confidence, mark: self.mark, guidance }
+    }
+}
+
+/// The reader, with its OCR workers loaded once.
+pub struct SurfaceReader {
+    workers: Vec<Mutex<Engines>>,
+    min_confidence: f32,
+}
+
+impl std::fmt::Debug for SurfaceReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SurfaceReader").field("workers", &self.workers.len()).finish_non_exhaustive()
+    }
+}
+
+impl SurfaceReader {
+    /// Loads the models (about 0.2 s per worker).
+    pub fn new(config: &ReaderConfig) -> Result<Self, Error> {
+        let workers = (0..config.workers.max(1))
+            .map(|_| Engines::load(config.tessdata.as_deref()).map(Mutex::new))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { workers, min_confidence: config.min_confidence })
+    }
+
+    /// Reads a BGR camera image, judging plausibility against `today`.
+    #[tracing::instrument(name = "stage", skip_all, fields(name = "read_card_face"))]
+    pub fn read(&self, bgr: &Mat, today: Date) -> Result<Reading, Error> {
+        let started = std::time::Instant::now();
+        let Some(card) = locate::locate(bgr)? else {
+            tracing::info!(outcome = "no_card", "card face not found");
+            return Ok(Reading { guidance: Some(SurfaceGuidance::PlaceCard), ..Reading::default() });
+        };
+        let mut reading = self.read_card(&card.grey, today)?;
+        if reading.birth.is_none() && reading.expiry_year.is_none() && reading.code.is_none() {
+            // Perhaps upside down.
+            let mut turned = Mat::default();
+            core::rotate(&card.grey, &mut turned, core::ROTATE_180)?;
+            let again = self.read_card(&turned, today)?;
+            if again.birth.is_some() || again.expiry_year.is_some() || again.code.is_some() {
+                reading = again;
+            }
+        }
+        if reading.check_code_b().is_none() {
+            reading.guidance = Some(guidance(&card, &reading)?);
+        }
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(
+            readable = reading.check_code_b().is_some(),
+            mark = ?reading.mark,
+            confidence = reading.confidence,
+            guidance = reading.guidance.map(SurfaceGuidance::code),
+            elapsed_ms,
+            "card face read"
+        );
+        Ok(reading)
+    }
+
+    fn read_card(&self, grey: &Mat, today: Date) -> Result<Reading, Error> {
+        let page = lines::find(grey)?;
+        // First pass: every line that is not very long, in Japanese.
+        let (short, long): (Vec<Line>, Vec<Line>) = page.lines.iter().partition(|l| l.aspect() <= 16.0);
+        let mut lines: Vec<Reads> = short.into_iter().map(Reads::new).collect();
+        self.pass(&page, &mut lines, |_| Some(Job::jpn_clean()))?;
+        let has = |lines: &[Reads], kind: Kind| lines.iter().any(|l| l.kind() == Some(kind));
+        if !has(&lines, Kind::Birth) || !has(&lines, Kind::Expiry) {
+            let mut more: Vec<Reads> = long.into_iter().map(Reads::new).collect();
+            self.pass(&page, &mut more, |_| Some(Job::jpn_clean()))?;
+            lines.extend(more);
+        }
+        // Second pass: an independent reading of each candidate field
+        // (the dates larger, the code by the digits-only model), and the
+        // struck-through lines with their strike.
+        self.pass(&page, &mut lines, |l| match l.kind() {
+            Some(Kind::Birth | Kind::Expiry) => {
+                Some(Job { model: Model::Japanese, height: 48, unstruck: false, lead: None })
+            }
+            Some(Kind::Code) => Some(Job { model: Model::Digits, height: 40, unstruck: false, lead: None }),
+            _ if l.line.struck => Some(Job { model: Model::Script, height: 40, unstruck: true, lead: None }),
+            _ => None,
+        })?;
+        // The expiry's year once more, alone, by the digits-only model.
+        self.pass(&page, &mut lines, |l| match l.kind() {
+            Some(Kind::Expiry) => Some(Job { model: Model::Digits, height: 40, unstruck: false, lead: Some(2.3) }),
+            _ => None,
+        })?;
+        // Third pass, only where two models did not agree: both Japanese
+        // models larger, and the code by the Japanese language model.
+        let min = self.min_confidence;
+        let unsure = |l: &Reads| match l.kind() {
+            Some(Kind::Birth) => l.confirmed(fields::find_birth, min).is_none(),
+            Some(Kind::Expiry) => l.confirmed(expiry_year_of, min).is_none(),
+            Some(Kind::Code) => l.confirmed(fields::find_code, min).is_none(),
+            None => false,
+        };
+        self.pass(&page, &mut lines, |l| match l.kind() {
+            Some(Kind::Birth | Kind::Expiry) if unsure(l) => {
+                Some(Job { model: Model::Japanese, height: 64, unstruck: false, lead: None })
+            }
+            Some(Kind::Code) if unsure(l) => {
+                Some(Job { model: Model::Japanese, height: 40, unstruck: false, lead: None })
+            }
+            _ => None,
+        })?;
+        self.pass(&page, &mut lines, |l| match l.kind() {
+            Some(Kind::Birth | Kind::Expiry) if unsure(l) => {
+                Some(Job { model: Model::Script, height: 64, unstruck: false, lead: None })
+            }
+            _ => None,
+        })?;
+
+        let mut reading = Reading { mark: mark_of(&lines), ..Reading::default() };
+        let of_kind = |kind: Kind| move |l: &&Reads| l.kind() == Some(kind);
+        let birth = one_value(lines.iter().filter(of_kind(Kind::Birth)), |l| l.confirmed(fields::find_birth, min));
+        let expiry = one_value(lines.iter().filter(of_kind(Kind::Expiry)), |l| l.confirmed(expiry_year_of, min));
+        let code = one_value(lines.iter().filter(of_kind(Kind::Code)), |l| l.confirmed(fields::find_code, min));
+        let birth = birth.and_then(|(b, c)| Some(((b, b.gregorian()?), c)));
+        if let (Some(((era, born), cb)), Some((expiry, ce)), Some((code, cc))) = (birth, expiry, code.clone()) {
+            if fields::check_plausible(born, expiry, today).is_ok() {
+                reading.confidence = cb.min(ce).min(cc);
+                reading.birth = Some((era, born));
+                reading.expiry_year = Some(expiry);
+                reading.code = Some(Zeroizing::new(code));
+            }
+            return Ok(reading);
+        }
+        reading.birth = birth.map(|(b, _)| b);
+        reading.expiry_year = expiry.map(|(e, _)| e);
+        reading.code = code.map(|(c, _)| Zeroizing::new(c));
+        Ok(reading)
+    }
+
+    /// Reads each line `job` picks, in parallel, adding to its readings.
+    fn pass(&self, page: &Page, lines: &mut [Reads], job: impl Fn(&Reads) -> Option<Job>) -> Result<(), Error> {
+        let picked: Vec<(usize, Job)> = lines.iter().enumerate().filter_map(|(i, l)| Some((i, job(l)?))).collect();
+        if picked.is_empty() {
+            return Ok(());
+        }
+        let jobs: Vec<(Line, Job)> = picked.iter().map(|(i, j)| (lines[*i].line, *j)).collect();
+        let texts = self.run(page, &jobs)?;
+        for ((i, _), text) in picked.into_iter().zip(texts) {
+            if let Some(t) = text {
+                lines[i].reads.push(t);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs OCR jobs on the workers in parallel; results in job order.
+    fn run(&self, page: &Page, jobs: &[(Line, Job)]) -> Result<Vec<Option<LineText>>, Error> {
+        let next = AtomicUsize::new(0);
+        let results: Vec<Mutex<Option<Result<LineText, Error>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for worker in &self.workers {
+                let (next, results) = (&next, &results);
+                s.spawn(move || {
+                    let Ok(mut engines) = worker.lock() else { return };
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((line, job)) = jobs.get(i) else { break };
+                        let image = if job.unstruck { &page.unstruck } else { &page.clean };
+                        let rect = match job.lead {
+                            Some(k) => Rect::new(
+                                line.rect.x,
+                                line.rect.y,
+                                ((line.rect.height as f32 * k) as i32).clamp(1, line.rect.width),
+                                line.rect.height,
+                            ),
+                            None => line.rect,
+                        };
+                        let out = engines.read_at(image, rect, job.model, job.height);
+                        if let Ok(mut slot) = results[i].lock() {
+                            *slot = Some(out);
+                        }
+                    }
+                });
+            }
+        });
+        results
+            .into_iter()
+            .map(|m| match m.into_inner().ok().flatten() {
+                Some(Ok(t)) => Ok(Some(t)),
+                Some(Err(e)) => Err(e),
+                None => Err(Error::Ocr),
+            })
+            .collect()
+    }
+}
+
+/// The lowest confidence a reading may have to count towards agreement.
+const FLOOR: f32 = 0.2;
+
+/// How one line is read: the model, the height it is scaled to, and
+/// whether with a strike through it painted out.
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    model: Model,
+    height: i32,
+    unstruck: bool,
+    /// Read only the line's first characters, this many line heights
+    /// wide (the expiry's year), instead of the whole line.
+    lead: Option<f32>,
+}
+
+impl Job {
+    fn jpn_clean() -> Self {
+        Self { model: Model::Script, height: 40, unstruck: false, lead: None }
+    }
+}
+
+/// What a line looks like it holds, from its first reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Birth,
+    Expiry,
+    Code,
+}
+
+/// A line and its readings so far.
+struct Reads {
+    line: Line,
+    reads: Vec<LineText>,
+}
+
+impl Reads {
+    fn new(line: Line) -> Self {
+        Self { line, reads: Vec::new() }
+    }
+
+    /// The field the first reading suggests, loosely (the readings that
+    /// follow must match the strict pattern).
+    fn kind(&self) -> Option<Kind> {
+        let t = self.reads.first()?.text.as_str();
+        let digits = t.chars().filter(char::is_ascii_digit).count();
+        if ["大正", "昭和", "平成", "令和"].iter().any(|e| t.contains(e)) || (t.ends_with('生') && t.contains('年'))
+        {
+            Some(Kind::Birth)
+        } else if t.contains("有効") || t.contains("まで") || t.contains("年") && digits >= 6 {
+            Some(Kind::Expiry)
+        } else if (4..=5).contains(&t.chars().count()) && digits >= 3 {
+            Some(Kind::Code)
+        } else {
+            None
+        }
+    }
+
+    /// The value the readings vote for: given by two different models,
+    /// the better of them confident, and at least twice as strongly
+    /// supported (summed confidence) as any other value read.
+    fn confirmed<T: PartialEq + Clone>(&self, parse: impl Fn(&str) -> Option<T>, min: f32) -> Option<(T, f32)> {
+        let mut votes: Vec<(T, f32, f32, Vec<Model>)> = Vec::new();
+        for r in self.reads.iter().filter(|r| r.confidence >= FLOOR) {
+            let Some(v) = parse(&r.text) else { continue };
+            match votes.iter_mut().find(|(w, ..)| *w == v) {
+                Some((_, sum, best, models)) => {
+                    *sum += r.confidence;
+                    *best = best.max(r.confidence);
+                    models.push(r.model);
+                }
+                None => votes.push((v, r.confidence, r.confidence, vec![r.model])),
+            }
+        }
+        votes.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let (value, sum, best, models) = votes.first()?;
+        let runner_up = votes.get(1).map_or(0.0, |v| v.1);
+        let two_models = models.iter().any(|m| *m != models[0]);
+        (two_models && *best >= min && *sum >= 2.0 * runner_up).then(|| (value.clone(), *best))
+    }
+}
+
+/// The expiry year a reading gives: from the whole line in Japanese, or
+/// from the digits model's reading of the line's first characters.
+fn expiry_year_of(text: &str) -> Option<i16> {
+    fields::find_expiry_year(text).or_else(|| fields::find_year_digits(text))
+}
+
+/// The one value the lines agree on; none if two lines disagree.
+fn one_value<'a, T: PartialEq + Clone>(
+    lines: impl Iterator<Item = &'a Reads>,
+    get: impl Fn(&Reads) -> Option<(T, f32)>,
+) -> Option<(T, f32)> {
+    let found: Vec<(T, f32)> = lines.filter_map(get).collect();
+    let (first, _) = found.first()?;
+    if found.iter().any(|(v, _)| v != first) {
+        return None;
+    }
+    let conf = found.iter().map(|(_, c)| *c).fold(0.0f32, f32::max);
+    Some((first.clone(), conf))
+}
+
+/// The mark: a line reading 「顔認証」, struck through or not.
+///
+/// A struck-through word reads poorly, so a struck line about three
+/// characters wide counts as the cancelled mark unless a reading shows it
+/// is some other word. That leniency is safe: a cancelled mark and no mark
+/// both mean a normal card; only an unstruck, clearly read 「顔認証」
+/// withholds the PIN.
+fn mark_of(lines: &[Reads]) -> FaceAuthMark {
+    let mut mark = FaceAuthMark::Absent;
+    for l in lines {
+        if l.line.struck {
+            let three_wide = (2.2..=4.8).contains(&l.line.aspect());
+            let hint = l.reads.iter().any(|r| is_mark(&r.text) || r.text.contains(['顔', '認', '証']));
+            let other_word = l.reads.iter().any(|r| r.confidence >= 0.8 && !r.text.contains(['顔', '認', '証']));
+            if hint || three_wide && !other_word {
+                return FaceAuthMark::Cancelled;
+            }
+        } else if l.reads.iter().any(|r| is_mark(&r.text)) {
+            mark = FaceAuthMark::Present;
+        }
+    }
+    mark
+}
+
+/// 「顔認証」 alone on its line, allowing one of its three characters to be misread.
+fn is_mark(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    text.contains("顔認証")
+        || chars.len() == 3 && chars.iter().zip(['顔', '認', '証']).filter(|(a, b)| **a == *b).count() >= 2
+}
+
+/// Why the face could not be read, from what the image shows.
+fn guidance(card: &Located, reading: &Reading) -> Result<SurfaceGuidance, Error> {
+    if thumb_on_card(&card.colour)? {
+        return Ok(SurfaceGuidance::MoveThumb);
+    }
+    let page_glare = {
+        let mut blown = Mat::default();
+        imgproc::threshold(&card.grey, &mut blown, 248.0, 255.0, imgproc::THRESH_BINARY)?;
+        core::count_non_zero(&blown)? as f64 / (f64::from(card.grey.cols()) * f64::from(card.grey.rows()))
+    };
+    if page_glare > 0.02 {
+        return Ok(SurfaceGuidance::Glare);
+    }
+    if sharpness(&card.grey)? < 60.0 {
+        return Ok(SurfaceGuidance::HoldStill);
+    }
+    let _ = reading;
+    Ok(SurfaceGuidance::PlaceFlat)
+}
+
+/// A skin-coloured blob reaching the card's edge: a thumb or finger.
+fn thumb_on_card(colour: &Mat) -> Result<bool, Error> {
+    let skin = locate::skin_mask(colour)?;
+    let mut contours = Vector::<Vector<Point>>::new();
+    imgproc::find_contours(
+        &skin,
+        &mut contours,
+        imgproc::RETR_EXTERNAL,
+        imgproc::CHAIN_APPROX_SIMPLE,
+        Point::new(0, 0),
+    )?;
+    let (w, h) = (colour.cols(), colour.rows());
+    for c in contours {
+        let r = imgproc::bounding_rect(&c)?;
+        let touches = r.x <= 3 || r.y <= 3 || r.x + r.width >= w - 3 || r.y + r.height >= h - 3;
+        if touches && imgproc::contour_area(&c, false)? > 0.01 * f64::from(w) * f64::from(h) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Variance of the Laplacian: low when blurred.
+fn sharpness(grey: &Mat) -> Result<f64, Error> {
+    let mut lap = Mat::default();
+    imgproc::laplacian(grey, &mut lap, core::CV_64F, 3, 1.0, 0.0, core::BORDER_DEFAULT)?;
+    let (mut mean, mut dev) = (Mat::default(), Mat::default());
+    core::mean_std_dev(&lap, &mut mean, &mut dev, &core::no_array())?;
+    let d = *dev.at::<f64>(0)?;
+    Ok(d * d)
+}
