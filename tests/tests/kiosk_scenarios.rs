@@ -193,3 +193,86 @@ fn an_unreadable_card_gets_a_clear_message_and_works_when_placed_again() {
     assert!(t.has("screen", "card_problem problem=unreadable"), "{}", t.text);
     assert!(t.has("screen", "method_select"), "{}", t.text);
 }
+
+
+/// 照合番号B VERIFYs with data in driver trace logs: (status word) in order.
+fn code_b_verifies(logs: &str) -> Vec<String> {
+    logs.lines()
+        .filter(|l| l.contains("ins=32 p1=0 p2=128 nc=14 "))
+        .map(|l| l.split("sw=").nth(1).unwrap_or("").split_whitespace().next().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// Runs `name` with the driver's APDU trace; panics unless it went as written.
+fn traced_scenario(name: &str) -> (Transcript, Value) {
+    let sb = sandbox();
+    let terminal = TerminalServer::start().unwrap();
+    let t = run_scenario_logging(&sb, Some(&terminal.link()), name, "info,uketsuke_driver::card=trace").unwrap();
+    assert!(t.output.status.success(), "{name} did not go as written:\n{}\n--- logs ---\n{}", t.text, t.logs);
+    (t, terminal.records().unwrap())
+}
+
+#[test]
+fn a_thumb_over_the_card_face_is_named_and_placing_the_card_again_succeeds() {
+    let (t, _) = scenario("card-face-thumb.txt");
+    assert!(t.text.contains("reason=card_face_covered"), "{}", t.text);
+    assert_eq!(t.outcome(), "result=done method=face");
+}
+
+#[test]
+fn an_unreadable_card_face_falls_back_to_the_pin() {
+    let (t, records) = scenario("card-face-unreadable.txt");
+    assert_eq!(t.outcome(), "result=done method=pin");
+    assert_eq!(records["consents"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_card_face_marked_face_auth_only_is_never_offered_the_pin() {
+    let (t, _) = traced_scenario("face-mark-only.txt");
+    assert!(!t.text.contains("pin_offered=true"), "the PIN showed for a face-auth-only card:\n{}", t.text);
+    assert!(t.has("card", "card face: record opened (mark Present)"), "{}", t.text);
+    assert_eq!(t.outcome(), "result=done method=face");
+}
+
+#[test]
+fn a_struck_through_mark_is_a_normal_card_with_the_pin() {
+    let (t, _) = scenario("switched-back-card.txt");
+    assert!(t.has("card", "card face: record opened (mark Cancelled)"), "{}", t.text);
+    assert_eq!(t.outcome(), "result=done method=pin");
+}
+
+#[test]
+fn an_unconfident_card_face_reading_is_never_sent() {
+    let (t, _) = traced_scenario("code-b-unreadable.txt");
+    assert!(code_b_verifies(&t.logs).is_empty(), "a 照合番号B guess reached the card:\n{}", t.logs);
+}
+
+#[test]
+fn after_a_refused_code_b_only_a_new_different_reading_is_sent() {
+    let (t, _) = traced_scenario("code-b-misread-once.txt");
+    let sent = code_b_verifies(&t.logs);
+    assert_eq!(sent.len(), 2, "one refused, then the new reading: {sent:?}");
+    assert!(sent[0].starts_with("63C"), "the misread value is refused: {sent:?}");
+    assert_eq!(sent[1], "9000");
+    assert_eq!(t.outcome(), "result=done method=face");
+}
+
+#[test]
+fn a_refused_code_b_is_never_sent_again_to_that_card() {
+    let (t, _) = traced_scenario("code-b-refused.txt");
+    let sent = code_b_verifies(&t.logs);
+    assert_eq!(sent.len(), 1, "only one wrong 照合番号B may be spent on the card: {sent:?}");
+    assert!(sent[0].starts_with("63C"), "{sent:?}");
+    assert_eq!(t.outcome(), "result=done method=pin");
+}
+
+#[test]
+fn the_code_b_retry_count_is_read_before_every_verify() {
+    let (t, _) = traced_scenario("code-b-misread-once.txt");
+    let apdus: Vec<&str> = t.logs.lines().filter(|l| l.contains(" apdu cla=")).collect();
+    for (i, l) in apdus.iter().enumerate() {
+        if l.contains("ins=32 p1=0 p2=128 nc=14 ") {
+            assert!(i > 0 && apdus[i - 1].contains("ins=32 p1=0 p2=128 nc=0 "), "VERIFY without a retry query first");
+        }
+    }
+}

@@ -19,7 +19,9 @@ use uketsuke_firmware::flow::types::Input;
 use uketsuke_firmware::host::identity::KioskIdentity;
 use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::host::staff_tls::StaffTls;
+use uketsuke_firmware::runtime::card_face::CodeBPolicy;
 use uketsuke_firmware::runtime::{self, Kiosk, KioskEvent, Parts};
+use uketsuke_surface::{CameraSurface, ReaderConfig};
 use uketsuke_hw_sim::card::{CardSpec, VirtualCard, build_card};
 use uketsuke_hw_sim::persona::{self, CardImages};
 use uketsuke_screen::{ConsentQuestion, Method, ResultView, Touch, View};
@@ -127,7 +129,9 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
         config,
         reader: Arc::new(reader),
         camera: Arc::new(devices.clone()),
-        surface: Box::new(devices),
+        // The card face is read by the kiosk's own OCR from the card-slot camera.
+        surface: Box::new(CameraSurface::loading(Box::new(devices.slot_camera()), ReaderConfig::default())),
+        code_b_policy: CodeBPolicy::default(),
         card_face_issuer: uketsuke_sim_kiosk::world::test_issuer().unwrap(),
         host_url: terminal.base.clone(),
         host_trust: Some(terminal.tls.ca_pem()),
@@ -143,7 +147,9 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
     expect(&mut kiosk, |v| *v == View::Idle, "the idle screen").await;
     *slot.lock().unwrap() = Some(card);
     events.send(ReaderEvent::CardInserted { reader: READER.into(), atr: "3B8080018080".into() }).unwrap();
-    expect(&mut kiosk, |v| *v == View::MethodSelect { pin_offered: true }, "method select with the PIN offered").await;
+    expect(&mut kiosk, |v| matches!(v, View::MethodSelect { .. }), "method select").await;
+    expect(&mut kiosk, |v| *v == View::MethodSelect { pin_offered: true }, "the PIN offered once the card face is read")
+        .await;
     assert_eq!(*connects.lock().unwrap(), [READER], "the kiosk connected to the reader the card was placed on");
     let read = apdus.load(Ordering::Relaxed);
     assert!(read > 0, "the card was read through the vendor's reader");

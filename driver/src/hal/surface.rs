@@ -123,6 +123,35 @@ mod tests {
         assert!(text.contains("REDACTED") && !text.contains("4821"), "{text}");
     }
 
+    /// A vendor's scanner that does its own OCR and returns the digits.
+    struct DigitsScanner;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the vendor scanner's lamp failed")]
+    struct LampFailed;
+
+    impl super::super::Error for LampFailed {
+        fn kind(&self) -> super::super::ErrorKind {
+            super::super::ErrorKind::Other
+        }
+    }
+
+    impl CardSurface for DigitsScanner {
+        type Error = LampFailed;
+
+        fn scan(&mut self) -> Result<SurfaceScan, LampFailed> {
+            let code = CheckCodeB::parse("46051220314821").map_err(|_| LampFailed)?;
+            Ok(SurfaceScan { code_b: Some(code), confidence: 1.0, mark: FaceAuthMark::Absent, guidance: None })
+        }
+    }
+
+    #[test]
+    fn a_vendor_scanner_that_returns_the_digits_plugs_into_the_same_trait() {
+        let mut scanner: Box<DynCardSurface> = Box::new(Vendor(DigitsScanner));
+        let scan = scanner.scan().unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(scan.code_b.is_some() && scan.guidance.is_none());
+    }
+
     #[test]
     fn guidance_codes_are_distinct() {
         let all = [

@@ -291,8 +291,17 @@ impl Flow {
         }
     }
 
+    /// Whether a PIN may be tried: no signal so far says face-auth-only.
+    /// (The runtime checks again, with the card face's mark, before any VERIFY.)
     fn pin_offered(&self) -> bool {
         self.facts.is_some_and(|f| !f.face_only)
+    }
+
+    /// Whether the screen shows the PIN button: only once the card face's
+    /// 「顔認証」 mark is known too, so a face-auth-only card recognised only
+    /// by its mark never shows it.
+    fn pin_shown(&self) -> bool {
+        self.pin_offered() && self.card_face != CardFaceState::Reading
     }
 
     fn can_switch_to_visual(&self) -> bool {
@@ -338,6 +347,10 @@ impl Flow {
             CardFaceOutcome::Ready { birth_date } => CardFaceState::Ready(birth_date),
             CardFaceOutcome::NotRead(p) => CardFaceState::Failed(p),
         };
+        if matches!(self.state, State::MethodSelect | State::FaceFailed(_)) {
+            // The PIN button shows now that the mark is known (or stays hidden).
+            self.screen_changed = true;
+        }
         if face_only && let Some(f) = self.facts.as_mut().filter(|f| !f.face_only) {
             // The card face shows 「顔認証」: the PIN is withdrawn.
             f.face_only = true;

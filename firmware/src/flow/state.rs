@@ -62,12 +62,12 @@ impl Flow {
             State::Idle => View::Idle,
             State::Reading => View::Reading,
             State::CardProblem(p) => View::CardProblem { problem: *p },
-            State::MethodSelect => View::MethodSelect { pin_offered: self.pin_offered() },
+            State::MethodSelect => View::MethodSelect { pin_offered: self.pin_shown() },
             State::PreparingFace(_) => View::Reading,
             State::Face => View::FaceCapture { guidance: self.guidance },
             State::FaceFailed(reason) => View::FaceFailed {
                 reason: *reason,
-                pin_offered: self.pin_offered() && *reason != FaceFailure::PresentationAttack,
+                pin_offered: self.pin_shown() && *reason != FaceFailure::PresentationAttack,
                 visual_offered: self.visual_offered(),
             },
             State::Pin { previous_wrong } => View::PinEntry {

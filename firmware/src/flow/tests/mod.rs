@@ -93,12 +93,24 @@ impl Harness {
         self.actions.iter().any(f)
     }
 
-    /// Card placed and read.
-    fn placed(&mut self, facts: CardFacts) {
+    /// Card placed and read, then its face read in the background.
+    fn placed(&mut self, card: Placed) {
+        self.placed_reading(card.facts);
+        self.card_face(CardFaceOutcome::Ready { birth_date: card.birth }, card.facts.face_only);
+    }
+
+    /// Card placed and read; its face still being read.
+    fn placed_reading(&mut self, facts: CardFacts) {
         self.input(Input::CardInserted);
         assert!(self.has_action(|a| matches!(a, Action::ReadCard)));
         self.input(Input::CardRead(Ok(facts)));
+        assert!(self.has_action(|a| matches!(a, Action::ReadCardFace)), "the card face is read in the background");
         self.take_actions();
+    }
+
+    /// The background read of the card face ended.
+    fn card_face(&mut self, outcome: CardFaceOutcome, face_only: bool) {
+        self.input(Input::CardFace { outcome, face_only });
     }
 
     fn pin(&mut self, digits: &str) {
@@ -110,11 +122,22 @@ impl Harness {
 
 const TODAY: Date = jiff::civil::date(2026, 11, 22);
 
-fn facts(birth_year: i16, tries: u8, face_only: bool) -> CardFacts {
-    CardFacts { face_only, pin_tries: tries, birth_date: jiff::civil::date(birth_year, 5, 12), today: TODAY }
+/// A placed card: what the quick read gives, and the birth date its
+/// card-face record gives.
+#[derive(Clone, Copy)]
+struct Placed {
+    facts: CardFacts,
+    birth: Date,
 }
 
-fn adult() -> CardFacts {
+fn facts(birth_year: i16, tries: u8, face_only: bool) -> Placed {
+    Placed {
+        facts: CardFacts { face_only, pin_tries: tries, today: TODAY },
+        birth: jiff::civil::date(birth_year, 5, 12),
+    }
+}
+
+fn adult() -> Placed {
     facts(1971, 3, false)
 }
 
@@ -133,5 +156,6 @@ fn consent_all(h: &mut Harness, yes: bool) -> Vec<(ConsentQuestion, bool)> {
         .unwrap_or_default()
 }
 
+mod card_face;
 mod identification;
 mod session;

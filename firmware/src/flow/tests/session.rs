@@ -8,7 +8,7 @@ fn question_three_is_asked_only_from_the_fortieth_birthday() {
     let cases = [(jiff::civil::date(1986, 11, 22), 3), (jiff::civil::date(1986, 11, 23), 2)];
     for (birth, asked) in cases {
         let mut h = Harness::new();
-        h.placed(CardFacts { birth_date: birth, ..adult() });
+        h.placed(Placed { birth, ..adult() });
         h.user(Touch::Face);
         h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
         h.input(Input::Host(HostAnswer::Eligible { registered: true }));
