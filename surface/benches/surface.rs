@@ -41,6 +41,8 @@ fn photos() -> Vec<image::RgbImage> {
 fn main() {
     let cards = arg("--cards", 1000);
     let seed = arg("--seed", 1);
+    let only: Option<u64> =
+        std::env::args().position(|a| a == "--only").and_then(|i| std::env::args().nth(i + 1)?.parse().ok());
     let verbose = std::env::args().any(|a| a == "--verbose");
     let fonts = match Fonts::load() {
         Ok(f) => f,
@@ -63,7 +65,7 @@ fn main() {
     let mut confusions = std::collections::BTreeMap::new();
     let mut ms = Vec::new();
     for i in 0..cards {
-        let s = seed.wrapping_mul(1_000_003).wrapping_add(i);
+        let s = only.unwrap_or_else(|| seed.wrapping_mul(1_000_003).wrapping_add(i));
         let face = CardFace::random(s, &photos);
         let Ok(flat) = layout::render(&face, &fonts, &layout::Style::from_seed(s)) else { continue };
         let jpeg = Shot::random(s).photograph(&flat);
@@ -79,9 +81,12 @@ fn main() {
         let scan = reading.to_scan();
         match (&scan.code_b, truth) {
             (Some(got), Some(want)) if got.expose() == want.as_bytes() => exact += 1,
-            (Some(_), _) => {
+            (Some(got), truth) => {
                 wrong += 1;
                 wrong_seeds.push(s);
+                if only.is_some() {
+                    println!("  read {:?} truth {truth:?}", String::from_utf8_lossy(got.expose()));
+                }
             }
             (None, _) => {
                 unreadable += 1;

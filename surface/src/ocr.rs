@@ -17,6 +17,24 @@ use zeroize::Zeroizing;
 
 use crate::Error;
 
+/// How a line is read, beyond the model and the height.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Options {
+    /// Limit the Japanese models to the characters of the card's date
+    /// lines (so 日 cannot come out as 昌 or 旬, and the decoder stays among
+    /// digits).
+    pub dates: bool,
+    /// No margin left and right: the crop is a group of digits cut out
+    /// between kanji, which a margin would bring back in.
+    pub tight: bool,
+    /// Stretch the line across by this much (1.0 = none, 0.0 is taken as
+    /// 1.0): a narrow "1" read stretched is less easily lost.
+    pub stretch: f32,
+}
+
+/// The characters of the card face's date lines.
+const DATE_CHARACTERS: &std::ffi::CStr = c"0123456789 大正昭和平成令元年月日生まで有効";
+
 /// Lines are scaled to at least this height before recognition.
 const READ_HEIGHT: i32 = 40;
 
@@ -30,6 +48,9 @@ pub struct LineText {
     pub confidence: f32,
     /// The model that read it.
     pub model: Model,
+    /// A reading made to check the others (stretched): if it gives another
+    /// value, no value is confirmed.
+    pub veto: bool,
 }
 
 /// The models a worker holds.
@@ -89,16 +110,34 @@ impl Engines {
     /// 13): mode 7 sometimes returns nothing for them; longer lines read
     /// better in mode 7.
     pub fn read_at(&mut self, page: &Mat, rect: Rect, model: Model, height: i32) -> Result<LineText, Error> {
-        let crop = crop_for_reading(page, rect, height)?;
+        self.read_with(page, rect, model, height, Options::default())
+    }
+
+    /// [`Engines::read_at`] with [`Options`].
+    pub fn read_with(
+        &mut self,
+        page: &Mat,
+        rect: Rect,
+        model: Model,
+        height: i32,
+        options: Options,
+    ) -> Result<LineText, Error> {
+        let dates = options.dates;
+        let crop = crop_for_reading(page, rect, height, options.tight, options.stretch)?;
+        let image = &crop;
         let api = match model {
             Model::Script => &mut self.script,
             Model::Japanese => &mut self.jpn,
             Model::Digits => &mut self.digits,
         };
+        if model != Model::Digits {
+            let charset = if dates { DATE_CHARACTERS } else { c"" };
+            api.set_variable(c"tessedit_char_whitelist", charset).map_err(|_| Error::Models)?;
+        }
         let short = rect.width <= rect.height * 5;
         api.set_page_seg_mode(if short { TessPageSegMode_PSM_RAW_LINE } else { TessPageSegMode_PSM_SINGLE_LINE });
-        let (w, h) = (crop.cols(), crop.rows());
-        let bytes = crop.data_bytes()?;
+        let (w, h) = (image.cols(), image.rows());
+        let bytes = image.data_bytes()?;
         api.set_image(bytes, w, h, 1, w).map_err(|_| Error::Ocr)?;
         api.set_source_resolution(300);
         api.recognize().map_err(|_| Error::Ocr)?;
@@ -106,7 +145,12 @@ impl Engines {
         let tsv = Zeroizing::new(tsv.as_ref().to_string_lossy().into_owned());
         let words = words_of(&tsv);
         let raw = Zeroizing::new(words.iter().map(|(w, _)| w.as_str()).collect::<String>());
-        Ok(LineText { text: Zeroizing::new(crate::fields::normalize(&raw)), confidence: confidence_of(&words), model })
+        Ok(LineText {
+            text: Zeroizing::new(crate::fields::normalize(&raw)),
+            confidence: confidence_of(&words),
+            model,
+            veto: false,
+        })
     }
 }
 
@@ -136,19 +180,21 @@ fn confidence_of(words: &[(Zeroizing<String>, f32)]) -> f32 {
 }
 
 /// The line with a white margin, scaled up to a readable height.
-fn crop_for_reading(page: &Mat, rect: Rect, height: i32) -> Result<Mat, Error> {
+fn crop_for_reading(page: &Mat, rect: Rect, height: i32, tight: bool, stretch: f32) -> Result<Mat, Error> {
     let pad = (rect.height / 4).max(4);
-    let x0 = (rect.x - pad).max(0);
+    let pad_x = if tight { 0 } else { pad };
+    let x0 = (rect.x - pad_x).max(0);
     let y0 = (rect.y - pad).max(0);
-    let x1 = (rect.x + rect.width + pad).min(page.cols());
+    let x1 = (rect.x + rect.width + pad_x).min(page.cols());
     let y1 = (rect.y + rect.height + pad).min(page.rows());
     let roi = Mat::roi(page, Rect::new(x0, y0, (x1 - x0).max(1), (y1 - y0).max(1)))?;
     let mut out = Mat::default();
-    if rect.height < height {
-        let s = f64::from(height) / f64::from(rect.height.max(1));
-        imgproc::resize(&roi, &mut out, Size::default(), s, s, imgproc::INTER_CUBIC)?;
-    } else {
+    let scale = (f64::from(height) / f64::from(rect.height.max(1))).max(1.0);
+    let across = if stretch > 0.0 { scale * f64::from(stretch) } else { scale };
+    if (scale, across) == (1.0, 1.0) {
         roi.copy_to(&mut out)?;
+    } else {
+        imgproc::resize(&roi, &mut out, Size::default(), across, scale, imgproc::INTER_CUBIC)?;
     }
     Ok(out)
 }

@@ -41,7 +41,7 @@ fn run(script: &str) -> (String, String, u64) {
 #[test]
 fn a_record_with_a_bad_issuer_signature_never_reaches_the_jpeg_2000_decoder() {
     let (transcript, logs, _) = run("forged-card-face-record.txt");
-    assert!(transcript.contains("card_problem"), "{transcript}");
+    assert!(transcript.contains("reason=card_face_not_usable"), "{transcript}");
     assert!(logs.contains("issuer signature (DF28) does not verify"), "the reason is logged: {logs}");
     assert!(!logs.contains(DECODED), "the forged record's photo was decoded: {logs}");
 }
@@ -49,7 +49,7 @@ fn a_record_with_a_bad_issuer_signature_never_reaches_the_jpeg_2000_decoder() {
 #[test]
 fn a_photo_declaring_60000_by_60000_is_refused_without_a_large_allocation() {
     let (transcript, logs, peak_kb) = run("huge-card-photo.txt");
-    assert!(transcript.contains("card_problem"), "{transcript}");
+    assert!(transcript.contains("reason=card_face_not_usable"), "{transcript}");
     assert!(logs.contains("far larger than a card photo"), "the reason is logged: {logs}");
     assert!(!logs.contains(DECODED), "the photo was decoded: {logs}");
     // A decoder would need 60000 × 60000 samples (3.6 GB at one byte each).

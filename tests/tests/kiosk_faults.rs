@@ -104,7 +104,7 @@ fn a_real_kiosk_on_linuxkms_with_no_display_device_says_so_and_does_not_start() 
     let config = write_config(
         &sb,
         Some(&HostLink { url: "https://127.0.0.1:9/".into(), ca_pem }),
-        "\n[reader]\nname = \"Any reader\"\n\n[camera]\ndevice = \"/dev/video0\"\n",
+        "\n[reader]\nname = \"Any reader\"\n\n[camera]\ndevice = \"/dev/video0\"\n[surface]\ndevice = \"/dev/video2\"\n",
     )
     .unwrap();
     let out = std::process::Command::new(uketsuke_tests::bin_path("uketsuke"))

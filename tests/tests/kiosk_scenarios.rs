@@ -194,7 +194,6 @@ fn an_unreadable_card_gets_a_clear_message_and_works_when_placed_again() {
     assert!(t.has("screen", "method_select"), "{}", t.text);
 }
 
-
 /// 照合番号B VERIFYs with data in driver trace logs: (status word) in order.
 fn code_b_verifies(logs: &str) -> Vec<String> {
     logs.lines()

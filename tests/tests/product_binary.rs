@@ -96,7 +96,7 @@ fn a_config_without_hardware_names_each_missing_key_and_does_not_start() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("kiosk.toml"), "language = \"ja\"\n").unwrap();
     let line = one_line(&run_kiosk(&[], dir.path()));
-    for key in ["camera.device", "host.url", "staff.token_file", "card.face_issuer_key"] {
+    for key in ["camera.device", "surface.device", "host.url", "staff.token_file", "card.face_issuer_key"] {
         assert!(line.contains(key), "{key} is not named: {line}");
     }
 }
@@ -117,7 +117,7 @@ fn provisioning_makes_an_owner_only_key_once_and_an_unprovisioned_kiosk_does_not
     std::fs::write(&token, "a-staff-token-long-enough-for-the-kiosk").unwrap();
     let issuer = uketsuke_tests::kiosk::write_test_issuer(dir.path()).unwrap();
     let config = format!(
-        "[camera]\ndevice = \"/dev/null\"\n[host]\nurl = \"https://127.0.0.1:9\"\nca_file = \"/dev/null\"\n\
+        "[camera]\ndevice = \"/dev/null\"\n[surface]\ndevice = \"/dev/null\"\n[host]\nurl = \"https://127.0.0.1:9\"\nca_file = \"/dev/null\"\n\
          [staff]\ntoken_file = \"{}\"\n[identity]\nstate_dir = \"{}\"\n[card]\nface_issuer_key = \"{}\"\n",
         token.display(),
         state.display(),

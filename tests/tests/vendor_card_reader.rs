@@ -21,11 +21,11 @@ use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::host::staff_tls::StaffTls;
 use uketsuke_firmware::runtime::card_face::CodeBPolicy;
 use uketsuke_firmware::runtime::{self, Kiosk, KioskEvent, Parts};
-use uketsuke_surface::{CameraSurface, ReaderConfig};
 use uketsuke_hw_sim::card::{CardSpec, VirtualCard, build_card};
 use uketsuke_hw_sim::persona::{self, CardImages};
 use uketsuke_screen::{ConsentQuestion, Method, ResultView, Touch, View};
 use uketsuke_sim_kiosk::devices::SimDevices;
+use uketsuke_surface::{CameraSurface, ReaderConfig};
 use uketsuke_tests::kiosk::STAFF_TOKEN;
 use uketsuke_tests::terminal::{TerminalServer, test_identity};
 
@@ -148,8 +148,12 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
     *slot.lock().unwrap() = Some(card);
     events.send(ReaderEvent::CardInserted { reader: READER.into(), atr: "3B8080018080".into() }).unwrap();
     expect(&mut kiosk, |v| matches!(v, View::MethodSelect { .. }), "method select").await;
-    expect(&mut kiosk, |v| *v == View::MethodSelect { pin_offered: true }, "the PIN offered once the card face is read")
-        .await;
+    expect(
+        &mut kiosk,
+        |v| *v == View::MethodSelect { pin_offered: true },
+        "the PIN offered once the card face is read",
+    )
+    .await;
     assert_eq!(*connects.lock().unwrap(), [READER], "the kiosk connected to the reader the card was placed on");
     let read = apdus.load(Ordering::Relaxed);
     assert!(read > 0, "the card was read through the vendor's reader");

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `place PERSONA [remove-before-apdu=N] [mute-from-apdu=N] [corrupt-apdu=N] [record=tampered] [photo-declares=SIDE]` | puts the persona's virtual card on the reader (`foreign-card`: not a My Number Card), with faults counted from power-on; `record=tampered` alters the card-face photo after the issuer signed it, `photo-declares=SIDE` makes the issuer sign a photo whose header claims SIDE×SIDE pixels |
 //! | … `face=thumb\|glare` `mark=present\|cancelled\|absent` `face-code=NNNN[/K]` | how the card face looks to the card-slot camera: a thumb over the engraved numbers, a strong reflection, another 追記欄 mark than the persona's, a security code printed instead of the chip's (for the first K scans) |
+//! | … `link=KBPS` | the contactless link modelled at KBPS kbit/s (every APDU delayed) |
 //! | `remove` | takes the card away |
 //! | `camera SCENE` | who the virtual camera sees (`genuine`, `impostor`, `no-face`, …) |
 //! | `tap face\|pin\|visual\|end\|agree\|disagree\|register\|skip-registration\|cancel\|backspace\|digit-N\|touch` | touches a button |
@@ -24,7 +25,7 @@ use std::time::Duration;
 use uketsuke_driver::hal::surface::FaceAuthMark;
 use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::card_face::slot::Placement;
-use uketsuke_hw_sim::faults::{Faults, RecordFault};
+use uketsuke_hw_sim::faults::{Faults, LinkModel, RecordFault};
 use uketsuke_screen::Touch;
 use zeroize::Zeroizing;
 
@@ -133,6 +134,11 @@ pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
                     _ => {}
                 }
                 if matches!(k, "face" | "mark" | "face-code") {
+                    continue;
+                }
+                if k == "link" {
+                    let kbps = v.parse::<u32>().map_err(|_| format!("{kv:?}: link=KBPS, a number"))?;
+                    faults.link = Some(LinkModel::contactless(kbps));
                     continue;
                 }
                 let n = v.parse::<usize>().map_err(|_| format!("{kv:?}: N must be a number"))?;

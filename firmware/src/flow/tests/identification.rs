@@ -59,7 +59,10 @@ fn an_inconclusive_face_offers_the_pin_or_a_visual_check() {
     h.placed(adult());
     h.user(Touch::Face);
     h.input(Input::FaceDone(Outcome::Inconclusive(InconclusiveReason::Guidance(Guidance::TooDark))));
-    assert_eq!(h.view(), &View::FaceFailed { reason: FaceFailure::Inconclusive, pin_offered: true, visual_offered: true });
+    assert_eq!(
+        h.view(),
+        &View::FaceFailed { reason: FaceFailure::Inconclusive, pin_offered: true, visual_offered: true }
+    );
     h.user(Touch::Pin);
     assert!(matches!(h.view(), View::PinEntry { tries_left: 3, .. }));
 }
@@ -70,7 +73,10 @@ fn a_presentation_attack_offers_only_the_staff_check() {
     h.placed(adult());
     h.user(Touch::Face);
     h.input(Input::FaceDone(Outcome::NoMatch { score: 0.95, frames: 1, reason: NoMatchReason::PresentationAttack }));
-    assert_eq!(h.view(), &View::FaceFailed { reason: FaceFailure::PresentationAttack, pin_offered: false, visual_offered: true });
+    assert_eq!(
+        h.view(),
+        &View::FaceFailed { reason: FaceFailure::PresentationAttack, pin_offered: false, visual_offered: true }
+    );
     h.user(Touch::Visual);
     assert_eq!(h.view(), &View::VisualCheck);
 }
