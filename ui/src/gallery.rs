@@ -62,5 +62,13 @@ pub fn states() -> Vec<(&'static str, Screen)> {
         ("32-take-card", s(View::TakeCard)),
         ("33-reader-unavailable", s(View::ReaderUnavailable)),
         ("34-timeout-warning", Screen { view: View::MethodSelect { pin_offered: true }, timeout_warning: true }),
+        (
+            "35-card-face-covered",
+            s(View::FaceFailed { reason: FaceFailure::CardFaceCovered, pin_offered: true, visual_offered: false }),
+        ),
+        (
+            "36-card-face-not-usable",
+            s(View::FaceFailed { reason: FaceFailure::CardFaceNotUsable, pin_offered: true, visual_offered: false }),
+        ),
     ]
 }
