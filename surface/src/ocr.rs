@@ -24,12 +24,6 @@ pub struct Options {
     /// lines (so 日 cannot come out as 昌 or 旬, and the decoder stays among
     /// digits).
     pub dates: bool,
-    /// No margin left and right: the crop is a group of digits cut out
-    /// between kanji, which a margin would bring back in.
-    pub tight: bool,
-    /// Stretch the line across by this much (1.0 = none, 0.0 is taken as
-    /// 1.0): a narrow "1" read stretched is less easily lost.
-    pub stretch: f32,
 }
 
 /// The characters of the card face's date lines.
@@ -48,9 +42,6 @@ pub struct LineText {
     pub confidence: f32,
     /// The model that read it.
     pub model: Model,
-    /// A reading made to check the others (stretched): if it gives another
-    /// value, no value is confirmed.
-    pub veto: bool,
 }
 
 /// The models a worker holds.
@@ -123,7 +114,7 @@ impl Engines {
         options: Options,
     ) -> Result<LineText, Error> {
         let dates = options.dates;
-        let crop = crop_for_reading(page, rect, height, options.tight, options.stretch)?;
+        let crop = crop_for_reading(page, rect, height)?;
         let image = &crop;
         let api = match model {
             Model::Script => &mut self.script,
@@ -145,12 +136,7 @@ impl Engines {
         let tsv = Zeroizing::new(tsv.as_ref().to_string_lossy().into_owned());
         let words = words_of(&tsv);
         let raw = Zeroizing::new(words.iter().map(|(w, _)| w.as_str()).collect::<String>());
-        Ok(LineText {
-            text: Zeroizing::new(crate::fields::normalize(&raw)),
-            confidence: confidence_of(&words),
-            model,
-            veto: false,
-        })
+        Ok(LineText { text: Zeroizing::new(crate::fields::normalize(&raw)), confidence: confidence_of(&words), model })
     }
 }
 
@@ -180,21 +166,19 @@ fn confidence_of(words: &[(Zeroizing<String>, f32)]) -> f32 {
 }
 
 /// The line with a white margin, scaled up to a readable height.
-fn crop_for_reading(page: &Mat, rect: Rect, height: i32, tight: bool, stretch: f32) -> Result<Mat, Error> {
+fn crop_for_reading(page: &Mat, rect: Rect, height: i32) -> Result<Mat, Error> {
     let pad = (rect.height / 4).max(4);
-    let pad_x = if tight { 0 } else { pad };
-    let x0 = (rect.x - pad_x).max(0);
+    let x0 = (rect.x - pad).max(0);
     let y0 = (rect.y - pad).max(0);
-    let x1 = (rect.x + rect.width + pad_x).min(page.cols());
+    let x1 = (rect.x + rect.width + pad).min(page.cols());
     let y1 = (rect.y + rect.height + pad).min(page.rows());
     let roi = Mat::roi(page, Rect::new(x0, y0, (x1 - x0).max(1), (y1 - y0).max(1)))?;
     let mut out = Mat::default();
     let scale = (f64::from(height) / f64::from(rect.height.max(1))).max(1.0);
-    let across = if stretch > 0.0 { scale * f64::from(stretch) } else { scale };
-    if (scale, across) == (1.0, 1.0) {
+    if scale == 1.0 {
         roi.copy_to(&mut out)?;
     } else {
-        imgproc::resize(&roi, &mut out, Size::default(), across, scale, imgproc::INTER_CUBIC)?;
+        imgproc::resize(&roi, &mut out, Size::default(), scale, scale, imgproc::INTER_CUBIC)?;
     }
     Ok(out)
 }

@@ -158,75 +158,25 @@ impl SurfaceReader {
         // First pass: every line that is not very long, in Japanese.
         let (short, long): (Vec<Line>, Vec<Line>) = page.lines.iter().partition(|l| l.aspect() <= 16.0);
         let mut lines: Vec<Reads> = short.into_iter().map(Reads::new).collect();
-        self.pass(&page, &mut lines, |_| Some(Job::jpn_clean()))?;
+        self.pass(&page, &mut lines, |_| Some(Job::new(Model::Script, 40)))?;
         let has = |lines: &[Reads], kind: Kind| lines.iter().any(|l| l.kind() == Some(kind));
         if !has(&lines, Kind::Birth) || !has(&lines, Kind::Expiry) {
             let mut more: Vec<Reads> = long.into_iter().map(Reads::new).collect();
-            self.pass(&page, &mut more, |_| Some(Job::jpn_clean()))?;
+            self.pass(&page, &mut more, |_| Some(Job::new(Model::Script, 40)))?;
             lines.extend(more);
         }
         // Second pass: an independent reading of each candidate field
         // (the dates larger, the code by the digits-only model), and the
         // struck-through lines with their strike.
         self.pass(&page, &mut lines, |l| match l.kind() {
-            Some(Kind::Birth | Kind::Expiry) => Some(Job {
-                model: Model::Japanese,
-                height: 48,
-                unstruck: false,
-                lead: None,
-                dates: false,
-                tight: false,
-                stretch: 0.0,
-            }),
-            Some(Kind::Code) => Some(Job {
-                model: Model::Digits,
-                height: 40,
-                unstruck: false,
-                lead: None,
-                dates: false,
-                tight: false,
-                stretch: 0.0,
-            }),
-            _ if l.line.struck => Some(Job {
-                model: Model::Script,
-                height: 40,
-                unstruck: true,
-                lead: None,
-                dates: false,
-                tight: false,
-                stretch: 0.0,
-            }),
+            Some(Kind::Birth | Kind::Expiry) => Some(Job::new(Model::Japanese, 48)),
+            Some(Kind::Code) => Some(Job::new(Model::Digits, 40)),
+            _ if l.line.struck => Some(Job { unstruck: true, ..Job::new(Model::Script, 40) }),
             _ => None,
         })?;
-        // The birth line once more, stretched across, by both Japanese models
-        // limited to the date characters: a narrow "1" both models sometimes
-        // drop at its printed width can show up stretched. These readings
-        // only veto (see `Reads::confirmed`).
-        for model in [Model::Japanese, Model::Script] {
-            self.pass(&page, &mut lines, |l| match l.kind() {
-                Some(Kind::Birth) => Some(Job {
-                    model,
-                    height: 44,
-                    unstruck: false,
-                    lead: None,
-                    dates: true,
-                    tight: false,
-                    stretch: STRETCH,
-                }),
-                _ => None,
-            })?;
-        }
         // The expiry's year once more, alone, by the digits-only model.
         self.pass(&page, &mut lines, |l| match l.kind() {
-            Some(Kind::Expiry) => Some(Job {
-                model: Model::Digits,
-                height: 40,
-                unstruck: false,
-                lead: Some(2.3),
-                dates: false,
-                tight: false,
-                stretch: 0.0,
-            }),
+            Some(Kind::Expiry) => Some(Job { lead: Some(2.3), ..Job::new(Model::Digits, 40) }),
             _ => None,
         })?;
         // Third pass, only where two models did not agree: both Japanese
@@ -239,51 +189,19 @@ impl SurfaceReader {
             None => false,
         };
         self.pass(&page, &mut lines, |l| match l.kind() {
-            Some(Kind::Birth | Kind::Expiry) if unsure(l) => Some(Job {
-                model: Model::Japanese,
-                height: 64,
-                unstruck: false,
-                lead: None,
-                dates: false,
-                tight: false,
-                stretch: 0.0,
-            }),
-            Some(Kind::Code) if unsure(l) => Some(Job {
-                model: Model::Japanese,
-                height: 40,
-                unstruck: false,
-                lead: None,
-                dates: false,
-                tight: false,
-                stretch: 0.0,
-            }),
+            Some(Kind::Birth | Kind::Expiry) if unsure(l) => Some(Job::new(Model::Japanese, 64)),
+            Some(Kind::Code) if unsure(l) => Some(Job::new(Model::Japanese, 40)),
             _ => None,
         })?;
         self.pass(&page, &mut lines, |l| match l.kind() {
-            Some(Kind::Birth | Kind::Expiry) if unsure(l) => Some(Job {
-                model: Model::Script,
-                height: 64,
-                unstruck: false,
-                lead: None,
-                dates: false,
-                tight: false,
-                stretch: 0.0,
-            }),
+            Some(Kind::Birth | Kind::Expiry) if unsure(l) => Some(Job::new(Model::Script, 64)),
             _ => None,
         })?;
         // Last, only where still unsure: both Japanese models limited to the
         // date lines' characters.
         for model in [Model::Japanese, Model::Script] {
             self.pass(&page, &mut lines, |l| match l.kind() {
-                Some(Kind::Birth | Kind::Expiry) if unsure(l) => Some(Job {
-                    model,
-                    height: 48,
-                    unstruck: false,
-                    lead: None,
-                    dates: true,
-                    tight: false,
-                    stretch: 0.0,
-                }),
+                Some(Kind::Birth | Kind::Expiry) if unsure(l) => Some(Job { dates: true, ..Job::new(model, 48) }),
                 _ => None,
             })?;
         }
@@ -317,9 +235,8 @@ impl SurfaceReader {
         }
         let jobs: Vec<(Line, Job)> = picked.iter().map(|(i, j)| (lines[*i].line, *j)).collect();
         let texts = self.run(page, &jobs)?;
-        for ((i, job), text) in picked.into_iter().zip(texts) {
-            if let Some(mut t) = text {
-                t.veto = job.stretch > 1.0;
+        for ((i, _), text) in picked.into_iter().zip(texts) {
+            if let Some(t) = text {
                 lines[i].reads.push(t);
             }
         }
@@ -348,7 +265,7 @@ impl SurfaceReader {
                             ),
                             None => line.rect,
                         };
-                        let options = Options { dates: job.dates, tight: job.tight, stretch: job.stretch };
+                        let options = Options { dates: job.dates };
                         let out = engines.read_with(image, rect, job.model, job.height, options);
                         if let Ok(mut slot) = results[i].lock() {
                             *slot = Some(out);
@@ -368,33 +285,29 @@ impl SurfaceReader {
     }
 }
 
-/// How much the birth line's veto readings are stretched across.
-const STRETCH: f32 = 1.3;
-
 /// The lowest confidence a reading may have to count towards agreement.
 const FLOOR: f32 = 0.2;
 
-/// How one line is read: the model, the height it is scaled to, and
-/// whether with a strike through it painted out.
+/// How one line is read.
 #[derive(Clone, Copy, Debug)]
 struct Job {
+    /// The model.
     model: Model,
+    /// The height the line is scaled to (at least).
     height: i32,
+    /// With a strike through it painted out.
     unstruck: bool,
     /// Read only the line's first characters, this many line heights
     /// wide (the expiry's year), instead of the whole line.
     lead: Option<f32>,
     /// Limit the Japanese models to the date lines' characters.
     dates: bool,
-    /// No margin left and right (a group of digits between kanji).
-    tight: bool,
-    /// Stretch across (see `ocr::Options::stretch`).
-    stretch: f32,
 }
 
 impl Job {
-    fn jpn_clean() -> Self {
-        Self { model: Model::Script, height: 40, unstruck: false, lead: None, dates: false, tight: false, stretch: 0.0 }
+    /// The whole line by `model` at `height`, nothing else special.
+    fn new(model: Model, height: i32) -> Self {
+        Self { model, height, unstruck: false, lead: None, dates: false }
     }
 }
 
@@ -452,33 +365,10 @@ impl Reads {
         }
         votes.sort_by(|a, b| b.1.total_cmp(&a.1));
         let (value, sum, best, models) = votes.first()?;
-        // A stretched reading whose digits, in as many groups, say otherwise
-        // blocks the vote however garbled its kanji: a digit may have been
-        // dropped at the printed width (both models drop a narrow "1" alike).
-        let winner_digits = self
-            .reads
-            .iter()
-            .find(|r| !r.veto && parse(&r.text).is_some_and(|w| w == *value))
-            .map(|r| digit_runs(&r.text));
-        if let Some(want) = winner_digits
-            && self
-                .reads
-                .iter()
-                .filter(|r| r.veto)
-                .map(|r| digit_runs(&r.text))
-                .any(|got| got.len() == want.len() && got != want)
-        {
-            return None;
-        }
         let runner_up = votes.get(1).map_or(0.0, |v| v.1);
         let two_models = models.iter().any(|m| *m != models[0]);
         (two_models && *best >= min && *sum >= 2.0 * runner_up).then(|| (value.clone(), *best))
     }
-}
-
-/// The runs of digits in a reading (`昭和19年11月2日生` → 19, 11, 2).
-fn digit_runs(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_ascii_digit()).filter(|r| !r.is_empty()).map(str::to_owned).collect()
 }
 
 /// The expiry year a reading gives: from the whole line in Japanese, or
