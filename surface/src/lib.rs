@@ -13,10 +13,12 @@
 
 pub mod camera;
 pub mod fields;
+mod guidance;
 pub mod lines;
 pub mod locate;
 pub mod ocr;
 pub mod reader;
+mod vote;
 
 pub use camera::CameraSurface;
 pub use reader::{ReaderConfig, Reading, SurfaceReader};

@@ -12,19 +12,19 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::civil::Date;
-use opencv::core::{self, Mat, Point, Rect, Vector};
-use opencv::imgproc;
-use opencv::prelude::*;
+use opencv::core::{self, Mat, Rect};
 use uketsuke_driver::hal::surface::{FaceAuthMark, SurfaceGuidance, SurfaceScan};
 use uketsuke_driver::secret::CheckCodeB;
 use zeroize::Zeroizing;
 
 use crate::fields::{self, EraDate};
 use crate::lines::{self, Line, Page};
-use crate::locate::{self, Located};
+use crate::locate;
 use crate::ocr::{Engines, LineText, Model, Options};
 
 use crate::Error;
+use crate::guidance::guidance;
+use crate::vote::{Kind, Reads, expiry_year_of, mark_of, one_value};
 
 /// Settings of the reader.
 #[derive(Clone, Debug)]
@@ -285,9 +285,6 @@ impl SurfaceReader {
     }
 }
 
-/// The lowest confidence a reading may have to count towards agreement.
-const FLOOR: f32 = 0.2;
-
 /// How one line is read.
 #[derive(Clone, Copy, Debug)]
 struct Job {
@@ -309,167 +306,4 @@ impl Job {
     fn new(model: Model, height: i32) -> Self {
         Self { model, height, unstruck: false, lead: None, dates: false }
     }
-}
-
-/// What a line looks like it holds, from its first reading.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Birth,
-    Expiry,
-    Code,
-}
-
-/// A line and its readings so far.
-struct Reads {
-    line: Line,
-    reads: Vec<LineText>,
-}
-
-impl Reads {
-    fn new(line: Line) -> Self {
-        Self { line, reads: Vec::new() }
-    }
-
-    /// The field the first reading suggests, loosely (the readings that
-    /// follow must match the strict pattern).
-    fn kind(&self) -> Option<Kind> {
-        let t = self.reads.first()?.text.as_str();
-        let digits = t.chars().filter(char::is_ascii_digit).count();
-        if ["大正", "昭和", "平成", "令和"].iter().any(|e| t.contains(e)) || (t.ends_with('生') && t.contains('年'))
-        {
-            Some(Kind::Birth)
-        } else if t.contains("有効") || t.contains("まで") || t.contains("年") && digits >= 6 {
-            Some(Kind::Expiry)
-        } else if (4..=5).contains(&t.chars().count()) && digits >= 3 {
-            Some(Kind::Code)
-        } else {
-            None
-        }
-    }
-
-    /// The value the readings vote for: given by two different models,
-    /// the better of them confident, and at least twice as strongly
-    /// supported (summed confidence) as any other value read.
-    fn confirmed<T: PartialEq + Clone>(&self, parse: impl Fn(&str) -> Option<T>, min: f32) -> Option<(T, f32)> {
-        let mut votes: Vec<(T, f32, f32, Vec<Model>)> = Vec::new();
-        for r in self.reads.iter().filter(|r| r.confidence >= FLOOR) {
-            let Some(v) = parse(&r.text) else { continue };
-            match votes.iter_mut().find(|(w, ..)| *w == v) {
-                Some((_, sum, best, models)) => {
-                    *sum += r.confidence;
-                    *best = best.max(r.confidence);
-                    models.push(r.model);
-                }
-                None => votes.push((v, r.confidence, r.confidence, vec![r.model])),
-            }
-        }
-        votes.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let (value, sum, best, models) = votes.first()?;
-        let runner_up = votes.get(1).map_or(0.0, |v| v.1);
-        let two_models = models.iter().any(|m| *m != models[0]);
-        (two_models && *best >= min && *sum >= 2.0 * runner_up).then(|| (value.clone(), *best))
-    }
-}
-
-/// The expiry year a reading gives: from the whole line in Japanese, or
-/// from the digits model's reading of the line's first characters.
-fn expiry_year_of(text: &str) -> Option<i16> {
-    fields::find_expiry_year(text).or_else(|| fields::find_year_digits(text))
-}
-
-/// The one value the lines agree on; none if two lines disagree.
-fn one_value<'a, T: PartialEq + Clone>(
-    lines: impl Iterator<Item = &'a Reads>,
-    get: impl Fn(&Reads) -> Option<(T, f32)>,
-) -> Option<(T, f32)> {
-    let found: Vec<(T, f32)> = lines.filter_map(get).collect();
-    let (first, _) = found.first()?;
-    if found.iter().any(|(v, _)| v != first) {
-        return None;
-    }
-    let conf = found.iter().map(|(_, c)| *c).fold(0.0f32, f32::max);
-    Some((first.clone(), conf))
-}
-
-/// The mark: a line reading 「顔認証」, struck through or not.
-///
-/// A struck-through word reads poorly, so a struck line about three
-/// characters wide counts as the cancelled mark unless a reading shows it
-/// is some other word. That leniency is safe: a cancelled mark and no mark
-/// both mean a normal card; only an unstruck, clearly read 「顔認証」
-/// withholds the PIN.
-fn mark_of(lines: &[Reads]) -> FaceAuthMark {
-    let mut mark = FaceAuthMark::Absent;
-    for l in lines {
-        if l.line.struck {
-            let three_wide = (2.2..=4.8).contains(&l.line.aspect());
-            let hint = l.reads.iter().any(|r| is_mark(&r.text) || r.text.contains(['顔', '認', '証']));
-            let other_word = l.reads.iter().any(|r| r.confidence >= 0.8 && !r.text.contains(['顔', '認', '証']));
-            if hint || three_wide && !other_word {
-                return FaceAuthMark::Cancelled;
-            }
-        } else if l.reads.iter().any(|r| is_mark(&r.text)) {
-            mark = FaceAuthMark::Present;
-        }
-    }
-    mark
-}
-
-/// 「顔認証」 alone on its line, allowing one of its three characters to be misread.
-fn is_mark(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
-    text.contains("顔認証")
-        || chars.len() == 3 && chars.iter().zip(['顔', '認', '証']).filter(|(a, b)| **a == *b).count() >= 2
-}
-
-/// Why the face could not be read, from what the image shows.
-fn guidance(card: &Located, reading: &Reading) -> Result<SurfaceGuidance, Error> {
-    if thumb_on_card(&card.colour)? {
-        return Ok(SurfaceGuidance::MoveThumb);
-    }
-    let page_glare = {
-        let mut blown = Mat::default();
-        imgproc::threshold(&card.grey, &mut blown, 248.0, 255.0, imgproc::THRESH_BINARY)?;
-        core::count_non_zero(&blown)? as f64 / (f64::from(card.grey.cols()) * f64::from(card.grey.rows()))
-    };
-    if page_glare > 0.02 {
-        return Ok(SurfaceGuidance::Glare);
-    }
-    if sharpness(&card.grey)? < 60.0 {
-        return Ok(SurfaceGuidance::HoldStill);
-    }
-    let _ = reading;
-    Ok(SurfaceGuidance::PlaceFlat)
-}
-
-/// A skin-coloured blob reaching the card's edge: a thumb or finger.
-fn thumb_on_card(colour: &Mat) -> Result<bool, Error> {
-    let skin = locate::skin_mask(colour)?;
-    let mut contours = Vector::<Vector<Point>>::new();
-    imgproc::find_contours(
-        &skin,
-        &mut contours,
-        imgproc::RETR_EXTERNAL,
-        imgproc::CHAIN_APPROX_SIMPLE,
-        Point::new(0, 0),
-    )?;
-    let (w, h) = (colour.cols(), colour.rows());
-    for c in contours {
-        let r = imgproc::bounding_rect(&c)?;
-        let touches = r.x <= 3 || r.y <= 3 || r.x + r.width >= w - 3 || r.y + r.height >= h - 3;
-        if touches && imgproc::contour_area(&c, false)? > 0.01 * f64::from(w) * f64::from(h) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// Variance of the Laplacian: low when blurred.
-fn sharpness(grey: &Mat) -> Result<f64, Error> {
-    let mut lap = Mat::default();
-    imgproc::laplacian(grey, &mut lap, core::CV_64F, 3, 1.0, 0.0, core::BORDER_DEFAULT)?;
-    let (mut mean, mut dev) = (Mat::default(), Mat::default());
-    core::mean_std_dev(&lap, &mut mean, &mut dev, &core::no_array())?;
-    let d = *dev.at::<f64>(0)?;
-    Ok(d * d)
 }
