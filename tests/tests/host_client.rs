@@ -89,7 +89,8 @@ fn a_terminal_that_is_down_is_unavailable_not_a_hang() {
     let client = HostClient::new(Http::new(&url, Duration::from_secs(2), None), 2, identity());
     let start = Instant::now();
     assert_eq!(client.open_session().err(), Some(HostError::Unavailable));
-    let session = HostSession { id: "x".into(), nonce: vec![0; 32] };
+    let session =
+        HostSession { id: "x".into(), nonce: vec![0; 32], opened: Instant::now(), lifetime: Duration::from_secs(120) };
     assert_eq!(client.send_consent(&session, &[]).err(), Some(HostError::Unavailable));
     assert!(start.elapsed() < Duration::from_secs(10));
 }

@@ -95,6 +95,11 @@ pub struct HostSession {
     pub id: String,
     /// The nonce the card must sign.
     pub nonce: Vec<u8>,
+    /// When the session was opened.
+    pub opened: std::time::Instant,
+    /// How long the terminal keeps the nonce (`expires_in`; 120 s when
+    /// the terminal does not say).
+    pub lifetime: std::time::Duration,
 }
 
 impl fmt::Debug for HostSession {
@@ -133,6 +138,8 @@ struct Stored<B: Serialize> {
 struct SessionOpened {
     session_id: String,
     nonce: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
 }
 
 /// The terminal's answer to the evidence.
@@ -231,7 +238,8 @@ impl<T: Transport> HostClient<T> {
             serde_json::from_value(v).map_err(|_| HostError::Protocol("no session id or nonce".into()))?;
         let nonce = hex::decode(&opened.nonce).ok().filter(|n| (MIN_NONCE_LEN..=MAX_NONCE_LEN).contains(&n.len()));
         let nonce = nonce.ok_or_else(|| HostError::Protocol("no usable nonce".into()))?;
-        Ok(HostSession { id: opened.session_id, nonce })
+        let lifetime = std::time::Duration::from_secs(opened.expires_in.unwrap_or(120).min(3600));
+        Ok(HostSession { id: opened.session_id, nonce, opened: std::time::Instant::now(), lifetime })
     }
 
     /// Sends the evidence once (a nonce cannot be used twice).

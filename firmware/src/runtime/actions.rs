@@ -24,6 +24,7 @@ impl Runner {
             Action::StartFaceCapture => {
                 if let Some(photo) = self.with_session(|s| s.record.as_ref().map(|r| r.photo.clone())).flatten() {
                     self.face.start_check(photo);
+                    self.sign_ahead();
                 }
             }
             Action::StopFaceCapture => self.face.stop_check(),
@@ -151,6 +152,36 @@ impl Runner {
             let face_only = !session.signals.decide().offers_pin();
             let _ = events.send(KioskEvent::Card(format!("card face: {} (mark {mark:?})", outcome_text(&outcome))));
             Ok(Input::CardFace { outcome, face_only })
+        });
+    }
+
+    /// While the face check runs: opens the terminal session and has the
+    /// card sign its context (`link::sign_ahead`), so that only the
+    /// evidence is left to send when the face matches. Nothing goes back
+    /// to the flow; the card is held only for the signature.
+    fn sign_ahead(&self) {
+        let (held, epochs, host) = (Arc::clone(&self.held), Arc::clone(&self.session_epoch), Arc::clone(&self.host));
+        let epoch = epochs.load(Ordering::SeqCst);
+        if self.with_session(|s| link::has_signed_ahead(s) || s.host.is_some()).unwrap_or(true) {
+            return;
+        }
+        let span = self.span.clone();
+        tokio::task::spawn_blocking(move || {
+            let _guard = span.enter();
+            let opened = match host.open_session() {
+                Ok(opened) => opened,
+                Err(e) => {
+                    info!(error = %e, "no terminal session ahead of the face decision");
+                    return;
+                }
+            };
+            let Ok(mut held) = held.lock() else { return };
+            if epochs.load(Ordering::SeqCst) != epoch {
+                return;
+            }
+            if let Some(session) = held.session.as_mut() {
+                link::sign_ahead(&host, session, opened);
+            }
         });
     }
 

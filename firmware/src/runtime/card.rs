@@ -69,6 +69,7 @@ pub fn read(
         certificate: summary.auth_cert.der,
         record: None,
         host: None,
+        signed_ahead: None,
         face: None,
     };
     Ok((facts, session))

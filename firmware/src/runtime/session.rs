@@ -41,6 +41,8 @@ pub struct Session {
     pub record: Option<CardFaceRecord>,
     /// The session opened on the reception terminal.
     pub host: Option<HostSession>,
+    /// The face method's signature, made while the face check ran.
+    pub signed_ahead: Option<super::link::SignedAhead>,
     /// The face check's result, once it matched.
     pub face: Option<FaceResult>,
 }
