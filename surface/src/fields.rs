@@ -31,7 +31,8 @@ pub enum Era {
 impl Era {
     const ALL: [Era; 4] = [Era::Taisho, Era::Showa, Era::Heisei, Era::Reiwa];
 
-    fn name(self) -> &'static str {
+    /// The era's name as printed.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Taisho => "大正",
             Self::Showa => "昭和",
@@ -121,6 +122,11 @@ pub fn find_birth(text: &str) -> Option<EraDate> {
     let year = if &caps[2] == "元" { 1 } else { caps[2].parse().ok()? };
     let date = EraDate { era, year, month: caps[3].parse().ok()?, day: caps[4].parse().ok()? };
     (year >= 1 && date.gregorian().is_some()).then_some(date)
+}
+
+/// The era a line of text (normalised) names, if any.
+pub fn find_era(text: &str) -> Option<Era> {
+    Era::ALL.into_iter().find(|e| text.contains(e.name()))
 }
 
 /// The expiry date in a line of text (normalised), if the line holds one:

@@ -12,7 +12,9 @@
 //! the rules and the figures.
 
 pub mod camera;
+mod digit_groups;
 pub mod fields;
+mod glyphs;
 mod guidance;
 pub mod lines;
 pub mod locate;

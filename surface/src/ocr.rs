@@ -8,7 +8,7 @@
 use std::ffi::CString;
 use std::path::Path;
 
-use opencv::core::{Mat, Rect, Size};
+use opencv::core::{self, Mat, Rect, Size};
 use opencv::imgproc;
 use opencv::prelude::*;
 use tesseract_plumbing::TessBaseApi;
@@ -24,6 +24,11 @@ pub struct Options {
     /// lines (so 日 cannot come out as 昌 or 旬, and the decoder stays among
     /// digits).
     pub dates: bool,
+    /// Read exactly the rectangle, on a white margin (not the page around
+    /// it): a digit group cut out of a date line.
+    pub alone: bool,
+    /// Limit the Japanese models to digits.
+    pub digits: bool,
 }
 
 /// The characters of the card face's date lines.
@@ -42,6 +47,18 @@ pub struct LineText {
     pub confidence: f32,
     /// The model that read it.
     pub model: Model,
+    /// Whether it was read from the whole line or from its digit groups
+    /// alone.
+    pub view: View,
+}
+
+/// What a reading was made from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum View {
+    /// The whole line.
+    Line,
+    /// The line's digit groups, each read alone.
+    Groups,
 }
 
 /// The models a worker holds.
@@ -114,7 +131,8 @@ impl Engines {
         options: Options,
     ) -> Result<LineText, Error> {
         let dates = options.dates;
-        let crop = crop_for_reading(page, rect, height)?;
+        let crop =
+            if options.alone { alone_for_reading(page, rect, height)? } else { crop_for_reading(page, rect, height)? };
         let image = &crop;
         let api = match model {
             Model::Script => &mut self.script,
@@ -122,10 +140,15 @@ impl Engines {
             Model::Digits => &mut self.digits,
         };
         if model != Model::Digits {
-            let charset = if dates { DATE_CHARACTERS } else { c"" };
+            let charset = match (options.digits, dates) {
+                (true, _) => c"0123456789",
+                (false, true) => DATE_CHARACTERS,
+                (false, false) => c"",
+            };
             api.set_variable(c"tessedit_char_whitelist", charset).map_err(|_| Error::Models)?;
         }
-        let short = rect.width <= rect.height * 5;
+        // A digit group alone reads best as a line (mode 7) too.
+        let short = rect.width <= rect.height * 5 && !options.alone;
         api.set_page_seg_mode(if short { TessPageSegMode_PSM_RAW_LINE } else { TessPageSegMode_PSM_SINGLE_LINE });
         let (w, h) = (image.cols(), image.rows());
         let bytes = image.data_bytes()?;
@@ -136,7 +159,13 @@ impl Engines {
         let tsv = Zeroizing::new(tsv.as_ref().to_string_lossy().into_owned());
         let words = words_of(&tsv);
         let raw = Zeroizing::new(words.iter().map(|(w, _)| w.as_str()).collect::<String>());
-        Ok(LineText { text: Zeroizing::new(crate::fields::normalize(&raw)), confidence: confidence_of(&words), model })
+        let view = if options.alone { View::Groups } else { View::Line };
+        Ok(LineText {
+            text: Zeroizing::new(crate::fields::normalize(&raw)),
+            confidence: confidence_of(&words),
+            model,
+            view,
+        })
     }
 }
 
@@ -180,6 +209,21 @@ fn crop_for_reading(page: &Mat, rect: Rect, height: i32) -> Result<Mat, Error> {
     } else {
         imgproc::resize(&roi, &mut out, Size::default(), scale, scale, imgproc::INTER_CUBIC)?;
     }
+    Ok(out)
+}
+
+/// Exactly `rect` of the page, on a white margin, scaled up to `height`.
+fn alone_for_reading(page: &Mat, rect: Rect, height: i32) -> Result<Mat, Error> {
+    let rect = rect & Rect::new(0, 0, page.cols(), page.rows());
+    let roi = Mat::roi(page, rect)?;
+    let pad = (rect.height / 3).max(4);
+    let mut framed = Mat::default();
+    // Isolated: the margin is white, not the page around the rectangle.
+    let border = core::BORDER_CONSTANT | core::BORDER_ISOLATED;
+    core::copy_make_border(&roi, &mut framed, pad, pad, pad, pad, border, core::Scalar::all(255.0))?;
+    let scale = (f64::from(height) / f64::from(rect.height.max(1))).max(1.0);
+    let mut out = Mat::default();
+    imgproc::resize(&framed, &mut out, Size::default(), scale, scale, imgproc::INTER_CUBIC)?;
     Ok(out)
 }
 

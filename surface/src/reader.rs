@@ -102,7 +102,7 @@ impl Reading {
 /// The reader, with its OCR workers loaded once.
 pub struct SurfaceReader {
     workers: Vec<Mutex<Engines>>,
-    min_confidence: f32,
+    pub(crate) min_confidence: f32,
 }
 
 impl std::fmt::Debug for SurfaceReader {
@@ -174,6 +174,10 @@ impl SurfaceReader {
             _ if l.line.struck => Some(Job { unstruck: true, ..Job::new(Model::Script, 40) }),
             _ => None,
         })?;
+        // The date lines' digits once more, group by group, by the
+        // digits-only model: where the Japanese models drop or change a
+        // half-width digit.
+        self.group_pass(&page, &mut lines)?;
         // The expiry's year once more, alone, by the digits-only model.
         self.pass(&page, &mut lines, |l| match l.kind() {
             Some(Kind::Expiry) => Some(Job { lead: Some(2.3), ..Job::new(Model::Digits, 40) }),
@@ -183,7 +187,7 @@ impl SurfaceReader {
         // models larger, and the code by the Japanese language model.
         let min = self.min_confidence;
         let unsure = |l: &Reads| match l.kind() {
-            Some(Kind::Birth) => l.confirmed(fields::find_birth, min).is_none(),
+            Some(Kind::Birth) => l.birth(min).is_none(),
             Some(Kind::Expiry) => l.confirmed(expiry_year_of, min).is_none(),
             Some(Kind::Code) => l.confirmed(fields::find_code, min).is_none(),
             None => false,
@@ -195,6 +199,11 @@ impl SurfaceReader {
         })?;
         self.pass(&page, &mut lines, |l| match l.kind() {
             Some(Kind::Birth | Kind::Expiry) if unsure(l) => Some(Job::new(Model::Script, 64)),
+            Some(Kind::Code) if unsure(l) => Some(Job::new(Model::Digits, 64)),
+            _ => None,
+        })?;
+        self.pass(&page, &mut lines, |l| match l.kind() {
+            Some(Kind::Code) if unsure(l) => Some(Job::new(Model::Script, 64)),
             _ => None,
         })?;
         // Last, only where still unsure: both Japanese models limited to the
@@ -205,10 +214,12 @@ impl SurfaceReader {
                 _ => None,
             })?;
         }
+        // Group readings that waited for more readings of the era.
+        crate::digit_groups::compose(&mut lines);
 
         let mut reading = Reading { mark: mark_of(&lines), ..Reading::default() };
         let of_kind = |kind: Kind| move |l: &&Reads| l.kind() == Some(kind);
-        let birth = one_value(lines.iter().filter(of_kind(Kind::Birth)), |l| l.confirmed(fields::find_birth, min));
+        let birth = one_value(lines.iter().filter(of_kind(Kind::Birth)), |l| l.birth(min));
         let expiry = one_value(lines.iter().filter(of_kind(Kind::Expiry)), |l| l.confirmed(expiry_year_of, min));
         let code = one_value(lines.iter().filter(of_kind(Kind::Code)), |l| l.confirmed(fields::find_code, min));
         let birth = birth.and_then(|(b, c)| Some(((b, b.gregorian()?), c)));
@@ -244,7 +255,7 @@ impl SurfaceReader {
     }
 
     /// Runs OCR jobs on the workers in parallel; results in job order.
-    fn run(&self, page: &Page, jobs: &[(Line, Job)]) -> Result<Vec<Option<LineText>>, Error> {
+    pub(crate) fn run(&self, page: &Page, jobs: &[(Line, Job)]) -> Result<Vec<Option<LineText>>, Error> {
         let next = AtomicUsize::new(0);
         let results: Vec<Mutex<Option<Result<LineText, Error>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
         std::thread::scope(|s| {
@@ -256,16 +267,17 @@ impl SurfaceReader {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some((line, job)) = jobs.get(i) else { break };
                         let image = if job.unstruck { &page.unstruck } else { &page.clean };
-                        let rect = match job.lead {
-                            Some(k) => Rect::new(
+                        let rect = match (job.exact, job.lead) {
+                            (Some(exact), _) => exact,
+                            (None, Some(k)) => Rect::new(
                                 line.rect.x,
                                 line.rect.y,
                                 ((line.rect.height as f32 * k) as i32).clamp(1, line.rect.width),
                                 line.rect.height,
                             ),
-                            None => line.rect,
+                            (None, None) => line.rect,
                         };
-                        let options = Options { dates: job.dates };
+                        let options = Options { dates: job.dates, alone: job.exact.is_some(), digits: job.digits };
                         let out = engines.read_with(image, rect, job.model, job.height, options);
                         if let Ok(mut slot) = results[i].lock() {
                             *slot = Some(out);
@@ -287,23 +299,28 @@ impl SurfaceReader {
 
 /// How one line is read.
 #[derive(Clone, Copy, Debug)]
-struct Job {
+pub(crate) struct Job {
     /// The model.
-    model: Model,
+    pub(crate) model: Model,
     /// The height the line is scaled to (at least).
-    height: i32,
+    pub(crate) height: i32,
     /// With a strike through it painted out.
-    unstruck: bool,
+    pub(crate) unstruck: bool,
     /// Read only the line's first characters, this many line heights
     /// wide (the expiry's year), instead of the whole line.
-    lead: Option<f32>,
+    pub(crate) lead: Option<f32>,
     /// Limit the Japanese models to the date lines' characters.
-    dates: bool,
+    pub(crate) dates: bool,
+    /// Read exactly this part of the page, on a white margin, instead of
+    /// the line (a digit group found by `glyphs`).
+    pub(crate) exact: Option<Rect>,
+    /// Limit the Japanese models to digits.
+    pub(crate) digits: bool,
 }
 
 impl Job {
     /// The whole line by `model` at `height`, nothing else special.
-    fn new(model: Model, height: i32) -> Self {
-        Self { model, height, unstruck: false, lead: None, dates: false }
+    pub(crate) fn new(model: Model, height: i32) -> Self {
+        Self { model, height, unstruck: false, lead: None, dates: false, exact: None, digits: false }
     }
 }

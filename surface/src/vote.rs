@@ -4,9 +4,10 @@
 
 use uketsuke_driver::hal::surface::FaceAuthMark;
 
-use crate::fields;
+use crate::fields::{self, Era, EraDate};
 use crate::lines::Line;
-use crate::ocr::{LineText, Model};
+use crate::ocr::{LineText, Model, View};
+use zeroize::Zeroizing;
 
 /// The lowest confidence a reading may have to count towards agreement.
 pub(crate) const FLOOR: f32 = 0.2;
@@ -23,11 +24,29 @@ pub(crate) enum Kind {
 pub(crate) struct Reads {
     pub(crate) line: Line,
     pub(crate) reads: Vec<LineText>,
+    /// Readings of the digit groups waiting for the era to be known.
+    pub(crate) pending: Vec<GroupRead>,
+    /// For a birth date line whose digit groups were found in the ink:
+    /// how many cells each group has (0 for 元). A reading with fewer
+    /// digits in a group than the ink has glyphs lost one.
+    pub(crate) cells: Option<Vec<usize>>,
+}
+
+/// Who read a value: a model, on a view, with its best confidence.
+type Source = (Model, View, f32);
+
+/// One model's reading of a date line's digit groups, each read alone.
+pub(crate) struct GroupRead {
+    pub(crate) model: Model,
+    /// The groups' digits (or 元), in order.
+    pub(crate) parts: Vec<Zeroizing<String>>,
+    /// The lowest of the groups' confidences.
+    pub(crate) confidence: f32,
 }
 
 impl Reads {
     pub(crate) fn new(line: Line) -> Self {
-        Self { line, reads: Vec::new() }
+        Self { line, reads: Vec::new(), pending: Vec::new(), cells: None }
     }
 
     /// The field the first reading suggests, loosely (the readings that
@@ -40,39 +59,103 @@ impl Reads {
             Some(Kind::Birth)
         } else if t.contains("有効") || t.contains("まで") || t.contains("年") && digits >= 6 {
             Some(Kind::Expiry)
-        } else if (4..=5).contains(&t.chars().count()) && digits >= 3 {
+        } else if looks_like_code(t, digits) {
             Some(Kind::Code)
         } else {
             None
         }
     }
 
+    /// The era every whole-line reading that names one names, when at
+    /// least two readings do (the era's kanji are not among the digit
+    /// groups, so a reading of the groups takes it from here).
+    pub(crate) fn agreed_era(&self) -> Option<Era> {
+        let eras: Vec<Era> =
+            self.reads.iter().filter(|r| r.view == View::Line).filter_map(|r| fields::find_era(&r.text)).collect();
+        let first = *eras.first()?;
+        (eras.len() >= 2 && eras.iter().all(|e| *e == first)).then_some(first)
+    }
+
+    /// The birth date the readings vote for ([`Reads::confirmed`]). Once
+    /// the era is agreed, a reading with the era garbled (昌和) still
+    /// votes for its digits and a reading naming another era does not
+    /// vote; once the ink's digit cells are known, a reading with fewer
+    /// digits in a group than the group has cells does not vote.
+    pub(crate) fn birth(&self, min: f32) -> Option<(EraDate, f32)> {
+        let era = self.agreed_era();
+        let parse = |text: &str| {
+            let date = fields::find_birth(text).or_else(|| fields::find_birth(&with_era(text, era?)?))?;
+            if era.is_some_and(|e| e != date.era) {
+                return None;
+            }
+            match &self.cells {
+                Some(cells) if !fits_cells(&date, cells) => None,
+                _ => Some(date),
+            }
+        };
+        self.confirmed(parse, min)
+    }
+
     /// The value the readings vote for: given by two different models,
     /// the better of them confident, and at least twice as strongly
-    /// supported (summed confidence) as any other value read.
+    /// supported as any other value read. A value's support is the sum,
+    /// over the sources that read it (a model on the whole line, or a
+    /// model on the digit groups alone), of each source's best confidence:
+    /// one model reading the same view again at another size repeats its
+    /// mistakes, so it does not add up.
     pub(crate) fn confirmed<T: PartialEq + Clone>(
         &self,
         parse: impl Fn(&str) -> Option<T>,
         min: f32,
     ) -> Option<(T, f32)> {
-        let mut votes: Vec<(T, f32, f32, Vec<Model>)> = Vec::new();
+        let mut votes: Vec<(T, Vec<Source>)> = Vec::new();
         for r in self.reads.iter().filter(|r| r.confidence >= FLOOR) {
             let Some(v) = parse(&r.text) else { continue };
-            match votes.iter_mut().find(|(w, ..)| *w == v) {
-                Some((_, sum, best, models)) => {
-                    *sum += r.confidence;
-                    *best = best.max(r.confidence);
-                    models.push(r.model);
+            let i = match votes.iter().position(|(w, _)| *w == v) {
+                Some(i) => i,
+                None => {
+                    votes.push((v, Vec::new()));
+                    votes.len() - 1
                 }
-                None => votes.push((v, r.confidence, r.confidence, vec![r.model])),
+            };
+            let Some((_, sources)) = votes.get_mut(i) else { continue };
+            match sources.iter_mut().find(|(m, view, _)| *m == r.model && *view == r.view) {
+                Some((.., best)) => *best = best.max(r.confidence),
+                None => sources.push((r.model, r.view, r.confidence)),
             }
         }
-        votes.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let (value, sum, best, models) = votes.first()?;
-        let runner_up = votes.get(1).map_or(0.0, |v| v.1);
-        let two_models = models.iter().any(|m| *m != models[0]);
-        (two_models && *best >= min && *sum >= 2.0 * runner_up).then(|| (value.clone(), *best))
+        let support = |sources: &[Source]| sources.iter().map(|s| s.2).sum::<f32>();
+        votes.sort_by(|a, b| support(&b.1).total_cmp(&support(&a.1)));
+        let (value, sources) = votes.first()?;
+        let sum = support(sources);
+        let best = sources.iter().map(|s| s.2).fold(0.0f32, f32::max);
+        let runner_up = votes.get(1).map_or(0.0, |v| support(&v.1));
+        let two_models = sources.iter().any(|s| s.0 != sources[0].0);
+        (two_models && best >= min && sum >= 2.0 * runner_up).then(|| (value.clone(), best))
     }
+}
+
+/// The text with whatever stands before its first digit (or 元) replaced
+/// by `era`.
+fn with_era(text: &str, era: Era) -> Option<String> {
+    let first = text.find(|c: char| c.is_ascii_digit() || c == '元')?;
+    Some(format!("{}{}", era.name(), text.get(first..)?))
+}
+
+/// Whether each of the date's numbers has at least as many digits as its
+/// group has cells in the ink.
+fn fits_cells(date: &EraDate, cells: &[usize]) -> bool {
+    let digits = |n: u8| if n >= 10 { 2 } else { 1 };
+    let numbers = [date.year, date.month, date.day];
+    cells.len() == numbers.len() && numbers.iter().zip(cells).all(|(n, c)| *c == 0 || digits(*n) >= *c)
+}
+
+/// A short reading that is mostly digits: perhaps the security code, with
+/// a digit or two lost in the first reading (the next readings must give
+/// exactly four).
+fn looks_like_code(text: &str, digits: usize) -> bool {
+    let chars = text.chars().count();
+    (2..=6).contains(&chars) && digits >= 2 && digits * 3 >= chars * 2
 }
 
 /// The expiry year a reading gives: from the whole line in Japanese, or
@@ -124,4 +207,98 @@ fn is_mark(text: &str) -> bool {
     let chars: Vec<char> = text.chars().collect();
     text.contains("顔認証")
         || chars.len() == 3 && chars.iter().zip(['顔', '認', '証']).filter(|(a, b)| **a == *b).count() >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use opencv::core::Rect;
+
+    use super::*;
+
+    fn line(reads: &[(&str, f32, Model, View)]) -> Reads {
+        let mut l = Reads::new(Line { rect: Rect::new(0, 0, 300, 30), struck: false });
+        for (text, confidence, model, view) in reads {
+            l.reads.push(LineText {
+                text: Zeroizing::new((*text).to_owned()),
+                confidence: *confidence,
+                model: *model,
+                view: *view,
+            });
+        }
+        l
+    }
+
+    const S: Model = Model::Script;
+    const J: Model = Model::Japanese;
+    const D: Model = Model::Digits;
+    const LINE: View = View::Line;
+    const GROUPS: View = View::Groups;
+
+    #[test]
+    fn one_model_reading_the_same_view_again_does_not_outvote_two_models() {
+        // The Script model drops a narrow "1" three times; two models read
+        // the groups alone and keep it.
+        let l = line(&[
+            ("昭和19年1月2日生", 0.92, S, LINE),
+            ("昭和19年1月2日生", 0.93, S, LINE),
+            ("昭和19年1月2日生", 0.93, S, LINE),
+            ("昭和19年11月2日生", 0.85, S, GROUPS),
+            ("昭和19年11月2日生", 0.85, J, GROUPS),
+            ("昭和19年11月2日生", 0.96, D, GROUPS),
+        ]);
+        let (date, _) = l.confirmed(fields::find_birth, 0.6).expect("confirmed");
+        assert_eq!(date.month, 11);
+    }
+
+    #[test]
+    fn a_value_read_by_one_model_only_is_not_confirmed() {
+        let l = line(&[("2455", 0.93, S, LINE), ("2455", 0.95, S, GROUPS)]);
+        assert!(l.confirmed(fields::find_code, 0.6).is_none());
+    }
+
+    #[test]
+    fn a_reading_with_fewer_digits_than_the_ink_has_cells_does_not_vote() {
+        let mut l = line(&[
+            ("昭和19年1月18日生", 0.93, S, LINE),
+            ("昭和19年10月18日生", 0.79, S, GROUPS),
+            ("昭和19年10月18日生", 0.96, D, GROUPS),
+        ]);
+        assert!(l.birth(0.6).is_none(), "without the cells the dropped zero weighs too much");
+        l.cells = Some(vec![2, 2, 2]);
+        let (date, _) = l.birth(0.6).expect("confirmed");
+        assert_eq!((date.year, date.month, date.day), (19, 10, 18));
+    }
+
+    #[test]
+    fn once_the_era_is_agreed_a_garbled_era_still_votes_for_its_digits() {
+        let l = line(&[
+            ("昭和57年7月13日生", 0.92, S, LINE),
+            ("昌和57年7月13日生", 0.77, J, LINE),
+            ("昭和57年7月13日生", 0.92, S, LINE),
+        ]);
+        let (date, _) = l.birth(0.6).expect("confirmed");
+        assert_eq!((date.era, date.year), (Era::Showa, 57));
+        let alone = line(&[("昭和57年7月13日生", 0.92, S, LINE), ("昌和57年7月13日生", 0.77, J, LINE)]);
+        assert!(alone.birth(0.6).is_none(), "one reading of the era is not agreement");
+    }
+
+    #[test]
+    fn a_reading_naming_another_era_than_the_agreed_one_does_not_vote() {
+        let l = line(&[
+            ("平成5年7月13日生", 0.95, J, LINE),
+            ("昭和5年7月13日生", 0.92, S, LINE),
+            ("昭和5年7月13日生", 0.90, S, LINE),
+        ]);
+        assert!(l.birth(0.6).is_none(), "the eras disagree: nothing is agreed");
+    }
+
+    #[test]
+    fn a_short_mostly_digit_reading_is_taken_for_the_code() {
+        assert!(looks_like_code("724", 3));
+        assert!(looks_like_code("98", 2));
+        assert!(looks_like_code("B17", 2), "an 8 read as B: the next readings decide");
+        assert!(!looks_like_code("AT", 0));
+        assert!(!looks_like_code("性別女", 0));
+        assert!(!looks_like_code("6625479468167792", 16));
+    }
 }
