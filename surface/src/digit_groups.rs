@@ -18,9 +18,6 @@ use crate::vote::{GroupRead, Kind, Reads};
 /// The models that read each group.
 const MODELS: [Model; 3] = [Model::Japanese, Model::Script, Model::Digits];
 
-/// The height a group is scaled to.
-const GROUP_HEIGHT: i32 = 48;
-
 impl SurfaceReader {
     /// Adds to each date line whose digit groups were found one reading
     /// per model made of its groups read alone.
@@ -48,7 +45,7 @@ impl SurfaceReader {
             for model in MODELS {
                 for g in groups {
                     if let Group::Digits { rect, .. } = g {
-                        let job = Job { exact: Some(*rect), digits: true, ..Job::new(model, GROUP_HEIGHT) };
+                        let job = Job::alone(model, *rect);
                         jobs.push((lines[*i].line, job));
                     }
                 }

@@ -110,7 +110,10 @@ pub(crate) fn digit_groups(page: &Mat, rect: Rect, pattern: Pattern) -> Result<O
     let mut ink = Mat::default();
     imgproc::threshold(&roi, &mut ink, 0.0, 255.0, imgproc::THRESH_BINARY_INV | imgproc::THRESH_OTSU)?;
     let (cols, rows) = profiles(&ink)?;
-    let Some((top, bottom)) = extent(&rows, 2) else { return Ok(None) };
+    // Rows with a little ink only are noise or a neighbour's edge: the
+    // line's height is where its glyphs' strokes are.
+    let busiest = rows.iter().copied().max().unwrap_or(0);
+    let Some((top, bottom)) = extent(&rows, (busiest / 10).max(2)) else { return Ok(None) };
     // Kanji ink is about 0.9 em tall.
     let em = (bottom - top + 1) as f32 / 0.9;
     let cells = cells_of(&cols, em);

@@ -13,6 +13,10 @@ use crate::Error;
 const MIN_HEIGHT: i32 = 11;
 const MAX_HEIGHT: i32 = 70;
 
+/// The band along the straightened card's edges where ink is not text
+/// (pixels; 1024 pixels span the card's 85.6 mm).
+const EDGE: i32 = 6;
+
 /// The ink, flattened and cleaned, with the lines found in it.
 pub struct Page {
     /// The grey card with the light flattened and frames painted out:
@@ -90,6 +94,7 @@ pub fn find(grey: &Mat) -> Result<Page, Error> {
     let healed = morph(&unstruck, imgproc::MORPH_OPEN, 1, 17)?;
     healed.copy_to_masked(&mut unstruck, &band)?;
 
+    remove_edges(&mut text)?;
     let merged = morph(&text, imgproc::MORPH_DILATE, 21, 5)?;
     let mut contours = Vector::<Vector<Point>>::new();
     imgproc::find_contours(
@@ -127,6 +132,39 @@ pub fn find(grey: &Mat) -> Result<Page, Error> {
     imgproc::threshold(grey, &mut blown, 250.0, 255.0, imgproc::THRESH_BINARY)?;
     let glare = core::count_non_zero(&blown)? as f64 / (f64::from(grey.cols()) * f64::from(grey.rows())).max(1.0);
     Ok(Page { clean, unstruck, rules, lines, glare })
+}
+
+/// Takes thin rules that are not quite straight out of the text mask: a
+/// sliver of the card's edge or of the table beyond it, left by a slightly
+/// loose outline, would join every line beside it into one tall blob.
+fn remove_edges(text: &mut Mat) -> Result<(), Error> {
+    // Nothing is printed within half a millimetre of the card's edge.
+    let (w, h) = (text.cols(), text.rows());
+    for band in [
+        Rect::new(0, 0, w, EDGE),
+        Rect::new(0, h - EDGE, w, EDGE),
+        Rect::new(0, 0, EDGE, h),
+        Rect::new(w - EDGE, 0, EDGE, h),
+    ] {
+        let band = band & Rect::new(0, 0, w, h);
+        if band.area() > 0 {
+            Mat::roi_mut(text, band)?.set_to(&Scalar::all(0.0), &core::no_array())?;
+        }
+    }
+    let (mut labels, mut stats, mut centroids) = (Mat::default(), Mat::default(), Mat::default());
+    let n = imgproc::connected_components_with_stats(text, &mut labels, &mut stats, &mut centroids, 8, core::CV_32S)?;
+    for label in 1..n {
+        let w = *stats.at_2d::<i32>(label, imgproc::CC_STAT_WIDTH)?;
+        let h = *stats.at_2d::<i32>(label, imgproc::CC_STAT_HEIGHT)?;
+        let thin_upright = h > MAX_HEIGHT && w * 8 < h;
+        let thin_across = w > MAX_HEIGHT * 4 && h * 16 < w;
+        if thin_upright || thin_across {
+            let mut mask = Mat::default();
+            core::compare(&labels, &Scalar::all(f64::from(label)), &mut mask, core::CMP_EQ)?;
+            text.set_to(&Scalar::all(0.0), &mask)?;
+        }
+    }
+    Ok(())
 }
 
 /// Joins boxes that sit on one row with a gap of at most one and a half

@@ -24,7 +24,7 @@ use crate::ocr::{Engines, LineText, Model, Options};
 
 use crate::Error;
 use crate::guidance::guidance;
-use crate::vote::{Kind, Reads, expiry_year_of, mark_of, one_value};
+use crate::vote::{Kind, Reads, expiry_year_of, hint_codes_beside_serial, mark_of, one_value};
 
 /// Settings of the reader.
 #[derive(Clone, Debug)]
@@ -165,6 +165,7 @@ impl SurfaceReader {
             self.pass(&page, &mut more, |_| Some(Job::new(Model::Script, 40)))?;
             lines.extend(more);
         }
+        hint_codes_beside_serial(&mut lines);
         // Second pass: an independent reading of each candidate field
         // (the dates larger, the code by the digits-only model), and the
         // struck-through lines with their strike.
@@ -194,7 +195,7 @@ impl SurfaceReader {
         };
         self.pass(&page, &mut lines, |l| match l.kind() {
             Some(Kind::Birth | Kind::Expiry) if unsure(l) => Some(Job::new(Model::Japanese, 64)),
-            Some(Kind::Code) if unsure(l) => Some(Job::new(Model::Japanese, 40)),
+            Some(Kind::Code) if unsure(l) => Some(Job::alone(Model::Japanese, l.line.rect)),
             _ => None,
         })?;
         self.pass(&page, &mut lines, |l| match l.kind() {
@@ -203,7 +204,7 @@ impl SurfaceReader {
             _ => None,
         })?;
         self.pass(&page, &mut lines, |l| match l.kind() {
-            Some(Kind::Code) if unsure(l) => Some(Job::new(Model::Script, 64)),
+            Some(Kind::Code) if unsure(l) => Some(Job::alone(Model::Script, l.line.rect)),
             _ => None,
         })?;
         // Last, only where still unsure: both Japanese models limited to the
@@ -319,6 +320,12 @@ pub(crate) struct Job {
 }
 
 impl Job {
+    /// Exactly `rect` on a white margin, limited to digits: a digit group,
+    /// or the security code, read alone.
+    pub(crate) fn alone(model: Model, rect: Rect) -> Self {
+        Self { exact: Some(rect), digits: true, ..Self::new(model, 48) }
+    }
+
     /// The whole line by `model` at `height`, nothing else special.
     pub(crate) fn new(model: Model, height: i32) -> Self {
         Self { model, height, unstruck: false, lead: None, dates: false, exact: None, digits: false }
