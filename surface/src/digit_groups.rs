@@ -13,6 +13,7 @@ use crate::glyphs::{self, Group};
 use crate::lines::{Line, Page};
 use crate::ocr::{LineText, Model, View};
 use crate::reader::{Job, SurfaceReader};
+use crate::shapes;
 use crate::vote::{GroupRead, Kind, Reads};
 
 /// The models that read each group.
@@ -28,18 +29,26 @@ impl SurfaceReader {
                 Some(Kind::Birth) if says_gan(l) => (Kind::Birth, glyphs::BIRTH_GAN),
                 Some(Kind::Birth) => (Kind::Birth, glyphs::BIRTH),
                 Some(Kind::Expiry) => (Kind::Expiry, glyphs::EXPIRY_YEAR),
+                Some(Kind::Code) => (Kind::Code, glyphs::CODE),
                 _ => continue,
             };
             if let Some(groups) = glyphs::digit_groups(&page.clean, l.line.rect, pattern)? {
                 plan.push((i, kind, groups));
             }
         }
-        for (i, kind, groups) in &plan {
-            if let (Kind::Birth, Some(l)) = (kind, lines.get_mut(*i)) {
-                let cells = groups.iter().map(|g| if let Group::Digits { cells, .. } = g { *cells } else { 0 });
-                l.cells = Some(cells.collect());
+        // The ink of each digit cell, to check the readings against.
+        for (i, _, groups) in &plan {
+            let mut shapes = Vec::new();
+            for g in groups {
+                let cells = if let Group::Digits { cells, .. } = g { cells.as_slice() } else { &[] };
+                shapes.push(cells.iter().map(|c| shapes::holes(&page.clean, *c)).collect::<Result<Vec<_>, _>>()?);
+            }
+            if let Some(l) = lines.get_mut(*i) {
+                l.shapes = Some(shapes);
             }
         }
+        // The code is read alone later, only if still unsure.
+        plan.retain(|(_, kind, _)| *kind != Kind::Code);
         let mut jobs: Vec<(Line, Job)> = Vec::new();
         for (i, _, groups) in &plan {
             for model in MODELS {
@@ -62,7 +71,7 @@ impl SurfaceReader {
                         Group::Digits { cells, .. } => {
                             let read = texts.next().flatten();
                             confidence = confidence.min(read.as_ref().map_or(0.0, |t| t.confidence));
-                            parts.push(read.and_then(|t| digits_of(&t.text, *cells, kind.group_digits())));
+                            parts.push(read.and_then(|t| digits_of(&t.text, cells.len(), kind.group_digits())));
                         }
                     }
                 }

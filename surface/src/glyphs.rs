@@ -82,12 +82,20 @@ pub(crate) const EXPIRY_YEAR: Pattern = Pattern {
     touching_digits: true,
 };
 
+/// The security code: four digits, alone on their line.
+pub(crate) const CODE: Pattern = Pattern {
+    tokens: &[Token::Digits { min: 4, max: 4 }],
+    starts_line: true,
+    more_follows: false,
+    touching_digits: true,
+};
+
 /// What a pattern's variable token turned out to be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Group {
-    /// Digits in this part of the page, in so many cells (a digit may
-    /// touch its neighbour, so there are at least as many digits).
-    Digits { rect: Rect, cells: usize },
+    /// Digits in this part of the page, in these cells (a digit may touch
+    /// its neighbour, so there are at least as many digits as cells).
+    Digits { rect: Rect, cells: Vec<Rect> },
     /// 元 (year 1).
     Gan,
 }
@@ -118,19 +126,17 @@ pub(crate) fn digit_groups(page: &Mat, rect: Rect, pattern: Pattern) -> Result<O
     let em = (bottom - top + 1) as f32 / 0.9;
     let cells = cells_of(&cols, em);
     let Some(groups) = align(&cells, em, pattern) else { return Ok(None) };
+    // A cell, or a run of cells, as a part of the page the line's height tall.
+    let part = |a: usize, b: usize| {
+        Rect::new(rect.x + cells[a].x0, rect.y + top, cells[b].x1 - cells[a].x0 + 1, bottom - top + 1)
+    };
     Ok(Some(
         groups
             .into_iter()
             .map(|g| match g {
-                Aligned::Digits(a, b) => Group::Digits {
-                    rect: Rect::new(
-                        rect.x + cells[a].x0,
-                        rect.y + top,
-                        cells[b].x1 - cells[a].x0 + 1,
-                        bottom - top + 1,
-                    ),
-                    cells: b - a + 1,
-                },
+                Aligned::Digits(a, b) => {
+                    Group::Digits { rect: part(a, b), cells: (a..=b).map(|i| part(i, i)).collect() }
+                }
                 Aligned::Gan => Group::Gan,
             })
             .collect(),

@@ -20,6 +20,7 @@ pub mod lines;
 pub mod locate;
 pub mod ocr;
 pub mod reader;
+mod shapes;
 mod vote;
 
 pub use camera::CameraSurface;

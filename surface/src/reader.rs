@@ -24,7 +24,7 @@ use crate::ocr::{Engines, LineText, Model, Options};
 
 use crate::Error;
 use crate::guidance::guidance;
-use crate::vote::{Kind, Reads, expiry_year_of, hint_codes_beside_serial, mark_of, one_value};
+use crate::vote::{Kind, Reads, hint_codes_beside_serial, mark_of, one_value};
 
 /// Settings of the reader.
 #[derive(Clone, Debug)]
@@ -189,8 +189,8 @@ impl SurfaceReader {
         let min = self.min_confidence;
         let unsure = |l: &Reads| match l.kind() {
             Some(Kind::Birth) => l.birth(min).is_none(),
-            Some(Kind::Expiry) => l.confirmed(expiry_year_of, min).is_none(),
-            Some(Kind::Code) => l.confirmed(fields::find_code, min).is_none(),
+            Some(Kind::Expiry) => l.expiry_year(min).is_none(),
+            Some(Kind::Code) => l.code(min).is_none(),
             None => false,
         };
         self.pass(&page, &mut lines, |l| match l.kind() {
@@ -221,8 +221,8 @@ impl SurfaceReader {
         let mut reading = Reading { mark: mark_of(&lines), ..Reading::default() };
         let of_kind = |kind: Kind| move |l: &&Reads| l.kind() == Some(kind);
         let birth = one_value(lines.iter().filter(of_kind(Kind::Birth)), |l| l.birth(min));
-        let expiry = one_value(lines.iter().filter(of_kind(Kind::Expiry)), |l| l.confirmed(expiry_year_of, min));
-        let code = one_value(lines.iter().filter(of_kind(Kind::Code)), |l| l.confirmed(fields::find_code, min));
+        let expiry = one_value(lines.iter().filter(of_kind(Kind::Expiry)), |l| l.expiry_year(min));
+        let code = one_value(lines.iter().filter(of_kind(Kind::Code)), |l| l.code(min));
         let birth = birth.and_then(|(b, c)| Some(((b, b.gregorian()?), c)));
         if let (Some(((era, born), cb)), Some((expiry, ce)), Some((code, cc))) = (birth, expiry, code.clone()) {
             if fields::check_plausible(born, expiry, today).is_ok() {

@@ -7,6 +7,7 @@ use uketsuke_driver::hal::surface::FaceAuthMark;
 use crate::fields::{self, Era, EraDate};
 use crate::lines::Line;
 use crate::ocr::{LineText, Model, View};
+use crate::shapes::{self, Holes};
 use zeroize::Zeroizing;
 
 /// The lowest confidence a reading may have to count towards agreement.
@@ -26,10 +27,11 @@ pub(crate) struct Reads {
     pub(crate) reads: Vec<LineText>,
     /// Readings of the digit groups waiting for the era to be known.
     pub(crate) pending: Vec<GroupRead>,
-    /// For a birth date line whose digit groups were found in the ink:
-    /// how many cells each group has (0 for 元). A reading with fewer
-    /// digits in a group than the ink has glyphs lost one.
-    pub(crate) cells: Option<Vec<usize>>,
+    /// For a line whose digit groups were found in the ink: the holes of
+    /// each group's digit cells (none for 元). A reading with fewer digits
+    /// in a group than the ink has cells lost one; a reading whose 0, 9 or
+    /// 6 the holes forbid misread it.
+    pub(crate) shapes: Option<Vec<Vec<Holes>>>,
     /// What the line's place on the card suggests it holds, when its first
     /// reading says nothing.
     pub(crate) hint: Option<Kind>,
@@ -49,7 +51,7 @@ pub(crate) struct GroupRead {
 
 impl Reads {
     pub(crate) fn new(line: Line) -> Self {
-        Self { line, reads: Vec::new(), pending: Vec::new(), cells: None, hint: None }
+        Self { line, reads: Vec::new(), pending: Vec::new(), shapes: None, hint: None }
     }
 
     /// The field the first reading suggests, loosely (the readings that
@@ -91,12 +93,33 @@ impl Reads {
             if era.is_some_and(|e| e != date.era) {
                 return None;
             }
-            match &self.cells {
-                Some(cells) if !fits_cells(&date, cells) => None,
+            match &self.shapes {
+                Some(shapes) if !fits_cells(&date, shapes) => None,
                 _ => Some(date),
             }
         };
         self.confirmed(parse, min)
+    }
+
+    /// The expiry year the readings vote for; a reading the ink of the
+    /// year's digits forbids does not vote.
+    pub(crate) fn expiry_year(&self, min: f32) -> Option<(i16, f32)> {
+        let parse = |text: &str| expiry_year_of(text).filter(|y| self.ink_allows(&format!("{y:04}")));
+        self.confirmed(parse, min)
+    }
+
+    /// The security code the readings vote for; a reading the ink of the
+    /// code's digits forbids does not vote.
+    pub(crate) fn code(&self, min: f32) -> Option<(String, f32)> {
+        self.confirmed(|text| fields::find_code(text).filter(|c| self.ink_allows(c)), min)
+    }
+
+    /// Whether the ink of a one-group line's digit cells allows `digits`.
+    fn ink_allows(&self, digits: &str) -> bool {
+        match self.shapes.as_deref() {
+            Some([holes]) => shapes::allow_all(digits, holes),
+            _ => true,
+        }
     }
 
     /// The value the readings vote for: given by two different models,
@@ -175,11 +198,14 @@ fn with_era(text: &str, era: Era) -> Option<String> {
 }
 
 /// Whether each of the date's numbers has at least as many digits as its
-/// group has cells in the ink.
-fn fits_cells(date: &EraDate, cells: &[usize]) -> bool {
-    let digits = |n: u8| if n >= 10 { 2 } else { 1 };
+/// group has cells in the ink, and digits the cells' holes allow.
+fn fits_cells(date: &EraDate, groups: &[Vec<Holes>]) -> bool {
     let numbers = [date.year, date.month, date.day];
-    cells.len() == numbers.len() && numbers.iter().zip(cells).all(|(n, c)| *c == 0 || digits(*n) >= *c)
+    groups.len() == numbers.len()
+        && numbers.iter().zip(groups).all(|(n, holes)| {
+            let digits = n.to_string();
+            holes.is_empty() || digits.len() >= holes.len() && shapes::allow_all(&digits, holes)
+        })
 }
 
 /// A short reading that is mostly digits: perhaps the security code, with
@@ -304,7 +330,7 @@ mod tests {
             ("昭和19年10月18日生", 0.96, D, GROUPS),
         ]);
         assert!(l.birth(0.6).is_none(), "without the cells the dropped zero weighs too much");
-        l.cells = Some(vec![2, 2, 2]);
+        l.shapes = Some(vec![vec![Holes::None; 2]; 3]);
         let (date, _) = l.birth(0.6).expect("confirmed");
         assert_eq!((date.year, date.month, date.day), (19, 10, 18));
     }
