@@ -40,11 +40,14 @@ pub(crate) struct Pattern {
     /// Two digits may touch and make one cell (a run of digits with
     /// nothing else to be mistaken for: the expiry's year).
     touching_digits: bool,
+    /// The line's ink height in ems: 0.9 with kanji on it, 0.75 for
+    /// digits alone.
+    ink_height: f32,
 }
 
 /// The birth date: era, year, 年, month, 月, day, 日, 生.
 pub(crate) const BIRTH: Pattern =
-    Pattern { tokens: BIRTH_TOKENS, starts_line: false, more_follows: false, touching_digits: false };
+    Pattern { tokens: BIRTH_TOKENS, starts_line: false, more_follows: false, touching_digits: false, ink_height: 0.9 };
 const BIRTH_TOKENS: &[Token] = &[
     Token::Kanji,
     Token::Kanji,
@@ -60,8 +63,13 @@ const BIRTH_TOKENS: &[Token] = &[
 /// A birth date in the first year of its era: era, 元, 年, month, 月, day, 日, 生.
 /// (Two digits can look like one kanji, so 元 is looked for only when the
 /// readings say 元年.)
-pub(crate) const BIRTH_GAN: Pattern =
-    Pattern { tokens: BIRTH_GAN_TOKENS, starts_line: false, more_follows: false, touching_digits: false };
+pub(crate) const BIRTH_GAN: Pattern = Pattern {
+    tokens: BIRTH_GAN_TOKENS,
+    starts_line: false,
+    more_follows: false,
+    touching_digits: false,
+    ink_height: 0.9,
+};
 const BIRTH_GAN_TOKENS: &[Token] = &[
     Token::Kanji,
     Token::Kanji,
@@ -80,6 +88,7 @@ pub(crate) const EXPIRY_YEAR: Pattern = Pattern {
     starts_line: true,
     more_follows: true,
     touching_digits: true,
+    ink_height: 0.9,
 };
 
 /// The security code: four digits, alone on their line.
@@ -88,6 +97,7 @@ pub(crate) const CODE: Pattern = Pattern {
     starts_line: true,
     more_follows: false,
     touching_digits: true,
+    ink_height: DIGIT_INK,
 };
 
 /// What a pattern's variable token turned out to be.
@@ -100,11 +110,14 @@ pub(crate) enum Group {
     Gan,
 }
 
-/// A run of inked columns, in page coordinates.
+/// A run of inked columns (x, line coordinates) and the rows its ink
+/// spans (y).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Cell {
     x0: i32,
     x1: i32,
+    top: i32,
+    bottom: i32,
 }
 
 /// The digit groups of the line at `rect` of the clean page, in pattern
@@ -122,13 +135,22 @@ pub(crate) fn digit_groups(page: &Mat, rect: Rect, pattern: Pattern) -> Result<O
     // line's height is where its glyphs' strokes are.
     let busiest = rows.iter().copied().max().unwrap_or(0);
     let Some((top, bottom)) = extent(&rows, (busiest / 10).max(2)) else { return Ok(None) };
-    // Kanji ink is about 0.9 em tall.
-    let em = (bottom - top + 1) as f32 / 0.9;
-    let cells = cells_of(&cols, em);
+    let em = (bottom - top + 1) as f32 / pattern.ink_height;
+    let mut cells = cells_of(&cols, em);
+    for c in &mut cells {
+        (c.top, c.bottom) = rows_of(&ink, c.x0, c.x1)?.unwrap_or((top, bottom));
+    }
     let Some(groups) = align(&cells, em, pattern) else { return Ok(None) };
-    // A cell, or a run of cells, as a part of the page the line's height tall.
+    // A cell, or a run of cells, as a part of the page the line's height
+    // tall, with the soft edges of its strokes: a margin of up to a tenth
+    // of an em, never more than half the way to the next cell.
+    let margin = (em * 0.1).round() as i32;
     let part = |a: usize, b: usize| {
-        Rect::new(rect.x + cells[a].x0, rect.y + top, cells[b].x1 - cells[a].x0 + 1, bottom - top + 1)
+        let left = if a == 0 { margin } else { margin.min((cells[a].x0 - cells[a - 1].x1 - 1) / 2) };
+        let right = cells.get(b + 1).map_or(margin, |n| margin.min((n.x0 - cells[b].x1 - 1) / 2));
+        let x0 = cells[a].x0 - left.max(0);
+        let x1 = cells[b].x1 + right.max(0);
+        Rect::new(rect.x + x0, rect.y + top, x1 - x0 + 1, bottom - top + 1)
     };
     Ok(Some(
         groups
@@ -159,6 +181,17 @@ fn profiles(ink: &Mat) -> Result<(Vec<i32>, Vec<i32>), Error> {
     Ok((cols, rows))
 }
 
+/// The first and last row with ink between columns `x0` and `x1`.
+fn rows_of(ink: &Mat, x0: i32, x1: i32) -> Result<Option<(i32, i32)>, Error> {
+    let mut rows = Vec::with_capacity(ink.rows() as usize);
+    for y in 0..ink.rows() {
+        let row = ink.at_row::<u8>(y)?;
+        let part = row.get(x0.max(0) as usize..=(x1.max(0) as usize)).unwrap_or(&[]);
+        rows.push(part.iter().filter(|v| **v > 0).count() as i32);
+    }
+    Ok(extent(&rows, 1))
+}
+
 /// The first and last index holding at least `min` ink.
 fn extent(profile: &[i32], min: i32) -> Option<(i32, i32)> {
     let first = profile.iter().position(|v| *v >= min)?;
@@ -178,7 +211,7 @@ fn cells_of(cols: &[i32], em: f32) -> Vec<Cell> {
                 let ink: i32 = cols[s..x].iter().sum();
                 let width = (x - s) as f32;
                 if width >= em * 0.05 || ink as f32 >= em * em * 0.02 {
-                    cells.push(Cell { x0: s as i32, x1: x as i32 - 1 });
+                    cells.push(Cell { x0: s as i32, x1: x as i32 - 1, top: 0, bottom: 0 });
                 }
                 start = None;
             }
@@ -194,6 +227,14 @@ enum Aligned {
     Digits(usize, usize),
     Gan,
 }
+
+/// The least height of a kanji and the most of a digit, in ems (the em
+/// is the line's kanji height over 0.9; half-width digits are about 0.75
+/// tall).
+const KANJI_HEIGHT: f32 = 0.78;
+const DIGIT_HEIGHT: f32 = 0.84;
+/// A half-width digit's ink height, in ems.
+const DIGIT_INK: f32 = 0.75;
 
 /// Highest total cost (in ems of misfit) of an alignment that is used.
 const MAX_COST: f32 = 0.6;
@@ -237,6 +278,14 @@ impl Fit<'_> {
         (self.cells[b].x1 - self.cells[a].x0 + 1) as f32 / self.em
     }
 
+    /// The height the ink of cells `a..=b` spans, in ems.
+    fn height(&self, a: usize, b: usize) -> f32 {
+        let cells = self.cells.get(a..=b).unwrap_or(&[]);
+        let top = cells.iter().map(|c| c.top).min().unwrap_or(0);
+        let bottom = cells.iter().map(|c| c.bottom).max().unwrap_or(0);
+        (bottom - top + 1) as f32 / self.em
+    }
+
     /// The blank between cell `i` and the next, in ems.
     fn gap(&self, i: usize) -> f32 {
         (self.cells[i + 1].x0 - self.cells[i].x1 - 1) as f32 / self.em
@@ -245,13 +294,22 @@ impl Fit<'_> {
     /// The misfit of cells `at..at + k` as one kanji.
     fn kanji(&self, at: usize, k: usize) -> Option<f32> {
         let b = at + k - 1;
-        if b >= self.cells.len() || (at..b).any(|i| self.gap(i) > 0.3) {
+        if b >= self.cells.len() || (at..b).any(|i| self.gap(i) > 0.4) {
             return None;
         }
         let w = self.span(at, b);
-        // A kanji's parts nearly touch; a digit beside a kanji does not.
-        let gaps: f32 = (at..b).map(|i| (self.gap(i) - 0.12).max(0.0) * 2.0).sum();
-        Some((0.6 - w).max(0.0) + (w - 1.1).max(0.0) * 3.0 + 0.05 * (k - 1) as f32 + gaps)
+        // A kanji's parts nearly touch, a digit beside a kanji does not;
+        // but two parts both taller than a digit (日 with its middle bars
+        // too faint to count) may stand further apart.
+        let gaps: f32 = (at..b)
+            .map(|i| {
+                let tall = self.height(i, i) > DIGIT_HEIGHT && self.height(i + 1, i + 1) > DIGIT_HEIGHT;
+                (self.gap(i) - 0.12).max(0.0) * if tall { 1.0 } else { 2.0 }
+            })
+            .sum();
+        // A kanji is as tall as the line; digits are shorter.
+        let short = (KANJI_HEIGHT - self.height(at, b)).max(0.0) * 5.0;
+        Some((0.6 - w).max(0.0) + (w - 1.1).max(0.0) * 3.0 + 0.05 * (k - 1) as f32 + gaps + short)
     }
 
     /// The misfit of cells `at..at + k` as digits, and how many digits.
@@ -263,6 +321,7 @@ impl Fit<'_> {
         let (mut cost, mut count) = (0.0, 0);
         for i in at..=b {
             let w = self.span(i, i);
+            cost += (self.height(i, i) - DIGIT_HEIGHT).max(0.0) * 5.0;
             if self.touching_digits && w > 0.75 {
                 // Two digits in one cell.
                 cost += 0.1 + (w - 1.1).max(0.0) * 5.0;
@@ -324,13 +383,17 @@ impl Fit<'_> {
 mod tests {
     use super::*;
 
-    /// Cells from widths and gaps in ems, at 30 pixels per em.
+    /// Cells from widths and gaps in ems, at 30 pixels per em (the wide
+    /// ones as tall as kanji, the narrow ones as tall as digits).
     fn cells(widths_and_gaps: &[(f32, f32)]) -> Vec<Cell> {
         let mut x = 0.0f32;
         widths_and_gaps
             .iter()
             .map(|(w, gap)| {
-                let cell = Cell { x0: (x * 30.0).round() as i32, x1: ((x + w) * 30.0).round() as i32 - 1 };
+                // Kanji 0.9 em tall, digits 0.73 em.
+                let top = if *w >= 0.6 { 0 } else { 5 };
+                let cell =
+                    Cell { x0: (x * 30.0).round() as i32, x1: ((x + w) * 30.0).round() as i32 - 1, top, bottom: 26 };
                 x += w + gap;
                 cell
             })

@@ -90,28 +90,40 @@ impl Reads {
         let era = self.agreed_era();
         let parse = |text: &str| {
             let date = fields::find_birth(text).or_else(|| fields::find_birth(&with_era(text, era?)?))?;
-            if era.is_some_and(|e| e != date.era) {
-                return None;
-            }
-            match &self.shapes {
-                Some(shapes) if !fits_cells(&date, shapes) => None,
-                _ => Some(date),
-            }
+            era.is_none_or(|e| e == date.era).then_some(date)
         };
-        self.confirmed(parse, min)
+        let ink = |date: &EraDate| self.shapes.as_ref().is_none_or(|shapes| fits_cells(date, shapes));
+        self.confirmed_with_ink(parse, ink, min)
     }
 
     /// The expiry year the readings vote for; a reading the ink of the
     /// year's digits forbids does not vote.
     pub(crate) fn expiry_year(&self, min: f32) -> Option<(i16, f32)> {
-        let parse = |text: &str| expiry_year_of(text).filter(|y| self.ink_allows(&format!("{y:04}")));
-        self.confirmed(parse, min)
+        self.confirmed_with_ink(expiry_year_of, |y| self.ink_allows(&format!("{y:04}")), min)
     }
 
     /// The security code the readings vote for; a reading the ink of the
     /// code's digits forbids does not vote.
     pub(crate) fn code(&self, min: f32) -> Option<(String, f32)> {
-        self.confirmed(|text| fields::find_code(text).filter(|c| self.ink_allows(c)), min)
+        self.confirmed_with_ink(fields::find_code, |c| self.ink_allows(c), min)
+    }
+
+    /// [`Reads::confirmed`] without the readings the ink forbids, if the
+    /// ink allows any reading at all: when it allows none, the cells were
+    /// cut wrong (a kanji broken apart, a digit lost in glare) and the ink
+    /// says nothing. The ink only settles disagreements between readings.
+    fn confirmed_with_ink<T: PartialEq + Clone>(
+        &self,
+        parse: impl Fn(&str) -> Option<T>,
+        ink: impl Fn(&T) -> bool,
+        min: f32,
+    ) -> Option<(T, f32)> {
+        let any_allowed = self.reads.iter().filter_map(|r| parse(&r.text)).any(|v| ink(&v));
+        if any_allowed {
+            self.confirmed(|text| parse(text).filter(|v| ink(v)), min)
+        } else {
+            self.confirmed(parse, min)
+        }
     }
 
     /// Whether the ink of a one-group line's digit cells allows `digits`.
@@ -124,8 +136,8 @@ impl Reads {
 
     /// The value the readings vote for: given by two different models,
     /// the better of them confident, and at least twice as strongly
-    /// supported as any other value read. (Not "more models": the two
-    /// Japanese models share mistakes, a slashed zero read as 9 by both.) A value's support is the sum,
+    /// supported as any other value read (not merely by more models: the
+    /// two Japanese models share mistakes). A value's support is the sum,
     /// over the sources that read it (a model on the whole line, or a
     /// model on the digit groups alone), of each source's best confidence:
     /// one model reading the same view again at another size repeats its
@@ -333,6 +345,17 @@ mod tests {
         l.shapes = Some(vec![vec![Holes::None; 2]; 3]);
         let (date, _) = l.birth(0.6).expect("confirmed");
         assert_eq!((date.year, date.month, date.day), (19, 10, 18));
+    }
+
+    #[test]
+    fn ink_that_allows_no_reading_at_all_says_nothing() {
+        // Every reading says 2月1日; the cells claim two digits for the day
+        // (日 broken in two by faint strokes): the cells are wrong, not the
+        // readings.
+        let mut l = line(&[("昭和17年2月1日生", 0.93, S, LINE), ("昭和17年2月1日生", 0.93, J, LINE)]);
+        l.shapes = Some(vec![vec![Holes::None; 2], vec![Holes::None], vec![Holes::None; 2]]);
+        let (date, _) = l.birth(0.6).expect("confirmed");
+        assert_eq!((date.month, date.day), (2, 1));
     }
 
     #[test]
