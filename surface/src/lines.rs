@@ -82,6 +82,7 @@ pub fn find(grey: &Mat) -> Result<Page, Error> {
     let frames = morph(&frames, imgproc::MORPH_DILATE, 3, 3)?;
     let mut text = Mat::default();
     core::subtract(&ink, &frames, &mut text, &core::no_array(), -1)?;
+    off_the_card(grey, &background, &mut text)?;
     // Word-length rules left in the text: strikes through a word.
     let rules = morph(&text, imgproc::MORPH_OPEN, 71, 1)?;
     let mut clean = flat.clone();
@@ -132,6 +133,38 @@ pub fn find(grey: &Mat) -> Result<Page, Error> {
     imgproc::threshold(grey, &mut blown, 250.0, 255.0, imgproc::THRESH_BINARY)?;
     let glare = core::count_non_zero(&blown)? as f64 / (f64::from(grey.cols()) * f64::from(grey.rows())).max(1.0);
     Ok(Page { clean, unstruck, rules, lines, glare })
+}
+
+/// Takes out of the text mask what lies off the card's paper: the table
+/// beyond a card that sits askew in its outline, and the photo's dark
+/// areas. Paper is where the grey, closed just enough to fill in strokes,
+/// is at least 60 % as bright as the card's paper in general.
+fn off_the_card(grey: &Mat, background: &Mat, text: &mut Mat) -> Result<(), Error> {
+    let mut sorted = Mat::default();
+    background.reshape(1, 1)?.copy_to(&mut sorted)?;
+    let values = sorted.data_bytes()?;
+    let mut histogram = [0usize; 256];
+    for v in values {
+        histogram[usize::from(*v)] += 1;
+    }
+    // The paper's brightness: the median of the light-flattening closing.
+    let half = values.len() / 2;
+    let mut seen = 0;
+    let paper = histogram
+        .iter()
+        .position(|n| {
+            seen += n;
+            seen > half
+        })
+        .unwrap_or(255);
+    let filled = morph(grey, imgproc::MORPH_CLOSE, 9, 9)?;
+    let mut on_paper = Mat::default();
+    imgproc::threshold(&filled, &mut on_paper, paper as f64 * 0.6, 255.0, imgproc::THRESH_BINARY)?;
+    let on_paper = morph(&on_paper, imgproc::MORPH_ERODE, 5, 5)?;
+    let mut kept = Mat::default();
+    core::bitwise_and(text, &on_paper, &mut kept, &core::no_array())?;
+    *text = kept;
+    Ok(())
 }
 
 /// Takes thin rules that are not quite straight out of the text mask: a
@@ -219,5 +252,25 @@ mod tests {
     fn lines_of_different_rows_or_sizes_stay_apart() {
         let boxes = vec![Rect::new(90, 100, 100, 25), Rect::new(90, 140, 100, 25), Rect::new(195, 90, 60, 60)];
         assert_eq!(merge_rows(boxes).len(), 3);
+    }
+
+    #[test]
+    fn marks_on_the_table_beside_a_card_askew_are_not_lines() {
+        // Paper (220) on the right, the dark table (70) on the left; a row
+        // of "glyphs" on each.
+        let mut grey = Mat::new_rows_cols_with_default(200, 600, core::CV_8UC1, Scalar::all(220.0)).unwrap_or_default();
+        let table = Rect::new(0, 0, 150, 200);
+        let _ = Mat::roi_mut(&mut grey, table).and_then(|mut m| m.set_to(&Scalar::all(70.0), &core::no_array()));
+        for i in 0..8 {
+            let paper_glyph = Rect::new(200 + i * 30, 80, 20, 24);
+            let _ = imgproc::rectangle(&mut grey, paper_glyph, Scalar::all(30.0), 3, imgproc::LINE_8, 0);
+        }
+        for i in 0..4 {
+            let table_mark = Rect::new(10 + i * 30, 80, 20, 24);
+            let _ = imgproc::rectangle(&mut grey, table_mark, Scalar::all(20.0), 3, imgproc::LINE_8, 0);
+        }
+        let page = find(&grey).expect("found");
+        assert_eq!(page.lines.len(), 1, "{:?}", page.lines);
+        assert!(page.lines[0].rect.x >= 190, "{:?}", page.lines[0].rect);
     }
 }
