@@ -70,12 +70,13 @@ pub(crate) fn holes(page: &Mat, cell: Rect) -> Result<Holes, Error> {
             inner.push((r, imgproc::contour_area(&c, false)?));
         }
     }
-    let height = glyph_bottom - glyph_top;
-    if height < 5 {
+    // No outer contour at all leaves the extremes in place: no glyph.
+    let height = glyph_bottom.saturating_sub(glyph_top);
+    if glyph_top > glyph_bottom || height < 5 {
         return Ok(Holes::None);
     }
     // Specks of paper between noisy strokes are not holes.
-    let min_area = (f64::from(height * height) * 0.01).max(3.0);
+    let min_area = (f64::from(height).powi(2) * 0.01).max(3.0);
     let (mut top, mut bottom) = (i32::MAX, i32::MIN);
     for (r, area) in inner {
         if area >= min_area {

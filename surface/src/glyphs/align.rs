@@ -29,7 +29,7 @@ const MARGIN: f32 = 0.25;
 /// fits well and no alignment with other digit groups comes close.
 pub(super) fn align(cells: &[Cell], em: f32, pattern: Pattern) -> Option<Vec<Aligned>> {
     let wide_gap = |i: usize| i == 0 || i == cells.len() || (cells[i].x0 - cells[i - 1].x1) as f32 >= em * 0.5;
-    let fit = Fit { cells, em, touching_digits: pattern.touching_digits };
+    let fit = Fit { cells, em, touching_digits: pattern.touching_digits, gan: pattern.gan };
     let mut all: Vec<(f32, Vec<Aligned>)> = Vec::new();
     let starts = if pattern.starts_line { 0..cells.len().min(1) } else { 0..cells.len() };
     for start in starts.filter(|i| wide_gap(*i)) {
@@ -50,6 +50,8 @@ struct Fit<'a> {
     cells: &'a [Cell],
     em: f32,
     touching_digits: bool,
+    /// The pattern's year is 元.
+    gan: bool,
 }
 
 impl Fit<'_> {
@@ -131,11 +133,17 @@ impl Fit<'_> {
         if cost > MAX_COST + MARGIN {
             return;
         }
-        match *token {
-            Token::Kanji | Token::Gan => {
+        // The era's year: 元 as a kanji, or one or two digits.
+        let token = match *token {
+            Token::Year if self.gan => None,
+            Token::Year => Some(Token::Digits { min: 1, max: 2 }),
+            t => Some(t),
+        };
+        match token {
+            None | Some(Token::Kanji) => {
                 for k in 1..=3 {
                     let Some(c) = self.kanji(at, k) else { continue };
-                    let gan = *token == Token::Gan;
+                    let gan = token.is_none();
                     if gan {
                         groups.push(Aligned::Gan);
                     }
@@ -145,7 +153,7 @@ impl Fit<'_> {
                     }
                 }
             }
-            Token::Digits { min, max } => {
+            Some(Token::Digits { min, max }) => {
                 for k in 1..=max {
                     let Some((c, n)) = self.digits(at, k) else { continue };
                     if (min..=max).contains(&n) {
@@ -155,13 +163,14 @@ impl Fit<'_> {
                     }
                 }
             }
+            Some(Token::Year) => {}
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{BIRTH, EXPIRY_YEAR};
+    use super::super::{BIRTH, BIRTH_GAN, EXPIRY_YEAR};
     use super::*;
 
     /// Cells from widths and gaps in ems, at 30 pixels per em (the wide
@@ -236,5 +245,26 @@ mod tests {
             align(&line, 30.0, BIRTH),
             Some(vec![Aligned::Digits(2, 3), Aligned::Digits(5, 6), Aligned::Digits(8, 9)])
         );
+    }
+
+    #[test]
+    fn the_first_year_of_an_era_is_one_kanji_when_the_readings_say_gan() {
+        // 令 和 元 年 5 月 1 日 生
+        let line = cells(&[
+            (0.9, 0.12),
+            (0.9, 0.12),
+            (0.85, 0.12),
+            (0.9, 0.5),
+            (0.42, 0.15),
+            (0.75, 0.5),
+            (0.25, 0.2),
+            (0.7, 0.15),
+            (0.9, 0.0),
+        ]);
+        assert_eq!(
+            align(&line, 30.0, BIRTH_GAN),
+            Some(vec![Aligned::Gan, Aligned::Digits(4, 4), Aligned::Digits(6, 6)])
+        );
+        assert_eq!(align(&line, 30.0, BIRTH), None, "元 is not a digit");
     }
 }

@@ -28,8 +28,9 @@ pub(crate) enum Token {
     Kanji,
     /// `min` to `max` digits, each a narrow cell.
     Digits { min: usize, max: usize },
-    /// 元, the first year of an era: a kanji standing for a number.
-    Gan,
+    /// The era's year: one or two digits, or, in a pattern for the first
+    /// year of an era, 元 (a kanji standing for a number).
+    Year,
 }
 
 /// A date line's shape.
@@ -47,37 +48,29 @@ pub(crate) struct Pattern {
     /// The line's ink height in ems: 0.9 with kanji on it, 0.75 for
     /// digits alone.
     ink_height: f32,
+    /// The era's year is 元.
+    gan: bool,
 }
 
 /// The birth date: era, year, 年, month, 月, day, 日, 生.
-pub(crate) const BIRTH: Pattern =
-    Pattern { tokens: BIRTH_TOKENS, starts_line: false, more_follows: false, touching_digits: false, ink_height: 0.9 };
-const BIRTH_TOKENS: &[Token] = &[
-    Token::Kanji,
-    Token::Kanji,
-    Token::Digits { min: 1, max: 2 },
-    Token::Kanji,
-    Token::Digits { min: 1, max: 2 },
-    Token::Kanji,
-    Token::Digits { min: 1, max: 2 },
-    Token::Kanji,
-    Token::Kanji,
-];
-
-/// A birth date in the first year of its era: era, 元, 年, month, 月, day, 日, 生.
-/// (Two digits can look like one kanji, so 元 is looked for only when the
-/// readings say 元年.)
-pub(crate) const BIRTH_GAN: Pattern = Pattern {
-    tokens: BIRTH_GAN_TOKENS,
+pub(crate) const BIRTH: Pattern = Pattern {
+    tokens: BIRTH_TOKENS,
     starts_line: false,
     more_follows: false,
     touching_digits: false,
     ink_height: 0.9,
+    gan: false,
 };
-const BIRTH_GAN_TOKENS: &[Token] = &[
+
+/// A birth date in the first year of its era: era, 元, 年, month, 月, day, 日, 生.
+/// (Two digits can look like one kanji, so 元 is looked for only when the
+/// readings say 元年.)
+pub(crate) const BIRTH_GAN: Pattern = Pattern { gan: true, ..BIRTH };
+
+const BIRTH_TOKENS: &[Token] = &[
     Token::Kanji,
     Token::Kanji,
-    Token::Gan,
+    Token::Year,
     Token::Kanji,
     Token::Digits { min: 1, max: 2 },
     Token::Kanji,
@@ -93,6 +86,7 @@ pub(crate) const EXPIRY_YEAR: Pattern = Pattern {
     more_follows: true,
     touching_digits: true,
     ink_height: 0.9,
+    gan: false,
 };
 
 /// The security code: four digits, alone on their line.
@@ -102,6 +96,7 @@ pub(crate) const CODE: Pattern = Pattern {
     more_follows: false,
     touching_digits: true,
     ink_height: DIGIT_INK,
+    gan: false,
 };
 
 /// What a pattern's variable token turned out to be.
