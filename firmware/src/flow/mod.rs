@@ -9,6 +9,7 @@
 
 mod card_face;
 mod consent;
+mod pin;
 mod state;
 pub mod types;
 
@@ -18,7 +19,6 @@ mod tests;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use uketsuke_driver::secret::Pin;
 use zeroize::Zeroizing;
 
 use crate::face::decision::{NoMatchReason, Outcome};
@@ -268,19 +268,6 @@ impl Flow {
         }
     }
 
-    /// Whether a PIN may be tried: no signal so far says face-auth-only.
-    /// (The runtime checks again, with the card face's mark, before any VERIFY.)
-    fn pin_offered(&self) -> bool {
-        self.facts.is_some_and(|f| !f.face_only)
-    }
-
-    /// Whether the screen shows the PIN button: only once the card face's
-    /// 「顔認証」 mark is known too, so a face-auth-only card recognised only
-    /// by its mark never shows it.
-    fn pin_shown(&self) -> bool {
-        self.pin_offered() && self.card_face != CardFaceState::Reading
-    }
-
     fn can_switch_to_visual(&self) -> bool {
         matches!(
             self.state,
@@ -322,32 +309,15 @@ impl Flow {
         self.go(now, State::Face);
     }
 
-    fn start_pin(&mut self, now: Duration, previous_wrong: bool) {
-        self.pin.clear();
-        if self.tries == 0 {
-            self.go(now, State::PinBlocked);
-        } else {
-            self.go(now, State::Pin { previous_wrong });
-        }
-    }
-
-    fn pin_digit(&mut self, now: Duration, d: u8) {
-        self.pin.push(b'0' + d);
-        self.screen_changed = true;
-        if self.pin.len() == 4 {
-            let typed = Zeroizing::new(String::from_utf8_lossy(&self.pin).into_owned());
-            self.pin.clear();
-            if let Ok(pin) = Pin::parse(&typed) {
-                self.actions.push_back(Action::VerifyPin(pin));
-                self.go(now, State::PinChecking);
-            }
+    /// Stops the face check if it is running.
+    fn stop_face_capture(&mut self) {
+        if matches!(self.state, State::Face) {
+            self.actions.push_back(Action::StopFaceCapture);
         }
     }
 
     fn start_visual_check(&mut self, now: Duration) {
-        if matches!(self.state, State::Face) {
-            self.actions.push_back(Action::StopFaceCapture);
-        }
+        self.stop_face_capture();
         self.pin.clear();
         self.actions.push_back(Action::RequestVisualCheck);
         self.go(now, State::VisualCheck);
@@ -371,9 +341,7 @@ impl Flow {
 
     /// Ends the session while the card is still placed: result, then "take your card".
     fn finish(&mut self, now: Duration, result: ResultView) {
-        if matches!(self.state, State::Face) {
-            self.actions.push_back(Action::StopFaceCapture);
-        }
+        self.stop_face_capture();
         self.pin.clear();
         match self.state {
             State::Idle => {}
@@ -387,9 +355,7 @@ impl Flow {
         if matches!(self.state, State::Idle | State::ReaderUnavailable) {
             return;
         }
-        if matches!(self.state, State::Face) {
-            self.actions.push_back(Action::StopFaceCapture);
-        }
+        self.stop_face_capture();
         self.actions.push_back(Action::EndSession);
         self.pin.clear();
         self.facts = None;
