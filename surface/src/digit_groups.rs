@@ -6,6 +6,7 @@
 //! group reads far better than inside its line: `11` stays two ones and
 //! `0` stays a zero.
 
+use opencv::core::Rect;
 use zeroize::Zeroizing;
 
 use crate::Error;
@@ -17,13 +18,14 @@ use crate::shapes;
 use crate::vote::{GroupRead, Kind, Reads};
 
 /// The models that read each group.
-const MODELS: [Model; 3] = [Model::Japanese, Model::Script, Model::Digits];
+pub(crate) const MODELS: [Model; 3] = [Model::Japanese, Model::Script, Model::Digits];
 
 impl SurfaceReader {
     /// Adds to each date line whose digit groups were found one reading
     /// per model made of its groups read alone.
     pub(crate) fn group_pass(&self, page: &Page, lines: &mut [Reads]) -> Result<(), Error> {
         let mut plan: Vec<(usize, Kind, Vec<Group>)> = Vec::new();
+        let mut era_ink: Vec<(usize, Option<Rect>)> = Vec::new();
         for (i, l) in lines.iter().enumerate() {
             let (kind, pattern) = match l.kind() {
                 Some(Kind::Birth) if says_gan(l) => (Kind::Birth, glyphs::BIRTH_GAN),
@@ -32,8 +34,14 @@ impl SurfaceReader {
                 Some(Kind::Code) => (Kind::Code, glyphs::CODE),
                 _ => continue,
             };
-            if let Some(groups) = glyphs::digit_groups(&page.clean, l.line.rect, pattern)? {
-                plan.push((i, kind, groups));
+            if let Some(found) = glyphs::digit_groups(&page.clean, l.line.rect, pattern)? {
+                plan.push((i, kind, found.groups));
+                era_ink.push((i, found.lead));
+            }
+        }
+        for (i, lead) in era_ink {
+            if let Some(l) = lines.get_mut(i).filter(|l| l.kind() == Some(Kind::Birth)) {
+                l.era_ink = lead;
             }
         }
         // The ink of each digit cell, to check the readings against.
@@ -45,6 +53,7 @@ impl SurfaceReader {
             }
             if let Some(l) = lines.get_mut(*i) {
                 l.shapes = Some(shapes);
+                l.groups = Some(groups.clone());
             }
         }
         // The code is read alone later, only if still unsure.
@@ -76,7 +85,7 @@ impl SurfaceReader {
                     }
                 }
                 if let (Some(parts), Some(l)) = (parts.into_iter().collect::<Option<Vec<_>>>(), lines.get_mut(i)) {
-                    l.pending.push(GroupRead { model, parts, confidence });
+                    l.pending.push(GroupRead { model, view: View::Groups, parts, confidence });
                 }
             }
         }
@@ -102,19 +111,20 @@ pub(crate) fn compose(lines: &mut [Reads]) {
                 }
                 // The year alone, as `vote::expiry_year_of` takes it.
                 (Some(Kind::Expiry), [y], _) => y.clone(),
+                (Some(Kind::Code), [c], _) => c.clone(),
                 _ => continue,
             };
-            l.reads.push(LineText { text, confidence: g.confidence, model: g.model, view: View::Groups });
+            l.reads.push(LineText { text, confidence: g.confidence, model: g.model, view: g.view });
         }
     }
 }
 
 impl Kind {
     /// The most digits one group of the field's line holds.
-    fn group_digits(self) -> usize {
+    pub(crate) fn group_digits(self) -> usize {
         match self {
-            Kind::Expiry => 4,
-            Kind::Birth | Kind::Code => 2,
+            Kind::Expiry | Kind::Code => 4,
+            Kind::Birth => 2,
         }
     }
 }

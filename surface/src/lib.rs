@@ -21,6 +21,7 @@ pub mod locate;
 pub mod ocr;
 pub mod reader;
 mod shapes;
+mod spaced;
 mod vote;
 
 pub use camera::CameraSurface;

@@ -108,8 +108,7 @@ pub fn find(grey: &Mat) -> Result<Page, Error> {
     let mut boxes = Vec::new();
     for c in contours {
         let r = imgproc::bounding_rect(&c)?;
-        // The dilation grew the box by half the kernel each way.
-        let rect = Rect::new(r.x + 10, r.y + 2, (r.width - 20).max(1), (r.height - 4).max(1));
+        let rect = ink_box(&text, r)?;
         if rect.height < MIN_HEIGHT || rect.height > MAX_HEIGHT {
             continue;
         }
@@ -133,6 +132,31 @@ pub fn find(grey: &Mat) -> Result<Page, Error> {
     imgproc::threshold(grey, &mut blown, 250.0, 255.0, imgproc::THRESH_BINARY)?;
     let glare = core::count_non_zero(&blown)? as f64 / (f64::from(grey.cols()) * f64::from(grey.rows())).max(1.0);
     Ok(Page { clean, unstruck, rules, lines, glare })
+}
+
+/// The box of a line's ink from its box in the dilated mask: the dilation
+/// grew it by half the kernel each way, except where the page's edge cut
+/// the growth short; there the ink's own extent is the edge (a digit
+/// printed close to the card's edge is not cut off).
+fn ink_box(text: &Mat, r: Rect) -> Result<Rect, Error> {
+    let (mut x0, mut y0) = (r.x + 10, r.y + 2);
+    let (mut x1, mut y1) = (r.x + r.width - 10, r.y + r.height - 2);
+    if r.x == 0 || r.y == 0 || r.x + r.width >= text.cols() || r.y + r.height >= text.rows() {
+        let ink = imgproc::bounding_rect(&Mat::roi(text, r)?)?;
+        if r.x == 0 {
+            x0 = ink.x;
+        }
+        if r.y == 0 {
+            y0 = ink.y;
+        }
+        if r.x + r.width >= text.cols() {
+            x1 = r.x + ink.x + ink.width;
+        }
+        if r.y + r.height >= text.rows() {
+            y1 = r.y + ink.y + ink.height;
+        }
+    }
+    Ok(Rect::new(x0, y0, (x1 - x0).max(1), (y1 - y0).max(1)))
 }
 
 /// Takes out of the text mask what lies off the card's paper: the table
@@ -272,5 +296,18 @@ mod tests {
         let page = find(&grey).expect("found");
         assert_eq!(page.lines.len(), 1, "{:?}", page.lines);
         assert!(page.lines[0].rect.x >= 190, "{:?}", page.lines[0].rect);
+    }
+
+    #[test]
+    fn a_line_printed_close_to_the_card_edge_keeps_its_first_glyph() {
+        let mut grey = Mat::new_rows_cols_with_default(200, 600, core::CV_8UC1, Scalar::all(220.0)).unwrap_or_default();
+        for i in 0..8 {
+            let glyph = Rect::new(8 + i * 30, 80, 20, 24);
+            let _ = imgproc::rectangle(&mut grey, glyph, Scalar::all(30.0), 3, imgproc::LINE_8, 0);
+        }
+        let page = find(&grey).expect("found");
+        assert_eq!(page.lines.len(), 1, "{:?}", page.lines);
+        assert!(page.lines[0].rect.x <= 9, "the first glyph cut: {:?}", page.lines[0].rect);
+        assert!(page.lines[0].rect.x + page.lines[0].rect.width >= 8 + 7 * 30 + 19, "{:?}", page.lines[0].rect);
     }
 }

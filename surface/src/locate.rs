@@ -16,7 +16,7 @@ pub const CARD_WIDTH: i32 = 1024;
 pub const CARD_HEIGHT: i32 = 646;
 
 /// Frames are searched at this width (for speed), then warped at full size.
-const SEARCH_WIDTH: f64 = 320.0;
+const SEARCH_WIDTH: f64 = 640.0;
 
 /// The card, straightened.
 pub struct Located {

@@ -29,7 +29,17 @@ pub struct Options {
     pub alone: bool,
     /// Limit the Japanese models to digits.
     pub digits: bool,
+    /// Limit the Japanese models to the eras' kanji.
+    pub eras: bool,
 }
+
+/// Digits, and the space between them: without the space a model cannot
+/// end a word, and digits set apart come out as one word with no
+/// confidence at all.
+const DIGITS: &std::ffi::CStr = c"0123456789 ";
+
+/// The kanji of the eras a birth date may be in.
+const ERA_CHARACTERS: &std::ffi::CStr = c"大正昭和平成令";
 
 /// The characters of the card face's date lines.
 const DATE_CHARACTERS: &std::ffi::CStr = c"0123456789 大正昭和平成令元年月日生まで有効";
@@ -59,6 +69,10 @@ pub enum View {
     Line,
     /// The line's digit groups, each read alone.
     Groups,
+    /// The line's digits alone, set apart evenly.
+    Spaced,
+    /// A birth date's era alone.
+    Era,
 }
 
 /// The models a worker holds.
@@ -103,7 +117,7 @@ impl Engines {
         let script = engine(datapath, "Japanese")?;
         let jpn = engine(datapath, "jpn")?;
         let mut digits = engine(datapath, "eng")?;
-        let (k, v) = (c"tessedit_char_whitelist", c"0123456789");
+        let (k, v) = (c"tessedit_char_whitelist", DIGITS);
         digits.set_variable(k, v).map_err(|_| Error::Models)?;
         Ok(Self { script, jpn, digits })
     }
@@ -140,10 +154,11 @@ impl Engines {
             Model::Digits => &mut self.digits,
         };
         if model != Model::Digits {
-            let charset = match (options.digits, dates) {
-                (true, _) => c"0123456789",
-                (false, true) => DATE_CHARACTERS,
-                (false, false) => c"",
+            let charset = match (options.digits, options.eras, dates) {
+                (true, ..) => DIGITS,
+                (false, true, _) => ERA_CHARACTERS,
+                (false, false, true) => DATE_CHARACTERS,
+                (false, false, false) => c"",
             };
             api.set_variable(c"tessedit_char_whitelist", charset).map_err(|_| Error::Models)?;
         }
@@ -159,7 +174,11 @@ impl Engines {
         let tsv = Zeroizing::new(tsv.as_ref().to_string_lossy().into_owned());
         let words = words_of(&tsv);
         let raw = Zeroizing::new(words.iter().map(|(w, _)| w.as_str()).collect::<String>());
-        let view = if options.alone { View::Groups } else { View::Line };
+        let view = match (options.alone, options.eras) {
+            (_, true) => View::Era,
+            (true, false) => View::Groups,
+            (false, false) => View::Line,
+        };
         Ok(LineText {
             text: Zeroizing::new(crate::fields::normalize(&raw)),
             confidence: confidence_of(&words),

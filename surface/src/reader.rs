@@ -179,6 +179,20 @@ impl SurfaceReader {
         // digits-only model: where the Japanese models drop or change a
         // half-width digit.
         self.group_pass(&page, &mut lines)?;
+        // A birth date's era alone, where the readings of its line do not
+        // agree on it (the group readings wait for it).
+        let era_unsure: Vec<Rect> = lines
+            .iter()
+            .filter(|l| l.kind() == Some(Kind::Birth) && l.era_ink.is_some() && l.agreed_era().is_none())
+            .map(|l| l.line.rect)
+            .collect();
+        for model in [Model::Script, Model::Japanese] {
+            self.pass(&page, &mut lines, |l| {
+                let era = l.era_ink.filter(|_| era_unsure.contains(&l.line.rect))?;
+                Some(Job::era(model, era))
+            })?;
+        }
+        crate::digit_groups::compose(&mut lines);
         // The expiry's year once more, alone, by the digits-only model.
         self.pass(&page, &mut lines, |l| match l.kind() {
             Some(Kind::Expiry) => Some(Job { lead: Some(2.3), ..Job::new(Model::Digits, 40) }),
@@ -215,6 +229,8 @@ impl SurfaceReader {
                 _ => None,
             })?;
         }
+        // Last of all, only where still unsure: the digits set apart.
+        self.spaced_pass(&page, &mut lines, unsure)?;
         // Group readings that waited for more readings of the era.
         crate::digit_groups::compose(&mut lines);
 
@@ -257,6 +273,17 @@ impl SurfaceReader {
 
     /// Runs OCR jobs on the workers in parallel; results in job order.
     pub(crate) fn run(&self, page: &Page, jobs: &[(Line, Job)]) -> Result<Vec<Option<LineText>>, Error> {
+        self.run_on(&page.clean, &page.unstruck, jobs)
+    }
+
+    /// [`SurfaceReader::run`] on an image of the page (`clean`), or one
+    /// with the strikes painted out (`unstruck`).
+    pub(crate) fn run_on(
+        &self,
+        clean: &Mat,
+        unstruck: &Mat,
+        jobs: &[(Line, Job)],
+    ) -> Result<Vec<Option<LineText>>, Error> {
         let next = AtomicUsize::new(0);
         let results: Vec<Mutex<Option<Result<LineText, Error>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
         std::thread::scope(|s| {
@@ -267,7 +294,7 @@ impl SurfaceReader {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some((line, job)) = jobs.get(i) else { break };
-                        let image = if job.unstruck { &page.unstruck } else { &page.clean };
+                        let image = if job.unstruck { unstruck } else { clean };
                         let rect = match (job.exact, job.lead) {
                             (Some(exact), _) => exact,
                             (None, Some(k)) => Rect::new(
@@ -278,7 +305,12 @@ impl SurfaceReader {
                             ),
                             (None, None) => line.rect,
                         };
-                        let options = Options { dates: job.dates, alone: job.exact.is_some(), digits: job.digits };
+                        let options = Options {
+                            dates: job.dates,
+                            alone: job.exact.is_some(),
+                            digits: job.digits,
+                            eras: job.eras,
+                        };
                         let out = engines.read_with(image, rect, job.model, job.height, options);
                         if let Ok(mut slot) = results[i].lock() {
                             *slot = Some(out);
@@ -317,6 +349,8 @@ pub(crate) struct Job {
     pub(crate) exact: Option<Rect>,
     /// Limit the Japanese models to digits.
     pub(crate) digits: bool,
+    /// Limit the Japanese models to the eras' kanji.
+    pub(crate) eras: bool,
 }
 
 impl Job {
@@ -326,8 +360,14 @@ impl Job {
         Self { exact: Some(rect), digits: true, ..Self::new(model, 48) }
     }
 
+    /// Exactly `rect` on a white margin, limited to the eras' kanji: a
+    /// birth date's era.
+    pub(crate) fn era(model: Model, rect: Rect) -> Self {
+        Self { exact: Some(rect), eras: true, ..Self::new(model, 48) }
+    }
+
     /// The whole line by `model` at `height`, nothing else special.
     pub(crate) fn new(model: Model, height: i32) -> Self {
-        Self { model, height, unstruck: false, lead: None, dates: false, exact: None, digits: false }
+        Self { model, height, unstruck: false, lead: None, dates: false, exact: None, digits: false, eras: false }
     }
 }

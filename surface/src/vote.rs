@@ -2,9 +2,11 @@
 //! its readings by the different models, the value they agree on, and the
 //! 「顔認証」 mark.
 
+use opencv::core::Rect;
 use uketsuke_driver::hal::surface::FaceAuthMark;
 
 use crate::fields::{self, Era, EraDate};
+use crate::glyphs::Group;
 use crate::lines::Line;
 use crate::ocr::{LineText, Model, View};
 use crate::shapes::{self, Holes};
@@ -35,14 +37,21 @@ pub(crate) struct Reads {
     /// What the line's place on the card suggests it holds, when its first
     /// reading says nothing.
     pub(crate) hint: Option<Kind>,
+    /// The line's digit groups, when they were found in the ink.
+    pub(crate) groups: Option<Vec<Group>>,
+    /// For a birth date whose digit groups were found: the era's ink.
+    pub(crate) era_ink: Option<Rect>,
 }
 
 /// Who read a value: a model, on a view, with its best confidence.
 type Source = (Model, View, f32);
 
-/// One model's reading of a date line's digit groups, each read alone.
+/// One model's reading of a line's digit groups: each group read alone
+/// ([`View::Groups`]), or all the digits set apart ([`View::Spaced`]).
 pub(crate) struct GroupRead {
     pub(crate) model: Model,
+    /// How the groups were read.
+    pub(crate) view: View,
     /// The groups' digits (or 元), in order.
     pub(crate) parts: Vec<Zeroizing<String>>,
     /// The lowest of the groups' confidences.
@@ -51,7 +60,7 @@ pub(crate) struct GroupRead {
 
 impl Reads {
     pub(crate) fn new(line: Line) -> Self {
-        Self { line, reads: Vec::new(), pending: Vec::new(), shapes: None, hint: None }
+        Self { line, reads: Vec::new(), pending: Vec::new(), shapes: None, hint: None, groups: None, era_ink: None }
     }
 
     /// The field the first reading suggests, loosely (the readings that
@@ -71,12 +80,17 @@ impl Reads {
         }
     }
 
-    /// The era every whole-line reading that names one names, when at
-    /// least two readings do (the era's kanji are not among the digit
-    /// groups, so a reading of the groups takes it from here).
+    /// The era every reading of the whole line or of the era alone that
+    /// names one names, when at least two readings do (the era's kanji are
+    /// not among the digit groups, so a reading of the groups takes it
+    /// from here).
     pub(crate) fn agreed_era(&self) -> Option<Era> {
-        let eras: Vec<Era> =
-            self.reads.iter().filter(|r| r.view == View::Line).filter_map(|r| fields::find_era(&r.text)).collect();
+        let eras: Vec<Era> = self
+            .reads
+            .iter()
+            .filter(|r| matches!(r.view, View::Line | View::Era))
+            .filter_map(|r| fields::find_era(&r.text))
+            .collect();
         let first = *eras.first()?;
         (eras.len() >= 2 && eras.iter().all(|e| *e == first)).then_some(first)
     }
@@ -369,6 +383,22 @@ mod tests {
         assert_eq!((date.era, date.year), (Era::Showa, 57));
         let alone = line(&[("昭和57年7月13日生", 0.92, S, LINE), ("昌和57年7月13日生", 0.77, J, LINE)]);
         assert!(alone.birth(0.6).is_none(), "one reading of the era is not agreement");
+    }
+
+    #[test]
+    fn the_era_read_alone_by_two_models_settles_a_garbled_era() {
+        const ERA: View = View::Era;
+        let garbled = line(&[("昌和57年7月13日生", 0.77, J, LINE), ("和57年7月13日生", 0.90, S, LINE)]);
+        assert_eq!(garbled.agreed_era(), None);
+        let settled = line(&[
+            ("昌和57年7月13日生", 0.77, J, LINE),
+            ("和57年7月13日生", 0.90, S, LINE),
+            ("昭和", 0.91, S, ERA),
+            ("昭和", 0.88, J, ERA),
+        ]);
+        assert_eq!(settled.agreed_era(), Some(Era::Showa));
+        let torn = line(&[("昭和", 0.91, S, ERA), ("令和", 0.88, J, ERA)]);
+        assert_eq!(torn.agreed_era(), None, "the era read two ways is not agreed");
     }
 
     #[test]

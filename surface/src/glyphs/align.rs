@@ -7,7 +7,8 @@ use super::{Cell, Pattern, Token};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Aligned {
     Digits(usize, usize),
-    Gan,
+    /// 元, at this cell.
+    Gan(usize),
 }
 
 /// The least height of a kanji and the most of a digit, in ems (the em
@@ -25,24 +26,25 @@ const MARGIN: f32 = 0.25;
 /// Aligns `pattern` to the cells: the pattern starts at the first cell
 /// (or after a wide gap, if other text may come first), and ends at the
 /// last cell or before a wide gap (or anywhere, if more of its line
-/// follows). Returns the digit groups of the cheapest alignment, when it
-/// fits well and no alignment with other digit groups comes close.
-pub(super) fn align(cells: &[Cell], em: f32, pattern: Pattern) -> Option<Vec<Aligned>> {
+/// follows). Returns the cell the cheapest alignment starts at and its
+/// digit groups, when it fits well and no alignment with other digit
+/// groups comes close.
+pub(super) fn align(cells: &[Cell], em: f32, pattern: Pattern) -> Option<(usize, Vec<Aligned>)> {
     let wide_gap = |i: usize| i == 0 || i == cells.len() || (cells[i].x0 - cells[i - 1].x1) as f32 >= em * 0.5;
     let fit = Fit { cells, em, touching_digits: pattern.touching_digits, gan: pattern.gan };
-    let mut all: Vec<(f32, Vec<Aligned>)> = Vec::new();
+    let mut all: Vec<(f32, usize, Vec<Aligned>)> = Vec::new();
     let starts = if pattern.starts_line { 0..cells.len().min(1) } else { 0..cells.len() };
     for start in starts.filter(|i| wide_gap(*i)) {
         fit.walk(pattern.tokens, start, 0.0, &mut Vec::new(), &mut |end, cost, groups| {
             if pattern.more_follows || wide_gap(end) {
-                all.push((cost, groups.to_vec()));
+                all.push((cost, start, groups.to_vec()));
             }
         });
     }
     all.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (best_cost, best) = all.first()?;
-    let rival = all.iter().find(|(_, g)| g != best).map_or(f32::INFINITY, |(c, _)| *c);
-    (*best_cost <= MAX_COST && rival - best_cost >= MARGIN).then(|| best.clone())
+    let (best_cost, start, best) = all.first()?;
+    let rival = all.iter().find(|(_, _, g)| g != best).map_or(f32::INFINITY, |(c, _, _)| *c);
+    (*best_cost <= MAX_COST && rival - best_cost >= MARGIN).then(|| (*start, best.clone()))
 }
 
 /// The cells of one line and how they are measured.
@@ -145,7 +147,7 @@ impl Fit<'_> {
                     let Some(c) = self.kanji(at, k) else { continue };
                     let gan = token.is_none();
                     if gan {
-                        groups.push(Aligned::Gan);
+                        groups.push(Aligned::Gan(at));
                     }
                     self.walk(rest, at + k, cost + c, groups, found);
                     if gan {
@@ -170,8 +172,13 @@ impl Fit<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{BIRTH, BIRTH_GAN, EXPIRY_YEAR};
+    use super::super::{BIRTH, BIRTH_GAN, EXPIRY_YEAR, Pattern};
     use super::*;
+
+    /// The digit groups `align` finds, at 30 pixels per em.
+    fn groups(line: &[Cell], pattern: Pattern) -> Option<Vec<Aligned>> {
+        align(line, 30.0, pattern).map(|(_, groups)| groups)
+    }
 
     /// Cells from widths and gaps in ems, at 30 pixels per em (the wide
     /// ones as tall as kanji, the narrow ones as tall as digits).
@@ -206,22 +213,24 @@ mod tests {
             (0.71, 0.26),
             (0.90, 0.0),
         ]);
-        let groups = align(&line, 30.0, BIRTH);
-        assert_eq!(groups, Some(vec![Aligned::Digits(2, 3), Aligned::Digits(5, 5), Aligned::Digits(7, 8)]));
+        assert_eq!(
+            groups(&line, BIRTH),
+            Some(vec![Aligned::Digits(2, 3), Aligned::Digits(5, 5), Aligned::Digits(7, 8)])
+        );
     }
 
     #[test]
     fn an_expiry_year_with_two_digits_touching_is_still_four_digits() {
         // 20 (touching) 2 6 年 ␣ 8 月 …
         let line = cells(&[(0.99, 0.09), (0.47, 0.04), (0.47, 0.13), (0.94, 0.6), (0.47, 0.17), (0.73, 0.4)]);
-        assert_eq!(align(&line, 30.0, EXPIRY_YEAR), Some(vec![Aligned::Digits(0, 2)]));
+        assert_eq!(groups(&line, EXPIRY_YEAR), Some(vec![Aligned::Digits(0, 2)]));
     }
 
     #[test]
     fn the_expiry_year_is_looked_for_only_at_the_start_of_its_line() {
         // ␣033年 (the 2 lost): no four digits begin the line.
         let line = cells(&[(0.47, 0.04), (0.51, 0.04), (0.47, 0.09), (0.94, 0.6), (0.47, 0.17), (0.73, 0.21)]);
-        assert_eq!(align(&line, 30.0, EXPIRY_YEAR), None);
+        assert_eq!(groups(&line, EXPIRY_YEAR), None);
     }
 
     #[test]
@@ -242,7 +251,7 @@ mod tests {
             (0.9, 0.0),
         ]);
         assert_eq!(
-            align(&line, 30.0, BIRTH),
+            groups(&line, BIRTH),
             Some(vec![Aligned::Digits(2, 3), Aligned::Digits(5, 6), Aligned::Digits(8, 9)])
         );
     }
@@ -261,10 +270,7 @@ mod tests {
             (0.7, 0.15),
             (0.9, 0.0),
         ]);
-        assert_eq!(
-            align(&line, 30.0, BIRTH_GAN),
-            Some(vec![Aligned::Gan, Aligned::Digits(4, 4), Aligned::Digits(6, 6)])
-        );
-        assert_eq!(align(&line, 30.0, BIRTH), None, "元 is not a digit");
+        assert_eq!(groups(&line, BIRTH_GAN), Some(vec![Aligned::Gan(2), Aligned::Digits(4, 4), Aligned::Digits(6, 6)]));
+        assert_eq!(groups(&line, BIRTH), None, "元 is not a digit");
     }
 }

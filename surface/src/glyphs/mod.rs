@@ -109,6 +109,16 @@ pub(crate) enum Group {
     Gan,
 }
 
+impl Group {
+    /// The digit cells of the group (none for 元).
+    pub(crate) fn cells(&self) -> &[Rect] {
+        match self {
+            Group::Digits { cells, .. } => cells,
+            Group::Gan => &[],
+        }
+    }
+}
+
 /// A run of inked columns (x, line coordinates) and the rows its ink
 /// spans (y).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,9 +129,20 @@ struct Cell {
     bottom: i32,
 }
 
+/// Where a date line's parts are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// The digit groups (and 元), in pattern order.
+    pub(crate) groups: Vec<Group>,
+    /// The kanji the pattern begins with, before its first group (a birth
+    /// date's era), as a part of the page.
+    pub(crate) lead: Option<Rect>,
+}
+
 /// The digit groups of the line at `rect` of the clean page, in pattern
-/// order; `None` when the ink does not fit the pattern unambiguously.
-pub(crate) fn digit_groups(page: &Mat, rect: Rect, pattern: Pattern) -> Result<Option<Vec<Group>>, Error> {
+/// order, and the kanji before them; `None` when the ink does not fit the
+/// pattern unambiguously.
+pub(crate) fn digit_groups(page: &Mat, rect: Rect, pattern: Pattern) -> Result<Option<Found>, Error> {
     let rect = rect & Rect::new(0, 0, page.cols(), page.rows());
     if rect.width < 4 || rect.height < 4 {
         return Ok(None);
@@ -139,7 +160,7 @@ pub(crate) fn digit_groups(page: &Mat, rect: Rect, pattern: Pattern) -> Result<O
     for c in &mut cells {
         (c.top, c.bottom) = rows_of(&ink, c.x0, c.x1)?.unwrap_or((top, bottom));
     }
-    let Some(groups) = align(&cells, em, pattern) else { return Ok(None) };
+    let Some((start, groups)) = align(&cells, em, pattern) else { return Ok(None) };
     // A cell, or a run of cells, as a part of the page the line's height
     // tall, with the soft edges of its strokes: a margin of up to a tenth
     // of an em, never more than half the way to the next cell.
@@ -151,17 +172,18 @@ pub(crate) fn digit_groups(page: &Mat, rect: Rect, pattern: Pattern) -> Result<O
         let x1 = cells[b].x1 + right.max(0);
         Rect::new(rect.x + x0, rect.y + top, x1 - x0 + 1, bottom - top + 1)
     };
-    Ok(Some(
-        groups
-            .into_iter()
-            .map(|g| match g {
-                Aligned::Digits(a, b) => {
-                    Group::Digits { rect: part(a, b), cells: (a..=b).map(|i| part(i, i)).collect() }
-                }
-                Aligned::Gan => Group::Gan,
-            })
-            .collect(),
-    ))
+    let first = groups.first().map(|g| match g {
+        Aligned::Digits(a, _) | Aligned::Gan(a) => *a,
+    });
+    let lead = first.filter(|f| *f > start).map(|f| part(start, f - 1));
+    let groups = groups
+        .into_iter()
+        .map(|g| match g {
+            Aligned::Digits(a, b) => Group::Digits { rect: part(a, b), cells: (a..=b).map(|i| part(i, i)).collect() },
+            Aligned::Gan(_) => Group::Gan,
+        })
+        .collect();
+    Ok(Some(Found { groups, lead }))
 }
 
 /// Ink pixels per column and per row of a binary image.
