@@ -98,16 +98,31 @@ impl Reads {
     /// The birth date the readings vote for ([`Reads::confirmed`]). Once
     /// the era is agreed, a reading with the era garbled (昌和) still
     /// votes for its digits and a reading naming another era does not
-    /// vote; once the ink's digit cells are known, a reading with fewer
-    /// digits in a group than the group has cells does not vote.
+    /// vote. Once the ink's digit cells are known, a reading with fewer
+    /// digits in a group than the group has cells does not vote, ever:
+    /// both Japanese models drop the same narrow digit (`1月` for `11月`),
+    /// so their agreement does not outweigh the ink's count. Without the
+    /// cells, a value is not confirmed while any reading gives one of its
+    /// numbers with a digit more (`30日` against `3日`): a digit may have
+    /// been dropped by every model that agreed.
     pub(crate) fn birth(&self, min: f32) -> Option<(EraDate, f32)> {
         let era = self.agreed_era();
         let parse = |text: &str| {
             let date = fields::find_birth(text).or_else(|| fields::find_birth(&with_era(text, era?)?))?;
             era.is_none_or(|e| e == date.era).then_some(date)
         };
-        let ink = |date: &EraDate| self.shapes.as_ref().is_none_or(|shapes| fits_cells(date, shapes));
-        self.confirmed_with_ink(parse, ink, min)
+        let Some(shapes) = self.shapes.as_ref() else {
+            let (date, confidence) = self.confirmed(parse, min)?;
+            let longer = self
+                .reads
+                .iter()
+                .filter(|r| r.confidence >= FLOOR)
+                .filter_map(|r| parse(&r.text))
+                .any(|other| has_a_digit_more(&other, &date));
+            return (!longer).then_some((date, confidence));
+        };
+        let counted = |text: &str| parse(text).filter(|d| enough_digits(d, shapes));
+        self.confirmed_with_ink(counted, |d| holes_allow(d, shapes), min)
     }
 
     /// The expiry year the readings vote for; a reading the ink of the
@@ -223,15 +238,33 @@ fn with_era(text: &str, era: Era) -> Option<String> {
     Some(format!("{}{}", era.name(), text.get(first..)?))
 }
 
+/// The date's numbers, each as its digits.
+fn numbers(date: &EraDate) -> [String; 3] {
+    [date.year, date.month, date.day].map(|n| n.to_string())
+}
+
 /// Whether each of the date's numbers has at least as many digits as its
-/// group has cells in the ink, and digits the cells' holes allow.
-fn fits_cells(date: &EraDate, groups: &[Vec<Holes>]) -> bool {
-    let numbers = [date.year, date.month, date.day];
-    groups.len() == numbers.len()
-        && numbers.iter().zip(groups).all(|(n, holes)| {
-            let digits = n.to_string();
-            holes.is_empty() || digits.len() >= holes.len() && shapes::allow_all(&digits, holes)
-        })
+/// group has cells in the ink (元 has no cells).
+fn enough_digits(date: &EraDate, groups: &[Vec<Holes>]) -> bool {
+    groups.len() == 3 && numbers(date).iter().zip(groups).all(|(n, holes)| n.len() >= holes.len())
+}
+
+/// Whether the cells' holes allow each of the date's digits.
+fn holes_allow(date: &EraDate, groups: &[Vec<Holes>]) -> bool {
+    groups.len() == 3 && numbers(date).iter().zip(groups).all(|(n, holes)| shapes::allow_all(n, holes))
+}
+
+/// Whether `other` is `date` with a digit or more added to its numbers
+/// (each of `date`'s numbers found in order among `other`'s digits).
+fn has_a_digit_more(other: &EraDate, date: &EraDate) -> bool {
+    let within = |short: &str, long: &str| {
+        let mut long = long.chars();
+        short.chars().all(|c| long.any(|l| l == c))
+    };
+    let (o, d) = (numbers(other), numbers(date));
+    other.era == date.era
+        && o.iter().zip(&d).all(|(o, d)| within(d, o))
+        && o.iter().map(String::len).sum::<usize>() > d.iter().map(String::len).sum::<usize>()
 }
 
 /// A short reading that is mostly digits: perhaps the security code, with
@@ -362,14 +395,38 @@ mod tests {
     }
 
     #[test]
-    fn ink_that_allows_no_reading_at_all_says_nothing() {
-        // Every reading says 2月1日; the cells claim two digits for the day
-        // (日 broken in two by faint strokes): the cells are wrong, not the
-        // readings.
-        let mut l = line(&[("昭和17年2月1日生", 0.93, S, LINE), ("昭和17年2月1日生", 0.93, J, LINE)]);
-        l.shapes = Some(vec![vec![Holes::None; 2], vec![Holes::None], vec![Holes::None; 2]]);
+    fn two_models_dropping_the_same_digit_do_not_outweigh_the_cells() {
+        // 令和2年11月3日: both Japanese models read 1月, the ink has two
+        // cells for the month. Nothing is sure enough to spend a try on.
+        let mut l = line(&[("令和2年1月3日生", 0.60, S, LINE), ("令和2年1月3日生", 0.63, J, LINE)]);
+        assert!(l.birth(0.6).is_some(), "without the cells the two models agree");
+        l.shapes = Some(vec![vec![Holes::None], vec![Holes::None; 2], vec![Holes::None]]);
+        assert!(l.birth(0.6).is_none());
+    }
+
+    #[test]
+    fn holes_that_allow_no_reading_at_all_say_nothing() {
+        // Every reading says 10月; the month's second cell shows a hole
+        // only in its upper part (a 0 blurred shut at the bottom): the
+        // holes are wrong, not the readings.
+        let mut l = line(&[("昭和17年10月1日生", 0.93, S, LINE), ("昭和17年10月1日生", 0.93, J, LINE)]);
+        let upper = Holes::Span { top: 0.1, bottom: 0.5 };
+        l.shapes = Some(vec![vec![Holes::None; 2], vec![Holes::None, upper], vec![Holes::None]]);
         let (date, _) = l.birth(0.6).expect("confirmed");
-        assert_eq!((date.month, date.day), (2, 1));
+        assert_eq!((date.month, date.day), (10, 1));
+    }
+
+    #[test]
+    fn without_the_cells_a_reading_with_a_digit_more_leaves_the_date_unconfirmed() {
+        // 昭和48年8月30日: two models read 3日 (a slashed zero dropped), one 30日.
+        let l = line(&[
+            ("昭和48年8月3日生", 0.93, S, LINE),
+            ("昭和48年8月30日生", 0.77, J, LINE),
+            ("昭和48年8月3日生", 0.91, J, LINE),
+        ]);
+        assert!(l.birth(0.6).is_none());
+        let agreed = line(&[("昭和48年8月30日生", 0.93, S, LINE), ("昭和48年8月30日生", 0.91, J, LINE)]);
+        assert_eq!(agreed.birth(0.6).map(|(d, _)| d.day), Some(30));
     }
 
     #[test]
