@@ -83,6 +83,23 @@ pub fn wipe(mat: &mut Mat) {
     let _ = mat.set_to(&core::Scalar::all(0.0), &core::no_array());
 }
 
+/// An image of the card that is wiped when dropped (a crop being read).
+pub(crate) struct Wiped(pub(crate) Mat);
+
+impl std::ops::Deref for Wiped {
+    type Target = Mat;
+
+    fn deref(&self) -> &Mat {
+        &self.0
+    }
+}
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
 impl CardSurface for CameraSurface {
     type Error = DeviceError;
 

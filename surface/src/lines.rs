@@ -33,6 +33,15 @@ pub struct Page {
     pub glare: f64,
 }
 
+impl Drop for Page {
+    /// The card's text is personal data: its images are overwritten.
+    fn drop(&mut self) {
+        for image in [&mut self.clean, &mut self.unstruck, &mut self.rules] {
+            crate::camera::wipe(image);
+        }
+    }
+}
+
 /// One line of text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Line {

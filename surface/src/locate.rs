@@ -26,6 +26,14 @@ pub struct Located {
     pub grey: Mat,
 }
 
+impl Drop for Located {
+    /// The card's face is personal data: its images are overwritten.
+    fn drop(&mut self) {
+        crate::camera::wipe(&mut self.colour);
+        crate::camera::wipe(&mut self.grey);
+    }
+}
+
 /// Finds the card in a BGR frame; `None` when no card-sized shape is there.
 pub fn locate(bgr: &Mat) -> Result<Option<Located>, Error> {
     let scale = SEARCH_WIDTH / f64::from(bgr.cols().max(1));

@@ -16,6 +16,7 @@ use tesseract_plumbing::tesseract_sys::{TessPageSegMode_PSM_RAW_LINE, TessPageSe
 use zeroize::Zeroizing;
 
 use crate::Error;
+use crate::camera::Wiped;
 
 /// How a line is read, beyond the model and the height.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -145,9 +146,12 @@ impl Engines {
         options: Options,
     ) -> Result<LineText, Error> {
         let dates = options.dates;
-        let crop =
-            if options.alone { alone_for_reading(page, rect, height)? } else { crop_for_reading(page, rect, height)? };
-        let image = &crop;
+        let crop = Wiped(if options.alone {
+            alone_for_reading(page, rect, height)?
+        } else {
+            crop_for_reading(page, rect, height)?
+        });
+        let image = &*crop;
         let api = match model {
             Model::Script => &mut self.script,
             Model::Japanese => &mut self.jpn,

@@ -128,12 +128,22 @@ impl SurfaceReader {
             tracing::info!(outcome = "no_card", "card face not found");
             return Ok(Reading { guidance: Some(SurfaceGuidance::PlaceCard), ..Reading::default() });
         };
-        let mut reading = self.read_card(&card.grey, today)?;
+        let thumb = crate::guidance::thumb(&card.colour)?;
+        let mut reading = self.read_card(&card.grey, thumb.as_ref(), today)?;
         if reading.birth.is_none() && reading.expiry_year.is_none() && reading.code.is_none() {
             // Perhaps upside down.
             let mut turned = Mat::default();
             core::rotate(&card.grey, &mut turned, core::ROTATE_180)?;
-            let again = self.read_card(&turned, today)?;
+            let turned = crate::camera::Wiped(turned);
+            let thumb_turned = match &thumb {
+                Some(t) => {
+                    let mut m = Mat::default();
+                    core::rotate(t, &mut m, core::ROTATE_180)?;
+                    Some(m)
+                }
+                None => None,
+            };
+            let again = self.read_card(&turned, thumb_turned.as_ref(), today)?;
             if again.birth.is_some() || again.expiry_year.is_some() || again.code.is_some() {
                 reading = again;
             }
@@ -153,7 +163,8 @@ impl SurfaceReader {
         Ok(reading)
     }
 
-    fn read_card(&self, grey: &Mat, today: Date) -> Result<Reading, Error> {
+    /// Reads a straightened card; `thumb` marks where a thumb covers it.
+    fn read_card(&self, grey: &Mat, thumb: Option<&Mat>, today: Date) -> Result<Reading, Error> {
         let page = lines::find(grey)?;
         // First pass: every line that is not very long, in Japanese.
         let (short, long): (Vec<Line>, Vec<Line>) = page.lines.iter().partition(|l| l.aspect() <= 16.0);
@@ -238,7 +249,15 @@ impl SurfaceReader {
         let of_kind = |kind: Kind| move |l: &&Reads| l.kind() == Some(kind);
         let birth = one_value(lines.iter().filter(of_kind(Kind::Birth)), |l| l.birth(min));
         let expiry = one_value(lines.iter().filter(of_kind(Kind::Expiry)), |l| l.expiry_year(min));
-        let code = one_value(lines.iter().filter(of_kind(Kind::Code)), |l| l.code(min));
+        // A code beside a thumb may be the end of the serial, the rest of
+        // it under the thumb.
+        let mut codes = Vec::new();
+        for l in lines.iter().filter(of_kind(Kind::Code)) {
+            if !crate::guidance::beside_thumb(thumb, l.line.rect)? {
+                codes.push(l);
+            }
+        }
+        let code = one_value(codes.into_iter(), |l| l.code(min));
         let birth = birth.and_then(|(b, c)| Some(((b, b.gregorian()?), c)));
         if let (Some(((era, born), cb)), Some((expiry, ce)), Some((code, cc))) = (birth, expiry, code.clone()) {
             if fields::check_plausible(born, expiry, today).is_ok() {

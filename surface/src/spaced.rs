@@ -12,6 +12,7 @@ use opencv::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::Error;
+use crate::camera::Wiped;
 use crate::digit_groups::{MODELS, compose};
 use crate::glyphs::Group;
 use crate::lines::{Line, Page};
@@ -44,6 +45,7 @@ impl SurfaceReader {
             return Ok(());
         }
         let (sheet, bands) = spaced_sheet(&page.clean, picked.iter().map(|(_, g)| g.as_slice()))?;
+        let sheet = Wiped(sheet);
         let mut jobs: Vec<(Line, Job)> = Vec::new();
         for ((i, _), band) in picked.iter().zip(&bands) {
             for model in MODELS {
