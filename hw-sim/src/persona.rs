@@ -263,7 +263,11 @@ mod tests {
 
     #[test]
     fn every_file_in_the_personas_folder_is_embedded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("personas");
+        // The checkout being tested (cargo sets this when it runs the test;
+        // the compile-time path may be another checkout's sharing the
+        // target directory).
+        let root = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+        let dir = Path::new(&root).join("personas");
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
             .unwrap_or_default();
