@@ -10,9 +10,10 @@ use crate::Error;
 use crate::locate::{self, Located};
 use crate::reader::Reading;
 
-/// Why the face could not be read, from what the image shows.
-pub(crate) fn guidance(card: &Located, reading: &Reading) -> Result<SurfaceGuidance, Error> {
-    if thumb(&card.colour)?.is_some() {
+/// Why the face could not be read, from what the image shows (`thumb`:
+/// whether [`thumb`] found one).
+pub(crate) fn guidance(card: &Located, thumb: bool, reading: &Reading) -> Result<SurfaceGuidance, Error> {
+    if thumb {
         return Ok(SurfaceGuidance::MoveThumb);
     }
     let page_glare = {

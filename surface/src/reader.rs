@@ -149,7 +149,7 @@ impl SurfaceReader {
             }
         }
         if reading.check_code_b().is_none() {
-            reading.guidance = Some(guidance(&card, &reading)?);
+            reading.guidance = Some(guidance(&card, thumb.is_some(), &reading)?);
         }
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(
