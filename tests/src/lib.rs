@@ -15,6 +15,7 @@ pub mod kiosk;
 pub mod sandbox;
 pub mod terminal;
 pub mod touchscreen;
+pub mod udev;
 pub mod webdriver;
 
 pub use bins::{SimCard, bin_path, card_cmd, card_info, info, json_lines, run_card, sandbox, wait_for_card};
