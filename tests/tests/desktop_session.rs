@@ -26,6 +26,16 @@ const REMOVE: (u32, u32) = (PANEL_X + 300, 153);
 /// The header's colour (Theme.primary), at a point of the kiosk window's header.
 const HEADER: (u32, u32, [u8; 3]) = (12, 12, [0x0b, 0x4f, 0x8a]);
 
+/// The status panel's background for idle and for done (`uketsuke_panel::palette`).
+const PANEL_IDLE: [u8; 3] = [0x0b, 0x3d, 0x91];
+const PANEL_DONE: [u8; 3] = [0x1b, 0x6e, 0x20];
+
+/// How many pixels of the control panel's window have `colour`: the
+/// status panel image fills 320×240 of them with its state's colour.
+fn panel_pixels(shot: &image::RgbImage, colour: [u8; 3]) -> usize {
+    shot.enumerate_pixels().filter(|(x, _, p)| *x >= PANEL_X && p.0 == colour).count()
+}
+
 /// The kiosk's state from the staff API.
 struct Staff {
     state_url: String,
@@ -68,7 +78,7 @@ fn shots() -> PathBuf {
 
 #[test]
 fn the_kiosk_and_its_control_panel_play_a_whole_session_with_the_mouse_under_xvfb() {
-    let desk = Desktop::start(1500, 700).unwrap();
+    let desk = Desktop::start(1500, 900).unwrap();
     let sb = PcscSandbox::start().unwrap();
     let config = write_config(&sb, None, "").unwrap();
     let mut cmd = Command::new(bin_path("uketsuke-sim-kiosk"));
@@ -108,6 +118,8 @@ fn play(desk: &Desktop, kiosk: &mut RunningKiosk, agent: ureq::Agent) -> Result<
     let (x, y, colour) = HEADER;
     assert_eq!(idle.get_pixel(x, y).0, colour, "the kiosk window is drawn (its header)");
     assert_ne!(idle.get_pixel(PANEL_X + 200, 300).0, [0, 0, 0], "the control panel is drawn");
+    let shown = panel_pixels(&idle, PANEL_IDLE);
+    assert!(shown > 320 * 240 / 2, "the control panel shows the status panel at idle ({shown} pixels of its colour)");
     idle.save(shots().join("01-idle.png"))?;
 
     desk.click(PLACE.0, PLACE.1)?;
@@ -127,7 +139,10 @@ fn play(desk: &Desktop, kiosk: &mut RunningKiosk, agent: ureq::Agent) -> Result<
 
     staff.wait("result", None, Duration::from_secs(15))?;
     std::thread::sleep(Duration::from_millis(300));
-    desk.save_screenshot(&shots().join("04-result.png"))?;
+    let result = desk.screenshot()?;
+    result.save(shots().join("04-result.png"))?;
+    let shown = panel_pixels(&result, PANEL_DONE);
+    assert!(shown > 320 * 240 / 2, "the status panel shows done with the result ({shown} pixels of its colour)");
     staff.wait("take_card", None, Duration::from_secs(15))?;
     desk.click(REMOVE.0, REMOVE.1)?;
     staff.wait("idle", None, Duration::from_secs(15))?;

@@ -5,6 +5,8 @@
 //! and nothing else is touched. Each recorded device lists every change the
 //! rules must make (`expect …`); a change it does not list fails the test.
 
+#![allow(clippy::panic)] // tests fail by panicking
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,8 @@
 //! Number Card, passed to the unchanged firmware runtime. A whole face
 //! session runs through it (read, face match on the virtual camera with the
 //! real models, authentication at the virtual terminal, three consents,
-//! the result), with no pcscd anywhere.
+//! the result), with no pcscd anywhere. A vendor's status panel (the
+//! `StatusPanel` HAL trait) is fed the same screens and follows the session.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
@@ -23,13 +24,28 @@ use uketsuke_firmware::runtime::card_face::CodeBPolicy;
 use uketsuke_firmware::runtime::{self, Kiosk, KioskEvent, Parts};
 use uketsuke_hw_sim::card::{CardSpec, VirtualCard, build_card};
 use uketsuke_hw_sim::persona::{self, CardImages};
-use uketsuke_screen::{ConsentQuestion, Method, ResultView, Touch, View};
+use uketsuke_panel::{PanelError, PanelState, StatusPanel};
+use uketsuke_screen::{ConsentQuestion, Method, ResultView, Screen, Touch, View};
 use uketsuke_sim_kiosk::devices::SimDevices;
 use uketsuke_surface::{CameraSurface, ReaderConfig};
 use uketsuke_tests::kiosk::STAFF_TOKEN;
 use uketsuke_tests::terminal::{TerminalServer, test_identity};
 
 const READER: &str = "Vendor In-Memory Reader 00";
+
+/// A vendor's status panel that records what it was asked to show.
+struct RecordingPanel(Arc<Mutex<Vec<PanelState>>>);
+
+impl StatusPanel for RecordingPanel {
+    fn show(&mut self, screen: &Screen) -> Result<(), PanelError> {
+        let state = PanelState::from(screen);
+        let mut shown = self.0.lock().unwrap();
+        if shown.last() != Some(&state) {
+            shown.push(state);
+        }
+        Ok(())
+    }
+}
 
 /// The reader: one slot, its events handed out once to the watch.
 struct InMemoryReader {
@@ -123,6 +139,7 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
     devices.stage.lock().unwrap().persona = Some(persona.clone());
     let terminal = TerminalServer::start().unwrap();
 
+    let panel = Arc::new(Mutex::new(Vec::new()));
     let mut config = Config::default();
     config.staff.listen = "127.0.0.1:0".parse().unwrap();
     let parts = Parts {
@@ -140,6 +157,7 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
         staff_token: StaffToken::new(STAFF_TOKEN).unwrap(),
         models: ModelPaths::default_location(),
         preview: None,
+        status_panel: Some(Box::new(RecordingPanel(Arc::clone(&panel)))),
     };
     let mut kiosk = runtime::start(parts).unwrap();
 
@@ -181,4 +199,20 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
     *slot.lock().unwrap() = None;
     events.send(ReaderEvent::CardRemoved { reader: READER.into() }).unwrap();
     expect(&mut kiosk, |v| *v == View::Idle, "idle after the card is taken").await;
+
+    // The panel followed the session (it may skip a state that lasted less
+    // than one redraw, never reorder them) and is back at idle.
+    let wanted = [PanelState::Select, PanelState::Face, PanelState::Consent, PanelState::Done, PanelState::Idle];
+    let mut shown = Vec::new();
+    for _ in 0..100 {
+        shown = panel.lock().unwrap().clone();
+        if shown.last() == Some(&PanelState::Idle) && shown.len() > 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut rest = shown.iter();
+    for want in &wanted {
+        assert!(rest.any(|s| s == want), "the panel never showed {want:?} in order: {shown:?}");
+    }
 }

@@ -235,5 +235,7 @@ fn hardware_parts(config: Config) -> Result<Parts> {
         staff_token,
         models: ModelPaths::default_location(),
         preview: None,
+        // A vendor's status panel is passed here (docs/vendor-guide.md).
+        status_panel: None,
     })
 }

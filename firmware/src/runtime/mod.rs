@@ -8,6 +8,7 @@
 //! | [`staff_server`] | the staff API over HTTPS → flow inputs |
 //! | [`card`], [`link`], [`face`], [`capture`] | the card, terminal and face work the actions run |
 //! | [`window`], [`touchscreen`] | the Slint touchscreen and its live preview |
+//! | [`status_panel`] | the status panel (HAL `StatusPanel`), fed on its own thread |
 //! | [`failure`] | a panic ends the process so its supervisor restarts it |
 //!
 //! Every device is reached through the driver's HAL traits, passed in as
@@ -29,6 +30,7 @@ pub mod reader_watch;
 pub mod runner;
 pub mod session;
 pub mod staff_server;
+pub mod status_panel;
 pub mod touchscreen;
 pub mod window;
 
@@ -87,6 +89,9 @@ pub enum RuntimeError {
         /// Why.
         reason: String,
     },
+    /// A thread the kiosk needs could not be started.
+    #[error("cannot start a thread: {0}")]
+    Thread(#[source] std::io::Error),
 }
 
 /// Everything the kiosk needs, chosen by whoever starts it: the product
@@ -123,6 +128,9 @@ pub struct Parts {
     pub models: ModelPaths,
     /// The touchscreen's live preview, if there is a screen.
     pub preview: Option<face::PreviewSink>,
+    /// The status panel for the staff, if the kiosk has one
+    /// (`uketsuke_panel::Panel` over any embedded-graphics display).
+    pub status_panel: Option<Box<dyn uketsuke_panel::StatusPanel>>,
 }
 
 /// A running kiosk: send it inputs (the touchscreen), watch its events.
@@ -185,6 +193,11 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
         identity: parts.identity,
         models: parts.models,
         preview: parts.preview,
+        status_panel: parts
+            .status_panel
+            .map(status_panel::PanelFeed::start)
+            .transpose()
+            .map_err(RuntimeError::Thread)?,
     };
     let runner = runner::Runner::new(parts.config, devices, inputs.clone(), events_tx, board);
     let stopped = Arc::clone(&stop);

@@ -18,6 +18,7 @@ use super::card::SharedSurface;
 use super::card_face::{CodeBPolicy, RefusedCodes};
 use super::face::{FaceWorker, PreviewSink};
 use super::session::{FaceResult, Session};
+use super::status_panel::PanelFeed;
 use crate::config::Config;
 use crate::face::decision::Outcome;
 use crate::face::models::ModelPaths;
@@ -52,6 +53,8 @@ pub struct Devices {
     pub models: ModelPaths,
     /// The touchscreen's live preview.
     pub preview: Option<PreviewSink>,
+    /// The status panel's thread.
+    pub status_panel: Option<PanelFeed>,
 }
 
 /// The session held between actions, tagged with the session epoch it
@@ -81,6 +84,7 @@ pub struct Runner {
     pub(super) host: Arc<HostClient<Http>>,
     pub(super) threshold: f32,
     pub(super) visual_live: bool,
+    pub(super) status_panel: Option<PanelFeed>,
     pub(super) span: tracing::Span,
 }
 
@@ -124,6 +128,7 @@ impl Runner {
             host: Arc::new(host),
             threshold: config.face.policy.threshold,
             visual_live: false,
+            status_panel: devices.status_panel,
             span: tracing::Span::none(),
         }
     }
@@ -193,6 +198,9 @@ impl Runner {
         }
         if let Ok(mut b) = self.board.lock() {
             b.screen = Some(screen.view.clone());
+        }
+        if let Some(panel) = &self.status_panel {
+            panel.show(&screen);
         }
         let _ = self.events.send(KioskEvent::Screen(screen));
     }

@@ -26,5 +26,6 @@ pub mod face_sim;
 pub mod panel;
 pub mod script;
 pub mod staff_client;
+pub mod status_panel;
 pub mod transcript;
 pub mod world;

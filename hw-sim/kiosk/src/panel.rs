@@ -30,6 +30,26 @@ pub fn open_with_panel(
     Ok(panel)
 }
 
+/// Copies the virtual status panel's newest image into the control panel,
+/// a few times a second, for as long as the window lives.
+fn follow_status_panel(panel: &ControlPanel, world: &Arc<SimWorld>) {
+    let (weak, world) = (panel.as_weak(), Arc::clone(world));
+    let mut shown = 0;
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::Repeated, std::time::Duration::from_millis(200), move || {
+        let (Some(p), Some((number, image))) = (weak.upgrade(), world.status_panel.latest()) else { return };
+        if number == shown {
+            return;
+        }
+        shown = number;
+        let buffer =
+            slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(&image.rgb, image.width, image.height);
+        p.global::<SimControl>().set_status_panel(slint::Image::from_rgb8(buffer));
+    });
+    // The timer runs until the event loop ends.
+    std::mem::forget(timer);
+}
+
 /// The control panel, acting on `world` and, as `staff`, on the staff API.
 pub fn control_panel(world: Arc<SimWorld>, staff: StaffClient) -> Result<ControlPanel, slint::PlatformError> {
     let panel = ControlPanel::new()?;
@@ -45,6 +65,7 @@ pub fn control_panel(world: Arc<SimWorld>, staff: StaffClient) -> Result<Control
     sim.set_personas(std::rc::Rc::new(slint::VecModel::from(personas)).into());
     sim.set_scenes(std::rc::Rc::new(slint::VecModel::from(scenes)).into());
     sim.set_status("Place a card to start a session.".into());
+    follow_status_panel(&panel, &world);
 
     let status = move |weak: slint::Weak<ControlPanel>, text: String| {
         let _ = slint::invoke_from_event_loop(move || {

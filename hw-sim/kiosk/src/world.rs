@@ -161,13 +161,20 @@ pub struct SimWorld {
     pub devices: SimDevices,
     /// The virtual terminal, unless a real one is configured.
     pub terminal: Option<Mutex<SimTerminal>>,
+    /// The virtual status panel the kiosk draws on.
+    pub status_panel: crate::status_panel::SimStatusPanel,
 }
 
 impl SimWorld {
     /// A world whose card goes to vpcd at `vpcd`, with its own terminal if `own_terminal`.
     pub fn new(vpcd: SocketAddr, own_terminal: bool) -> Result<Self, SimError> {
         let terminal = if own_terminal { Some(Mutex::new(SimTerminal::start()?)) } else { None };
-        Ok(Self { slot: Mutex::new(CardSlot::new(vpcd)), devices: SimDevices::default(), terminal })
+        Ok(Self {
+            slot: Mutex::new(CardSlot::new(vpcd)),
+            devices: SimDevices::default(),
+            terminal,
+            status_panel: crate::status_panel::SimStatusPanel::default(),
+        })
     }
 
     /// Places `persona_id`'s card on the reader, with `faults`.
@@ -271,6 +278,7 @@ impl SimWorld {
             staff_token,
             models: ModelPaths::default_location(),
             preview,
+            status_panel: Some(Box::new(self.status_panel.clone())),
         })
     }
 
