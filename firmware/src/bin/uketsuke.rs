@@ -37,7 +37,7 @@ use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::host::staff_tls::{self, StaffTls};
 use uketsuke_firmware::runtime::card_face::CodeBPolicy;
 use uketsuke_firmware::runtime::window::Touchscreen;
-use uketsuke_firmware::runtime::{self, Parts};
+use uketsuke_firmware::runtime::{self, Parts, watchdog};
 use uketsuke_surface::{CameraSurface, ReaderConfig};
 
 /// Where a real kiosk's configuration lives.
@@ -75,6 +75,24 @@ fn main() {
         eprintln!("uketsuke: error: {e:#}");
         std::process::exit(2);
     }
+}
+
+/// Under systemd (`Type=notify`, `WatchdogSec=`): says the kiosk is ready,
+/// then feeds the watchdog while both the session loop and the
+/// touchscreen's loop run, so that a hung kiosk is restarted.
+fn watch_over(kiosk: &runtime::Kiosk) -> Result<()> {
+    let Some(notifier) = watchdog::Notifier::from_env().context("NOTIFY_SOCKET")? else { return Ok(()) };
+    notifier.notify("READY=1").context("telling systemd the kiosk is ready")?;
+    if let Some(interval) = watchdog::interval_from_env() {
+        let ui = Arc::new(watchdog::Heartbeat::default());
+        let prod = Arc::clone(&ui);
+        let beats = vec![("session loop", Arc::clone(&kiosk.heartbeat)), ("touchscreen", ui)];
+        watchdog::spawn(notifier, interval, beats, move || {
+            let ui = Arc::clone(&prod);
+            let _ = slint::invoke_from_event_loop(move || ui.beat());
+        })?;
+    }
+    Ok(())
 }
 
 /// The configuration file: `--config`, else `kiosk.toml` in the config directory.
@@ -171,6 +189,7 @@ fn run(cli: &Cli) -> Result<()> {
         let mut kiosk = runtime::start(parts)?;
         println!("kiosk    staff console {} (certificate SHA-256 {fingerprint})", kiosk.staff_url);
         touchscreen.open(&mut kiosk)?;
+        watch_over(&kiosk)?;
         // Slint's event loop owns this (the main) thread; the kiosk runs on tokio's workers.
         slint::run_event_loop()?;
         Ok(())

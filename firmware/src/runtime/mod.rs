@@ -9,6 +9,7 @@
 //! | [`card`], [`link`], [`face`], [`capture`] | the card, terminal and face work the actions run |
 //! | [`window`], [`touchscreen`] | the Slint touchscreen and its live preview |
 //! | [`status_panel`] | the status panel (HAL `StatusPanel`), fed on its own thread |
+//! | [`watchdog`] | systemd's `READY=1` and `WATCHDOG=1`, only while the loops run |
 //! | [`failure`] | a panic ends the process so its supervisor restarts it |
 //!
 //! Every device is reached through the driver's HAL traits, passed in as
@@ -32,6 +33,7 @@ pub mod session;
 pub mod staff_server;
 pub mod status_panel;
 pub mod touchscreen;
+pub mod watchdog;
 pub mod window;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -145,6 +147,8 @@ pub struct Kiosk {
     pub staff_url: String,
     /// The staff console's certificate (PEM), for clients that pin it.
     pub staff_certificate_pem: Option<String>,
+    /// The session event loop's proof of life, for the watchdog.
+    pub heartbeat: Arc<watchdog::Heartbeat>,
     stop: Arc<AtomicBool>,
 }
 
@@ -199,7 +203,9 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
             .transpose()
             .map_err(RuntimeError::Thread)?,
     };
-    let runner = runner::Runner::new(parts.config, devices, inputs.clone(), events_tx, board);
+    let heartbeat = Arc::new(watchdog::Heartbeat::default());
+    let mut runner = runner::Runner::new(parts.config, devices, inputs.clone(), events_tx, board);
+    runner.heartbeat = Some(Arc::clone(&heartbeat));
     let stopped = Arc::clone(&stop);
     tokio::spawn(async move {
         runner.run(rx, Arc::clone(&stopped)).await;
@@ -216,6 +222,7 @@ pub fn start(parts: Parts) -> Result<Kiosk, RuntimeError> {
         staff_addr,
         staff_url: format!("{scheme}://{staff_addr}/staff/"),
         staff_certificate_pem: parts.staff_tls.map(|t| t.certificate_pem),
+        heartbeat,
         stop,
     })
 }

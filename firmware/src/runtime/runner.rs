@@ -85,6 +85,8 @@ pub struct Runner {
     pub(super) threshold: f32,
     pub(super) visual_live: bool,
     pub(super) status_panel: Option<PanelFeed>,
+    /// Beaten on every turn of the loop (at least every 250 ms).
+    pub(super) heartbeat: Option<Arc<super::watchdog::Heartbeat>>,
     pub(super) span: tracing::Span,
 }
 
@@ -129,6 +131,7 @@ impl Runner {
             threshold: config.face.policy.threshold,
             visual_live: false,
             status_panel: devices.status_panel,
+            heartbeat: None,
             span: tracing::Span::none(),
         }
     }
@@ -136,6 +139,9 @@ impl Runner {
     /// Runs until the inputs close or `stop` is set.
     pub async fn run(mut self, mut rx: UnboundedReceiver<Input>, stop: Arc<AtomicBool>) {
         loop {
+            if let Some(beat) = &self.heartbeat {
+                beat.beat();
+            }
             self.drain();
             if stop.load(Ordering::Relaxed) {
                 break;
