@@ -206,6 +206,8 @@ pub struct Config {
     pub face: FaceConfig,
     /// Screen language.
     pub language: Language,
+    /// The status panel for the staff (none by default).
+    pub panel: uketsuke_panel::linux::PanelConfig,
 }
 
 /// A configuration that cannot be used.
@@ -307,7 +309,7 @@ impl Config {
         if self.camera.width == 0 || self.camera.height == 0 {
             return Err(("camera.width", "the camera size must not be zero"));
         }
-        Ok(())
+        self.panel.check()
     }
 }
 
@@ -386,6 +388,8 @@ mod tests {
             ("[host]\nurl = \"https://192.0.2.1\"", "host.ca_file"),
             ("[host]\ntimeout = -1", "host.timeout"),
             ("[flow]\nconsent_questions = [\"weather\"]", "flow.consent_questions"),
+            ("[panel]\ndriver = \"st7789\"\ndevice = \"/dev/spidev0.0\"", "panel.dc_line"),
+            ("[panel]\ndriver = \"oled\"", "panel.driver"),
         ] {
             let e = parse(text).err().unwrap_or_default();
             assert!(e.contains(key), "{text}: {e}");

@@ -9,8 +9,9 @@
 //! SSD1306 OLED and a 320×240 ST7789/ILI9341 TFT. Text comes from coverage
 //! maps rasterised at build time (no font engine at run time). The HAL
 //! trait the kiosk holds is [`StatusPanel`]; [`Panel`] implements it over
-//! any display. `examples/linux_*.rs` drive real panels over
-//! `linux-embedded-hal` (feature `linux`); feature `sim` renders PNGs.
+//! any display. Feature `linux`: [`linux::PanelConfig`] opens an SSD1306,
+//! ST7789 or ILI9341 on the kiosk board's bus (`[panel]` in kiosk.toml),
+//! and `examples/linux_*.rs` drive them by hand; feature `sim` renders PNGs.
 #![forbid(unsafe_code)]
 
 mod color;
@@ -18,6 +19,8 @@ mod font;
 mod icons;
 mod labels;
 mod layout;
+#[cfg(feature = "linux")]
+pub mod linux;
 mod panel;
 #[cfg(feature = "sim")]
 pub mod sim;

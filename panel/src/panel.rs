@@ -15,6 +15,14 @@ pub enum PanelError {
     /// The display driver reported an error while drawing or flushing.
     #[error("status panel: the display failed: {0}")]
     Display(String),
+    /// The panel's bus or lines cannot be opened, or it does not answer.
+    #[error("status panel: {device}: {reason}")]
+    Open {
+        /// The device file.
+        device: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A status panel: shows the kiosk's state for each screen the touchscreen

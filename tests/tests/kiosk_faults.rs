@@ -104,7 +104,8 @@ fn a_real_kiosk_on_linuxkms_with_no_display_device_says_so_and_does_not_start() 
     let config = write_config(
         &sb,
         Some(&HostLink { url: "https://127.0.0.1:9/".into(), ca_pem }),
-        "\n[reader]\nname = \"Any reader\"\n\n[camera]\ndevice = \"/dev/video0\"\n[surface]\ndevice = \"/dev/video2\"\n",
+        "\n[reader]\nname = \"Any reader\"\n\n[camera]\ndevice = \"/dev/video0\"\n[surface]\ndevice = \"/dev/video2\"\n\
+         [panel]\ndriver = \"ssd1306\"\ndevice = \"/nonexistent/i2c-9\"\n",
     )
     .unwrap();
     let out = std::process::Command::new(uketsuke_tests::bin_path("uketsuke"))
@@ -120,6 +121,12 @@ fn a_real_kiosk_on_linuxkms_with_no_display_device_says_so_and_does_not_start() 
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("uketsuke: error:") && stderr.contains("LinuxKMS"), "{stderr}");
     assert!(stderr.contains("DRM") && stderr.contains("/dev/fb0"), "the reasons are named: {stderr}");
+    // A status panel that cannot be opened is reported, and never what
+    // stops the kiosk: it went on to open the touchscreen.
+    assert!(
+        stderr.contains("the status panel cannot be used") && stderr.contains("/nonexistent/i2c-9"),
+        "the panel's failure is named: {stderr}"
+    );
 }
 
 #[test]

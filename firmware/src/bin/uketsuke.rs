@@ -29,7 +29,7 @@ use clap::Parser;
 use uketsuke_driver::ap::issuer::IssuerKey;
 use uketsuke_driver::hal::surface::DynCardSurface;
 use uketsuke_driver::pcsc_reader::PcscReader;
-use uketsuke_firmware::config::Config;
+use uketsuke_firmware::config::{Config, Language};
 use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::face::v4l2::V4l2Camera;
 use uketsuke_firmware::host::identity::{self, KioskIdentity};
@@ -240,6 +240,16 @@ fn hardware_parts(config: Config) -> Result<Parts> {
         reserve: config.surface.reserve_tries,
         ..CodeBPolicy::default()
     };
+    // The status panel is for the staff: one that cannot be opened is
+    // logged, and the kiosk serves patients without it.
+    let lang = match config.language {
+        Language::Ja => uketsuke_panel::Lang::Ja,
+        Language::En => uketsuke_panel::Lang::En,
+    };
+    let status_panel = config.panel.open(lang).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the status panel cannot be used; the kiosk runs without it");
+        None
+    });
     Ok(Parts {
         config,
         reader: Arc::new(PcscReader),
@@ -254,7 +264,6 @@ fn hardware_parts(config: Config) -> Result<Parts> {
         staff_token,
         models: ModelPaths::default_location(),
         preview: None,
-        // A vendor's status panel is passed here (docs/vendor-guide.md).
-        status_panel: None,
+        status_panel,
     })
 }
