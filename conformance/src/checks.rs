@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 use uketsuke_driver::TransportError;
 use uketsuke_driver::ap::{face, jpki, text};
 use uketsuke_driver::apdu::{Command, SHORT_MAX};
-use uketsuke_driver::card::{Card, PinStatus};
+use uketsuke_driver::card::Card;
 use uketsuke_driver::cert::CertificateInfo;
 use uketsuke_driver::error::Error;
-use uketsuke_driver::reading;
 use uketsuke_driver::secret::CheckCodeB;
 use uketsuke_driver::tlv::Header;
 
 use crate::atr::Atr;
+use crate::budgets;
 use crate::link::{Link, Reader};
 use crate::report::{CheckResult, Outcome};
 
@@ -53,13 +53,13 @@ pub struct Options {
 }
 
 /// What the checks share as they go.
-struct Run<'a> {
-    reader: &'a Reader,
-    link: Option<Link>,
+pub(crate) struct Run<'a> {
+    pub(crate) reader: &'a Reader,
+    pub(crate) link: Option<Link>,
     /// The authentication certificate as the short reads gave it.
     cert: Option<Vec<u8>>,
     /// Why the card checks stopped, if they did.
-    stopped: Option<String>,
+    pub(crate) stopped: Option<String>,
     results: Vec<CheckResult>,
 }
 
@@ -89,15 +89,15 @@ pub fn run_all(reader: &Reader, options: &Options) -> (Option<String>, Vec<Check
     );
     run.check("reset", "Behaviour after a reset", "same ATR; the card answers SELECT again", reset);
     run.check("exclusive", "Exclusive access", "no other program can reach the card in a session", exclusive);
-    run.check("summary", "Placement read (kind, certificate, PIN tries)", "≤ 250 ms; spends no try", summary);
+    run.check("summary", "Placement read (kind, certificate, PIN tries)", "≤ 250 ms; spends no try", budgets::summary);
     let code_b = options.code_b.as_ref();
-    run.check("card_read", "Card read of DESIGN.md §6", "≤ 25 APDUs, ≤ 350 ms", |r| card_read(r, code_b));
-    run.check("removal", "Time to notice a removal", "≤ 1 s", |r| removal(r, options.removal));
+    run.check("card_read", "Card read of DESIGN.md §6", "≤ 25 APDUs, ≤ 350 ms", |r| budgets::card_read(r, code_b));
+    run.check("removal", "Time to notice a removal", "≤ 1 s", |r| budgets::removal(r, options.removal));
     (atr.flatten(), run.results)
 }
 
 /// A check's verdict: outcome, figure, detail.
-type Verdict = (Outcome, Option<String>, String);
+pub(crate) type Verdict = (Outcome, Option<String>, String);
 
 impl Run<'_> {
     fn check<T>(
@@ -137,7 +137,7 @@ impl Run<'_> {
         value
     }
 
-    fn card(&mut self) -> Result<Card<&mut Link>, Error> {
+    pub(crate) fn card(&mut self) -> Result<Card<&mut Link>, Error> {
         if self.link.is_none() {
             self.link = Some(self.reader.connect()?);
         }
@@ -152,11 +152,11 @@ fn pass(figure: String, detail: impl Into<String>) -> Verdict {
     (Outcome::Pass, Some(figure), detail.into())
 }
 
-fn judged(ok: bool, figure: String, detail: impl Into<String>) -> Verdict {
+pub(crate) fn judged(ok: bool, figure: String, detail: impl Into<String>) -> Verdict {
     (if ok { Outcome::Pass } else { Outcome::Fail }, Some(figure), detail.into())
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
@@ -337,86 +337,4 @@ fn exclusive(run: &mut Run<'_>) -> Result<(Verdict, ()), Error> {
         Ok(_) => judged(false, "allowed".into(), "a second program reached the card during an exclusive session"),
     };
     Ok((verdict, ()))
-}
-
-fn summary(run: &mut Run<'_>) -> Result<(Verdict, ()), Error> {
-    let mut card = run.card()?;
-    let start = Instant::now();
-    let s = reading::summarize(&mut card)?;
-    let took = start.elapsed();
-    let figure = format!("{} in {} APDUs", ms(took), card.apdu_count());
-    let kind = if s.kind.offers_pin() { "standard card" } else { "face-auth-only card" };
-    Ok((judged(took <= SUMMARY_BUDGET, figure, kind), ()))
-}
-
-fn card_read(run: &mut Run<'_>, code: Option<&CheckCodeB>) -> Result<(Verdict, ()), Error> {
-    let Some(code) = code else {
-        return Ok(((Outcome::NotApplicable, None, "no 照合番号B given (--code-b-stdin)".into()), ()));
-    };
-    let mut card = run.card()?;
-    card.select_df(&face::AID)?;
-    match card.pin_status_of(face::ef::CHECK_CODE_B)? {
-        PinStatus::Tries(n) if n < MIN_TRIES_TO_SPEND => {
-            return Ok((
-                (Outcome::NotApplicable, None, format!("only {n} 照合番号B tries left: the kit spends none")),
-                (),
-            ));
-        }
-        PinStatus::Blocked | PinStatus::NotSet => {
-            return Ok(((Outcome::NotApplicable, None, "照合番号B is blocked or absent".into()), ()));
-        }
-        _ => {}
-    }
-    // Start from a fresh selection state, as the kiosk does at placement.
-    let mut card = run.card()?;
-    let start = Instant::now();
-    let (_, record) = reading::read_face_evidence(&mut card, code)?;
-    let took = start.elapsed();
-    let apdus = card.apdu_count();
-    let figure = format!("{} APDUs, {}", apdus, ms(took));
-    let ok = apdus <= CARD_READ_APDUS && took <= CARD_READ_BUDGET;
-    Ok((
-        judged(
-            ok,
-            figure,
-            format!("certificate and card-face record ({} KB photo)", record.photo.expose().len().div_ceil(1024)),
-        ),
-        (),
-    ))
-}
-
-fn removal(run: &mut Run<'_>, wait: Option<Duration>) -> Result<(Verdict, ()), Error> {
-    let Some(wait) = wait else {
-        return Ok(((Outcome::NotApplicable, None, "not run (--removal)".into()), ()));
-    };
-    if run.stopped.is_some() || !run.reader.card_present()? {
-        return Ok(((Outcome::NotApplicable, None, "the card was already gone".into()), ()));
-    }
-    #[allow(clippy::print_stderr)] // the one prompt the kit gives
-    {
-        eprintln!("uketsuke-conformance: take the card off the reader now (waiting up to {} s)", wait.as_secs());
-    }
-    let deadline = Instant::now() + wait;
-    let mut card = run.card()?;
-    // Exchange until the card stops answering: that is when it left.
-    // (The failed exchange's start, not its end: the transport itself
-    // waits for the reader to confirm the card is gone.)
-    let left = loop {
-        let sent = Instant::now();
-        if sent > deadline {
-            return Ok(((Outcome::NotApplicable, None, "the card was not taken away in time".into()), ()));
-        }
-        if card.select_df(&jpki::AID).is_err() {
-            break sent;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    run.link = None;
-    let noticed = run.reader.wait_empty(Duration::from_secs(5))?;
-    let took = left.elapsed();
-    run.stopped = Some("the card was taken away (removal check)".into());
-    if !noticed {
-        return Ok((judged(false, "> 5 s".into(), "pcscd never reported the reader empty"), ()));
-    }
-    Ok((judged(took <= REMOVAL_BUDGET, ms(took), "from the first unanswered APDU to pcscd's \"empty\""), ()))
 }

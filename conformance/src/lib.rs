@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod atr;
+mod budgets;
 pub mod checks;
 pub mod link;
 pub mod report;
