@@ -1,34 +1,36 @@
-//! The status panel on a 128×64 SSD1306 OLED over I2C, on Linux
-//! (linux-embedded-hal). Wiring: the OLED's SDA/SCL on the kiosk board's
-//! I2C bus, address 0x3C; the bus device given to the kiosk's group by
-//! `udev/` (`/dev/uketsuke-panel`).
+//! The status panel on a 128×64 SSD1306 OLED over I2C, on Linux, opened
+//! the way the kiosk opens `[panel] driver = "ssd1306"` (the wiring is in
+//! `panel/src/linux.rs`, over linux-embedded-hal). The OLED's SDA/SCL on the
+//! board's I2C bus; the udev rules give the bus to the kiosk's group as
+//! `/dev/uketsuke-panel`.
 //!
 //! ```sh
-//! cargo run -p uketsuke-panel --features linux --example linux_ssd1306 -- /dev/i2c-1 [ja|en]
+//! cargo run -p uketsuke-panel --features linux --example linux_ssd1306 -- /dev/i2c-1 [0x3c|0x3d] [ja|en]
 //! ```
 //!
-//! Shows every state for two seconds each, then idle. The kiosk itself
-//! takes the same `Panel` as a `Box<dyn StatusPanel>` in its `Parts`.
+//! Shows a screen of each state for two seconds, then idle.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow};
-use linux_embedded_hal::I2cdev;
-use ssd1306::prelude::*;
-use ssd1306::{I2CDisplayInterface, Ssd1306};
-use uketsuke_panel::{Lang, Layout, Panel, PanelState};
+use anyhow::{Context, Result, bail};
+use uketsuke_panel::linux::{PanelConfig, PanelDriver};
+use uketsuke_panel::{Lang, sample_screens};
 
 fn main() -> Result<()> {
-    let mut args = std::env::args().skip(1);
-    let bus = args.next().unwrap_or_else(|| "/dev/uketsuke-panel".into());
-    let lang = if args.next().as_deref() == Some("en") { Lang::En } else { Lang::Ja };
-    let i2c = I2cdev::new(&bus).with_context(|| format!("{bus}: cannot open the I2C bus"))?;
-    let mut display = Ssd1306::new(I2CDisplayInterface::new(i2c), DisplaySize128x64, DisplayRotation::Rotate0)
-        .into_buffered_graphics_mode();
-    display.init().map_err(|e| anyhow!("{bus}: the SSD1306 did not answer at 0x3C: {e:?}"))?;
-    let mut panel = Panel::new(display, Layout::Oled128x64, lang).with_flush(|d| d.flush());
-    for state in PanelState::every().into_iter().chain([PanelState::Idle]) {
-        panel.show_state(state)?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let device = PathBuf::from(args.first().map_or("/dev/uketsuke-panel", String::as_str));
+    let address = match args.get(1).map(String::as_str) {
+        None | Some("0x3c") => 0x3C,
+        Some("0x3d") => 0x3D,
+        Some(other) => bail!("the SSD1306 answers at 0x3c or 0x3d, not {other}"),
+    };
+    let lang = if args.get(2).map(String::as_str) == Some("en") { Lang::En } else { Lang::Ja };
+    let config = PanelConfig { driver: Some(PanelDriver::Ssd1306), device, address, ..PanelConfig::default() };
+    let mut panel = config.open(lang)?.context("no panel configured")?;
+    let screens = sample_screens();
+    for screen in screens.iter().chain(screens.first()) {
+        panel.show(screen)?;
         std::thread::sleep(Duration::from_secs(2));
     }
     Ok(())

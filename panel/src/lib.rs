@@ -30,4 +30,4 @@ pub use color::{Palette, PanelColor};
 pub use font::Font;
 pub use layout::{Lang, Layout, palette, words};
 pub use panel::{Panel, PanelError, StatusPanel};
-pub use state::{Code, PanelState};
+pub use state::{Code, PanelState, sample_screens};

@@ -98,6 +98,29 @@ impl PanelState {
     }
 }
 
+/// One screen of the session for each state, in [`PanelState::every`]'s
+/// order: what a demonstration (the Linux examples) feeds a panel.
+pub fn sample_screens() -> Vec<Screen> {
+    use uketsuke_screen::{ConsentQuestion, Method};
+    [
+        View::Idle,
+        View::Reading,
+        View::MethodSelect { pin_offered: true },
+        View::FaceCapture { guidance: None },
+        View::PinEntry { entered: 2, tries_left: 3, last_try_warning: false, previous_wrong: false },
+        View::VisualCheck,
+        View::Consent { question: ConsentQuestion::Surgery, number: 1, of: 3 },
+        View::Authenticating,
+        View::Result(ResultView::Done { method: Method::Face }),
+        View::Result(ResultView::Ended),
+        View::Result(ResultView::Refused { code: "006".into(), message: String::new() }),
+        View::ReaderUnavailable,
+    ]
+    .into_iter()
+    .map(Screen::new)
+    .collect()
+}
+
 impl From<&Screen> for PanelState {
     fn from(screen: &Screen) -> Self {
         match &screen.view {
@@ -163,6 +186,12 @@ mod tests {
         assert_eq!(refused("<script>99999</script>").code().map(Code::shown).as_deref(), Some("E-Tscri"));
         assert_eq!(refused("").code().map(Code::shown).as_deref(), Some("E-T00"));
         assert_eq!(refused("顔").code().map(Code::shown).as_deref(), Some("E-T00"));
+    }
+
+    #[test]
+    fn the_sample_screens_show_every_state_in_order() {
+        let shown: Vec<PanelState> = sample_screens().iter().map(PanelState::from).collect();
+        assert_eq!(shown, PanelState::every());
     }
 
     #[test]
