@@ -12,8 +12,8 @@ use uketsuke_driver::secret::CheckCodeB;
 
 use crate::checks::{
     CARD_READ_APDUS, CARD_READ_BUDGET, MIN_TRIES_TO_SPEND, REMOVAL_BUDGET, Run, SUMMARY_BUDGET, Verdict, judged, ms,
+    not_applicable,
 };
-use crate::report::Outcome;
 
 pub(crate) fn summary(run: &mut Run<'_>) -> Result<(Verdict, ()), Error> {
     let mut card = run.card()?;
@@ -27,19 +27,16 @@ pub(crate) fn summary(run: &mut Run<'_>) -> Result<(Verdict, ()), Error> {
 
 pub(crate) fn card_read(run: &mut Run<'_>, code: Option<&CheckCodeB>) -> Result<(Verdict, ()), Error> {
     let Some(code) = code else {
-        return Ok(((Outcome::NotApplicable, None, "no 照合番号B given (--code-b-stdin)".into()), ()));
+        return Ok((not_applicable("no 照合番号B given (--code-b-stdin)"), ()));
     };
     let mut card = run.card()?;
     card.select_df(&face::AID)?;
     match card.pin_status_of(face::ef::CHECK_CODE_B)? {
         PinStatus::Tries(n) if n < MIN_TRIES_TO_SPEND => {
-            return Ok((
-                (Outcome::NotApplicable, None, format!("only {n} 照合番号B tries left: the kit spends none")),
-                (),
-            ));
+            return Ok((not_applicable(format!("only {n} 照合番号B tries left: the kit spends none")), ()));
         }
         PinStatus::Blocked | PinStatus::NotSet => {
-            return Ok(((Outcome::NotApplicable, None, "照合番号B is blocked or absent".into()), ()));
+            return Ok((not_applicable("照合番号B is blocked or absent"), ()));
         }
         _ => {}
     }
@@ -63,10 +60,10 @@ pub(crate) fn card_read(run: &mut Run<'_>, code: Option<&CheckCodeB>) -> Result<
 
 pub(crate) fn removal(run: &mut Run<'_>, wait: Option<Duration>) -> Result<(Verdict, ()), Error> {
     let Some(wait) = wait else {
-        return Ok(((Outcome::NotApplicable, None, "not run (--removal)".into()), ()));
+        return Ok((not_applicable("not run (--removal)"), ()));
     };
     if run.stopped.is_some() || !run.reader.card_present()? {
-        return Ok(((Outcome::NotApplicable, None, "the card was already gone".into()), ()));
+        return Ok((not_applicable("the card was already gone"), ()));
     }
     #[allow(clippy::print_stderr)] // the one prompt the kit gives
     {
@@ -80,7 +77,7 @@ pub(crate) fn removal(run: &mut Run<'_>, wait: Option<Duration>) -> Result<(Verd
     let left = loop {
         let sent = Instant::now();
         if sent > deadline {
-            return Ok(((Outcome::NotApplicable, None, "the card was not taken away in time".into()), ()));
+            return Ok((not_applicable("the card was not taken away in time"), ()));
         }
         if card.select_df(&jpki::AID).is_err() {
             break sent;

@@ -43,6 +43,9 @@ pub const REMOVAL_BUDGET: Duration = Duration::from_secs(1);
 /// The kit never spends a 照合番号B try when fewer than this are left.
 pub const MIN_TRIES_TO_SPEND: u8 = 3;
 
+/// Why the checks that compare bytes with the short reads cannot run.
+const NO_SHORT_READ: &str = "no short read to compare with";
+
 /// What the kit is asked to do.
 pub struct Options {
     /// 照合番号B of the card, to run the §6 card read (a real card's own;
@@ -108,7 +111,7 @@ impl Run<'_> {
         f: impl FnOnce(&mut Self) -> Result<(Verdict, T), Error>,
     ) -> Option<T> {
         let (verdict, value) = match &self.stopped {
-            Some(why) if id != "removal" => ((Outcome::NotApplicable, None, format!("not run: {why}")), None),
+            Some(why) if id != "removal" => (not_applicable(format!("not run: {why}")), None),
             _ => match f(self) {
                 Ok((verdict, value)) => (verdict, Some(value)),
                 Err(e) => {
@@ -150,6 +153,11 @@ impl Run<'_> {
 
 fn pass(figure: String, detail: impl Into<String>) -> Verdict {
     (Outcome::Pass, Some(figure), detail.into())
+}
+
+/// A check that does not apply here, and why.
+pub(crate) fn not_applicable(why: impl Into<String>) -> Verdict {
+    (Outcome::NotApplicable, None, why.into())
 }
 
 pub(crate) fn judged(ok: bool, figure: String, detail: impl Into<String>) -> Verdict {
@@ -228,7 +236,7 @@ fn read_short(run: &mut Run<'_>) -> Result<(Verdict, ()), Error> {
 
 fn read_extended(run: &mut Run<'_>) -> Result<(Verdict, ()), Error> {
     let Some(expected) = run.cert.clone() else {
-        return Ok(((Outcome::NotApplicable, None, "no short read to compare with".into()), ()));
+        return Ok((not_applicable(NO_SHORT_READ), ()));
     };
     let mut card = run.card()?;
     select_cert(&mut card)?;
@@ -257,7 +265,7 @@ fn read_extended(run: &mut Run<'_>) -> Result<(Verdict, ()), Error> {
 
 fn get_response(run: &mut Run<'_>) -> Result<(Verdict, ()), Error> {
     let Some(expected) = run.cert.clone() else {
-        return Ok(((Outcome::NotApplicable, None, "no short read to compare with".into()), ()));
+        return Ok((not_applicable(NO_SHORT_READ), ()));
     };
     let mut card = run.card()?;
     select_cert(&mut card)?;
@@ -285,7 +293,7 @@ fn get_response(run: &mut Run<'_>) -> Result<(Verdict, ()), Error> {
 
 fn wrong_le(run: &mut Run<'_>) -> Result<(Verdict, ()), Error> {
     let Some(expected) = run.cert.clone() else {
-        return Ok(((Outcome::NotApplicable, None, "no short read to compare with".into()), ()));
+        return Ok((not_applicable(NO_SHORT_READ), ()));
     };
     let tail = expected.len().min(10);
     let offset = expected.len() - tail;

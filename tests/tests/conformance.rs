@@ -40,8 +40,7 @@ fn conformance(sb: &PcscSandbox, persona: &str, extra: &[&str], name: &str) -> R
         .iter()
         .map(|c| (c["id"].as_str().unwrap().to_owned(), c["outcome"].as_str().unwrap().to_owned()))
         .collect();
-    // The Markdown report of the same run, rendered from the JSON's facts
-    // by the kit itself on a second run would differ in timing: render once.
+    // The Markdown of this same run (a second run would measure anew).
     let markdown = markdown_of(&report);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance");
     std::fs::create_dir_all(&dir).unwrap();
@@ -137,4 +136,13 @@ fn a_slow_contactless_link_fails_throughput_and_the_card_read_budget() {
     wait_for_card(&sb).unwrap();
     let run = conformance(&sb, "adult-registered", &[], "fault-slow-link-106k");
     expect(&run, &["read_short", "read_extended", "card_read"], &["get_response", "removal"]);
+    // The Markdown a vendor attaches, straight from the tool (`--md`).
+    let mut cmd = Command::new(bin_path("uketsuke-conformance"));
+    cmd.args(["--reader", sb.reader_name(), "--md"]);
+    sb.env(&mut cmd);
+    let out = cmd.output().unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{md}");
+    assert!(md.starts_with("# Reader conformance: ") && md.contains("**not qualified**"), "{md}");
+    assert!(md.contains("| Card read of DESIGN.md §6 (`card_read`) | n/a |"), "no 照合番号B given: {md}");
 }
