@@ -1,7 +1,6 @@
 //! BER-TLV (ISO/IEC 7816-4 §5.2) over the `iso7816-tlv` crate, plus the
 //! header arithmetic the driver needs to size a file before reading it.
 
-use iso7816_tlv::ber::{Tlv, Value};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -82,6 +81,18 @@ pub fn opaque_value(bytes: &[u8], expected: u32) -> Result<&[u8]> {
     bytes.get(header.header_len..header.total_len()).ok_or(Error::Malformed("BER-TLV value shorter than its length"))
 }
 
+/// How deep a record may nest: the record itself and its primitive fields.
+/// Nothing on the card (ISO/IEC 7816-4 §5.2 records `FF20`, `FF40`) nests
+/// further, so anything deeper is refused rather than descended into.
+pub const MAX_RECORD_DEPTH: usize = 2;
+
+/// Whether a BER tag (as a big-endian number) marks a constructed object:
+/// bit 6 of its first byte (ISO/IEC 7816-4 §5.2.2.1).
+fn is_constructed(tag: u32) -> bool {
+    let first = tag.to_be_bytes().into_iter().find(|b| *b != 0).unwrap_or(0);
+    first & 0x20 != 0
+}
+
 /// The primitive children of a constructed record such as `FF20`, in order.
 ///
 /// Values are zeroized when dropped: records hold personal data.
@@ -92,23 +103,34 @@ pub struct Record {
 impl Record {
     /// Parses a constructed record whose outer tag must be `expected`.
     /// Bytes after the object (file padding) are ignored.
+    ///
+    /// The children are walked in a loop, never by recursion, and a child
+    /// that is itself constructed is refused without being opened: the
+    /// nesting depth is bounded by [`MAX_RECORD_DEPTH`], so a crafted file
+    /// of thousands of nested objects costs one header parse, not a stack.
     pub fn parse(bytes: &[u8], expected: u32) -> Result<Self> {
         let header = Header::parse(bytes)?.ok_or(Error::Malformed("truncated record header"))?;
         if header.tag != expected {
             return Err(Error::Malformed("unexpected record tag"));
         }
-        let object = bytes.get(..header.total_len()).ok_or(Error::Malformed("record shorter than its length"))?;
-        let tlv = Tlv::from_bytes(object).map_err(|_| Error::Malformed("record is not valid BER-TLV"))?;
-        let Value::Constructed(children) = tlv.value() else {
+        if !is_constructed(header.tag) {
             return Err(Error::Malformed("record is not a constructed object"));
-        };
-        let mut fields = Vec::with_capacity(children.len());
-        for child in children {
-            let Value::Primitive(value) = child.value() else {
+        }
+        let mut rest = bytes
+            .get(header.header_len..header.total_len())
+            .ok_or(Error::Malformed("record shorter than its length"))?;
+        let mut fields = Vec::new();
+        while !rest.is_empty() {
+            let child = Header::parse(rest)
+                .map_err(|_| Error::Malformed("record is not valid BER-TLV"))?
+                .ok_or(Error::Malformed("record is not valid BER-TLV"))?;
+            if is_constructed(child.tag) {
                 return Err(Error::Malformed("nested object inside a record"));
-            };
-            let tag = child.tag().to_bytes().iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b));
-            fields.push((tag, Zeroizing::new(value.clone())));
+            }
+            let value =
+                rest.get(child.header_len..child.total_len()).ok_or(Error::Malformed("record is not valid BER-TLV"))?;
+            fields.push((child.tag, Zeroizing::new(value.to_vec())));
+            rest = rest.get(child.total_len()..).unwrap_or_default();
         }
         Ok(Self { fields })
     }
@@ -172,5 +194,50 @@ mod tests {
     fn opaque_values_ignore_the_constructed_bit() {
         let bytes = [0xFF, 0x10, 0x03, b'1', b'2', b'3'];
         assert_eq!(opaque_value(&bytes, 0xFF10).ok(), Some(&b"123"[..]));
+    }
+
+    /// A 32 KiB file of objects nested inside each other, as an attacker's
+    /// card could hold it.
+    fn deeply_nested(depth: usize) -> Vec<u8> {
+        let mut inner = vec![0xDF, 0x22, 0x01, b'A'];
+        for _ in 0..depth {
+            let mut outer = vec![0xFF, 0x20, 0x83];
+            outer.extend_from_slice(&u32::try_from(inner.len()).unwrap_or(0).to_be_bytes()[1..]);
+            outer.extend_from_slice(&inner);
+            inner = outer;
+        }
+        inner
+    }
+
+    #[test]
+    fn thousands_of_nested_objects_are_refused_without_descending_into_them() {
+        let bytes = deeply_nested(5_000);
+        assert!(bytes.len() > 20_000);
+        // A 32 KiB stack: a parser that recursed once per level would overflow it.
+        let outcome = std::thread::Builder::new()
+            .stack_size(32 * 1024)
+            .spawn(move || Record::parse(&bytes, 0xFF20).err())
+            .map(|t| t.join());
+        let Ok(Ok(Some(err))) = outcome else { unreachable!("the parse did not finish on a small stack") };
+        assert_eq!(err.to_string(), Error::Malformed("nested object inside a record").to_string());
+    }
+
+    #[test]
+    fn a_constructed_child_is_refused_at_any_position() {
+        let bytes = [0xFF, 0x20, 0x06, 0xDF, 0x22, 0x01, b'A', 0x30, 0x00];
+        let err = Record::parse(&bytes, 0xFF20).err().map(|e| e.to_string());
+        assert_eq!(err, Some(Error::Malformed("nested object inside a record").to_string()));
+    }
+
+    #[test]
+    fn a_child_running_past_the_record_is_malformed() {
+        // The record says 5 bytes; its child claims 4 bytes of value.
+        let bytes = [0xFF, 0x20, 0x05, 0xDF, 0x22, 0x04, b'A', b'B', b'C', b'D'];
+        assert!(Record::parse(&bytes, 0xFF20).is_err());
+    }
+
+    #[test]
+    fn a_primitive_outer_object_is_not_a_record() {
+        assert!(Record::parse(&[0xDF, 0x20, 0x01, b'A'], 0xDF20).is_err());
     }
 }
