@@ -81,9 +81,14 @@ impl<T: Transmit> Card<T> {
     /// Sends a command and returns the card's final response, after
     /// following `61xx` with GET RESPONSE and `6Cxx` with one re-send.
     /// A non-success status word is returned, not mapped.
+    ///
+    /// `6Cxx` means "wrong Le" (ISO/IEC 7816-4 §5.1.3), so it is only
+    /// followed for a command that has an Le. A command without one (a
+    /// VERIFY carrying a PIN) is never sent again: a card answering it with
+    /// `6Cxx` could otherwise make one patient entry cost two tries.
     pub fn transmit(&mut self, cmd: &Command) -> Result<Response> {
         let mut resp = self.exchange(cmd)?;
-        if resp.sw.sw1() == 0x6C {
+        if resp.sw.sw1() == 0x6C && cmd.le.is_some() {
             let le = if resp.sw.sw2() == 0 { SHORT_MAX } else { usize::from(resp.sw.sw2()) };
             resp = self.exchange(&cmd.clone().with_le(le))?;
         }
@@ -252,6 +257,20 @@ mod tests {
     fn status_6cxx_resends_once_with_the_length_the_card_asked_for() {
         let mut c = card(ScriptedCard::new().expect("00B0000000", "6C03").expect("00B0000003", "0102039000"));
         assert_eq!(c.read_binary(0, 256).ok(), Some(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn a_verify_answered_6cxx_is_not_sent_again() {
+        // Found by the card_session fuzz target: the PIN went out twice.
+        let mut c = card(
+            ScriptedCard::new()
+                .expect("00A4020C020018", "9000")
+                .expect("00200080", "63C3")
+                .expect("002000800431323334", "6C83"),
+        );
+        let result = c.verify_with_query([0x00, 0x18], b"1234");
+        assert!(result.is_err(), "6C83 counted as a verified PIN: {result:?}");
+        assert_eq!(c.apdu_count(), 3, "the VERIFY with the PIN was sent again");
     }
 
     #[test]
