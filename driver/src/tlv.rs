@@ -41,7 +41,8 @@ impl Header {
                     return Ok(None);
                 };
                 pos += 1;
-                if pos > 4 {
+                // ISO/IEC 7816-4 §5.2.2.1: one, two or three tag bytes.
+                if pos > 3 {
                     return Err(Error::Malformed("BER tag longer than three bytes"));
                 }
                 tag = tag << 8 | u32::from(b);
@@ -166,6 +167,14 @@ mod tests {
     fn a_truncated_header_asks_for_more_bytes() {
         assert_eq!(Header::parse(&[0x30, 0x82, 0x01]).ok(), Some(None));
         assert_eq!(Header::parse(&[]).ok(), Some(None));
+    }
+
+    #[test]
+    fn a_four_byte_tag_is_refused() {
+        // Found by the tlv_record fuzz target: four tag bytes were accepted.
+        assert!(Header::parse(&[0x1F, 0xFF, 0xFF, 0x20, 0x01, 0x00]).is_err());
+        let three = Header::parse(&[0x1F, 0xFF, 0x20, 0x01, 0x00]).ok().flatten();
+        assert_eq!(three.map(|h| (h.tag, h.header_len)), Some((0x1FFF20, 4)));
     }
 
     #[test]
