@@ -194,6 +194,14 @@ pub fn request_signing_input(path: &str, body: &[u8]) -> Vec<u8> {
     input
 }
 
+/// Whether a session id from the terminal is safe to put in a request path
+/// the kiosk signs: 1–128 ASCII letters, digits, `-` or `_`. Anything else
+/// (`/`, `..`, `?`, `%`) would let the terminal choose which path, and so
+/// which bytes, the kiosk's key signs.
+fn is_session_id(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 fn refused_or_protocol(status: u16, body: Value) -> HostError {
     match serde_json::from_value::<Refusal>(body) {
         Ok(Refusal { error: RefusalDetail { code, message } }) => HostError::Refused { code, message },
@@ -236,6 +244,9 @@ impl<T: Transport> HostClient<T> {
         }
         let opened: SessionOpened =
             serde_json::from_value(v).map_err(|_| HostError::Protocol("no session id or nonce".into()))?;
+        if !is_session_id(&opened.session_id) {
+            return Err(HostError::Protocol("a session id that is not 1-128 letters, digits, - or _".into()));
+        }
         let nonce = hex::decode(&opened.nonce).ok().filter(|n| (MIN_NONCE_LEN..=MAX_NONCE_LEN).contains(&n.len()));
         let nonce = nonce.ok_or_else(|| HostError::Protocol("no usable nonce".into()))?;
         let lifetime = std::time::Duration::from_secs(opened.expires_in.unwrap_or(120).min(3600));
@@ -284,5 +295,49 @@ impl<T: Transport> HostClient<T> {
             }
         }
         Err(HostError::Unavailable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    /// A terminal that answers the session request with `session_id`, and
+    /// fails the test on any further request.
+    struct Opens {
+        session_id: &'static str,
+        calls: RefCell<Vec<String>>,
+    }
+
+    impl Transport for Opens {
+        fn post(&self, path: &str, _body: &Value) -> Result<(u16, Value), NoAnswer> {
+            self.calls.borrow_mut().push(path.to_owned());
+            assert_eq!(path, "/v1/sessions", "unexpected request");
+            Ok((201, serde_json::json!({"session_id": self.session_id, "nonce": "ab".repeat(32)})))
+        }
+    }
+
+    fn client(session_id: &'static str) -> HostClient<Opens> {
+        let identity = KioskIdentity::generate().unwrap_or_else(|e| unreachable!("{e}"));
+        HostClient::new(Opens { session_id, calls: RefCell::default() }, 0, Arc::new(identity))
+    }
+
+    #[test]
+    fn a_session_id_that_would_change_the_signed_path_is_refused() {
+        // Found by the host_response fuzz target: any string was accepted.
+        for id in ["../../v1/sessions/other", "a?b", "a%2Fb", "a`b", "", "x/evidence"] {
+            let result = client(id).open_session();
+            assert!(matches!(result, Err(HostError::Protocol(_))), "{id:?} accepted: {result:?}");
+        }
+    }
+
+    #[test]
+    fn an_ordinary_session_id_is_accepted() {
+        let c = client("7f3a9c0e5b214d8e9a6b1c2d3e4f5061");
+        let session = c.open_session().map(|s| s.id);
+        assert_eq!(session.ok().as_deref(), Some("7f3a9c0e5b214d8e9a6b1c2d3e4f5061"));
+        assert_eq!(c.transport().calls.borrow().len(), 1);
     }
 }
