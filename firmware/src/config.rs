@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::face::decision::PolicyConfig;
-use crate::face::quality::QualityConfig;
+use crate::face::thresholds::QualityConfig;
 use crate::flow::types::FlowConfig;
 
 /// Serde for a `Duration` written as seconds (`8` or `0.5`).

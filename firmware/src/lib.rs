@@ -10,4 +10,5 @@ pub mod config;
 pub mod face;
 pub mod flow;
 pub mod host;
+#[cfg(feature = "kiosk")]
 pub mod runtime;

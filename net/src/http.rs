@@ -204,8 +204,11 @@ fn exchange<S: Read + Write>(
     s.flush()
 }
 
-/// The request, or the status to refuse it with.
-fn read_request<S: Read>(
+/// Reads one request from `s`: the head (at most `MAX_HEAD` bytes, parsed by
+/// `httparse`) and a body of exactly `Content-Length` bytes (at most
+/// `max_body`; chunked bodies are refused). Returns the request, or the
+/// status to refuse it with; an I/O error when the client stops early.
+pub fn read_request<S: Read>(
     s: &mut S,
     peer: SocketAddr,
     client_key: Option<Vec<u8>>,

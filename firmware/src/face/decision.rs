@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::quality::Guidance;
+use uketsuke_screen::Guidance;
 
 /// Policy settings, from the kiosk's config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

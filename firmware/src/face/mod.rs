@@ -3,13 +3,22 @@
 //! photo.
 
 pub mod decision;
+#[cfg(feature = "kiosk")]
 pub mod detect;
+#[cfg(feature = "kiosk")]
 pub mod embed;
+#[cfg(feature = "kiosk")]
 pub mod eval;
+#[cfg(feature = "kiosk")]
 pub mod models;
+#[cfg(feature = "kiosk")]
 pub mod pipeline;
+#[cfg(feature = "kiosk")]
 pub mod quality;
+#[cfg(feature = "kiosk")]
 pub mod reference;
+pub mod thresholds;
+#[cfg(feature = "kiosk")]
 pub mod v4l2;
 
 /// A face check looks at no more than one camera frame in this time (15 a
@@ -49,6 +58,7 @@ pub enum FaceError {
     OpenCv(String),
 }
 
+#[cfg(feature = "kiosk")]
 impl From<opencv::Error> for FaceError {
     fn from(e: opencv::Error) -> Self {
         Self::OpenCv(e.message)

@@ -1,0 +1,42 @@
+//! The face check's per-frame quality thresholds, loaded from the kiosk's
+//! config. Plain data, apart from OpenCV, so the configuration parser builds
+//! (and is fuzzed) without the face pipeline.
+
+use serde::{Deserialize, Serialize};
+
+/// Quality thresholds. Fractions are of the frame's width or height.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QualityConfig {
+    /// Face width below this fraction of the frame width: too far.
+    pub min_face_width: f32,
+    /// Face width above this fraction: too close.
+    pub max_face_width: f32,
+    /// The on-screen frame `[x, y, w, h]` as fractions; the face centre must be inside.
+    pub guide_box: [f32; 4],
+    /// A second face at least this fraction of the largest face's width counts.
+    pub second_face_ratio: f32,
+    /// Mean grey level of the face below this: too dark.
+    pub min_brightness: f64,
+    /// Mean grey level of the face above this: too bright.
+    pub max_brightness: f64,
+    /// Variance of the Laplacian of the face (scaled to 112 px wide) below this: blurred.
+    pub min_sharpness: f64,
+    /// Nose offset from the eyes' midpoint, over the eye distance, above this: turned.
+    pub max_yaw: f32,
+}
+
+impl Default for QualityConfig {
+    fn default() -> Self {
+        Self {
+            min_face_width: 0.16,
+            max_face_width: 0.55,
+            guide_box: [0.2, 0.05, 0.6, 0.9],
+            second_face_ratio: 0.5,
+            min_brightness: 50.0,
+            max_brightness: 215.0,
+            min_sharpness: 40.0,
+            max_yaw: 0.35,
+        }
+    }
+}
