@@ -50,7 +50,10 @@ fn a_face_auth_only_card_is_never_offered_the_pin() {
     h.input(Input::FaceDone(Outcome::NoMatch { score: 0.2, frames: 3, reason: NoMatchReason::DifferentPerson }));
     assert_eq!(h.view(), &View::FaceFailed { reason: FaceFailure::NoMatch, pin_offered: false, visual_offered: true });
     h.user(Touch::Pin);
-    assert!(!h.has_action(|a| matches!(a, Action::VerifyPin(_))));
+    // Four digits tapped where a PIN pad would be: none reaches the card.
+    h.pin("1234");
+    assert_eq!(h.pins_sent(), Vec::<String>::new(), "a face-auth-only card was sent a PIN");
+    assert!(matches!(h.view(), View::FaceFailed { pin_offered: false, .. }));
 }
 
 #[test]
@@ -91,14 +94,7 @@ fn the_pin_shows_tries_warns_before_the_last_and_a_wrong_pin_comes_back() {
     assert!(matches!(h.view(), View::PinEntry { entered: 2, .. }));
     h.user(Touch::Backspace);
     h.pin("000");
-    let pins: Vec<String> = h
-        .actions
-        .iter()
-        .filter_map(|a| {
-            if let Action::VerifyPin(p) = a { Some(String::from_utf8_lossy(p.expose()).into_owned()) } else { None }
-        })
-        .collect();
-    assert_eq!(pins, vec!["1000"], "exactly the four digits typed, sent once");
+    assert_eq!(h.pins_sent(), vec!["1000"], "exactly the four digits typed, sent once");
     assert_eq!(h.view(), &View::PinChecking);
     h.input(Input::PinResult(PinResult::Wrong(1)));
     assert_eq!(h.view(), &View::PinEntry { entered: 0, tries_left: 1, last_try_warning: true, previous_wrong: true });
@@ -113,7 +109,10 @@ fn a_blocked_pin_says_so_and_never_asks_the_card() {
     h.placed(facts(1962, 0, false));
     h.user(Touch::Pin);
     assert_eq!(h.view(), &View::PinBlocked);
-    assert!(!h.has_action(|a| matches!(a, Action::VerifyPin(_))));
+    // Digits tapped on the blocked screen never reach the card.
+    h.pin("1234");
+    assert_eq!(h.pins_sent(), Vec::<String>::new(), "a blocked PIN was tried");
+    assert_eq!(h.view(), &View::PinBlocked);
     h.user(Touch::Visual);
     assert_eq!(h.view(), &View::VisualCheck);
 }

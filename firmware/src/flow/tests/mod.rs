@@ -93,6 +93,29 @@ impl Harness {
         self.actions.iter().any(f)
     }
 
+    /// The PINs sent for VERIFY since the actions were last taken.
+    fn pins_sent(&self) -> Vec<String> {
+        let pin = |a: &Action| {
+            if let Action::VerifyPin(p) = a { Some(String::from_utf8_lossy(p.expose()).into_owned()) } else { None }
+        };
+        self.actions.iter().filter_map(pin).collect()
+    }
+
+    /// A new session on the same kiosk: the card placed again and the PIN
+    /// chosen; `digits` typed in two halves. Only a VERIFY with exactly
+    /// these digits, sent once after the fourth, passes: digits left over
+    /// from an earlier session would complete the PIN early or change it.
+    fn fresh_pin_session_sends_exactly(&mut self, digits: &str) {
+        self.take_actions();
+        self.placed(adult());
+        self.user(Touch::Pin);
+        let (first, second) = digits.split_at(2);
+        self.pin(first);
+        assert_eq!(self.pins_sent(), Vec::<String>::new(), "a VERIFY before the patient typed four digits");
+        self.pin(second);
+        assert_eq!(self.pins_sent(), vec![digits.to_owned()], "not exactly the digits just typed");
+    }
+
     /// Card placed and read, then its face read in the background.
     fn placed(&mut self, card: Placed) {
         self.placed_reading(card.facts);

@@ -126,12 +126,17 @@ fn pulling_the_card_at_any_step_aborts_and_returns_to_idle() {
         assert_eq!(h.view(), &View::Idle, "{name}");
         assert!(h.has_action(|a| matches!(a, Action::EndSession)), "{name}");
         assert_eq!(h.has_action(|a| matches!(a, Action::StopFaceCapture)), face_running, "{name}");
-        assert!(!h.has_action(|a| matches!(a, Action::VerifyPin(_))), "{name}: no PIN sent after removal");
         assert_eq!(h.flow.poll_timeout(), None, "{name}: no timer left");
-        // A late answer from the old session changes nothing.
+        // Late taps and a late answer from the old session change nothing
+        // and send nothing.
+        h.pin("5678");
         h.input(Input::PinResult(PinResult::Wrong(2)));
         h.input(Input::Host(HostAnswer::Eligible { registered: true }));
         assert_eq!(h.view(), &View::Idle, "{name}");
+        assert_eq!(h.pins_sent(), Vec::<String>::new(), "{name}: a PIN was sent after the card was pulled");
+        // The next patient's PIN is theirs alone, with every try left.
+        h.fresh_pin_session_sends_exactly("9012");
+        assert!(matches!(h.view(), View::PinChecking), "{name}");
     }
 }
 
@@ -229,7 +234,12 @@ fn end_works_from_every_step_while_the_card_is_placed() {
         setup(&mut h);
         h.user(Touch::End);
         assert_eq!(h.view(), &View::Result(ResultView::Ended));
-        assert!(!h.has_action(|a| matches!(a, Action::VerifyPin(_))), "no partial PIN is ever sent");
+        // A fourth digit tapped after 終了 does not complete the old PIN.
+        h.user(Touch::Digit(4));
+        assert_eq!(h.pins_sent(), Vec::<String>::new(), "a partial PIN was completed after 終了");
+        h.drive();
+        h.input(Input::CardRemoved);
+        h.fresh_pin_session_sends_exactly("5678");
     }
 }
 
