@@ -236,9 +236,20 @@ fn pin_text(p: PinStatus) -> String {
     }
 }
 
+fn code_b_text(p: PinStatus) -> String {
+    match p {
+        PinStatus::Tries(n) => format!("{n} tries left"),
+        PinStatus::Verified => "verified".into(),
+        PinStatus::Blocked => "BLOCKED (the card face cannot be read by 照合番号B)".into(),
+        PinStatus::NotSet => "none".into(),
+    }
+}
+
 fn info(reader: &ReaderArg, as_json: bool) -> Result<(), Failure> {
     let mut card = connect(reader)?;
     let s = summarize(&mut card)?;
+    // 照合番号B's own counter on the card-face AP (non-consuming query).
+    let code_b = FaceAp::select(&mut card).and_then(|mut face| face.check_code_b_status())?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let expired = s.auth_cert.is_expired_at(now);
     let io = card.into_inner();
@@ -260,6 +271,7 @@ fn info(reader: &ReaderArg, as_json: bool) -> Result<(), Failure> {
             },
             "auth_pin": s.auth_pin,
             "text_pin": s.text_pin,
+            "check_code_b": code_b,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -275,6 +287,7 @@ fn info(reader: &ReaderArg, as_json: bool) -> Result<(), Failure> {
         );
         println!("PIN:           {}", pin_text(s.auth_pin));
         println!("text AP PIN:   {}", pin_text(s.text_pin));
+        println!("照合番号B:     {}", code_b_text(code_b));
     }
     Ok(())
 }

@@ -81,6 +81,8 @@ fn a_wrong_check_code_b_gets_no_photo() {
         .unwrap_or_else(|e| panic!("{e:#}"));
     assert_eq!(out.status.code(), Some(3));
     assert!(!jp2.exists());
+    // The wrong entry cost exactly one of 照合番号B's ten tries, and `info` sees it.
+    assert_eq!(info(&sb)["check_code_b"], serde_json::json!({"state": "tries", "tries": 9}));
 }
 
 #[test]
