@@ -11,6 +11,7 @@
 pub mod bins;
 pub mod desktop;
 pub mod direct;
+pub mod fault_matrix;
 pub mod kiosk;
 pub mod sandbox;
 pub mod terminal;
