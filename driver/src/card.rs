@@ -302,6 +302,41 @@ mod tests {
     }
 
     #[test]
+    fn read_binary_addresses_offsets_up_to_7fff_and_no_further() {
+        let mut c = card(ScriptedCard::new().expect("00B07FFF01", "AA9000"));
+        assert_eq!(c.read_binary(0x7FFF, 1).ok(), Some(vec![0xAA]));
+        assert!(matches!(c.read_binary(0x8000, 1), Err(Error::Malformed(_))), "offset 8000 was sent");
+        assert_eq!(c.apdu_count(), 1);
+    }
+
+    #[test]
+    fn a_file_of_exactly_32_kib_may_be_read_and_one_byte_more_may_not() {
+        // 30 82 7FFC: 4 + 0x7FFC = 0x8000 bytes, the most READ BINARY reaches.
+        let first = format!("30827FFC{}9000", "11".repeat(252));
+        let mut c = card(
+            ScriptedCard::new()
+                .expect("00B0000000", &first)
+                .expect_error("00B00100007F00", TransportError::CardRemoved),
+        );
+        let err = c.read_tlv_file().err().map(|e| e.to_string());
+        assert_eq!(err, Some(Error::Transport(TransportError::CardRemoved).to_string()), "a 32 KiB file was refused");
+        let first = format!("30827FFD{}9000", "11".repeat(252));
+        let mut c = card(ScriptedCard::new().expect("00B0000000", &first));
+        assert!(matches!(c.read_tlv_file(), Err(Error::Malformed(_))));
+        assert_eq!(c.apdu_count(), 1);
+    }
+
+    #[test]
+    fn a_file_that_ends_before_its_declared_length_is_malformed() {
+        // 600 bytes declared; the extended read returns 100 of the 344 asked.
+        let first = format!("30820254{}9000", "11".repeat(252));
+        let short = format!("{}9000", "22".repeat(100));
+        let mut c = card(ScriptedCard::new().expect("00B0000000", &first).expect("00B00100000158", &short));
+        let err = c.read_tlv_file().err().map(|e| e.to_string());
+        assert_eq!(err, Some(Error::Malformed("file shorter than its BER-TLV length").to_string()));
+    }
+
+    #[test]
     fn a_small_file_is_read_in_one_apdu_and_trimmed_to_its_header_length() {
         let mut c = card(ScriptedCard::new().expect("00B0000000", "3003010203FFFF9000"));
         assert_eq!(c.read_tlv_file().map(|v| v.to_vec()).ok(), Some(vec![0x30, 0x03, 1, 2, 3]));

@@ -49,8 +49,12 @@ async fn main() -> Result<()> {
     println!("{summary}");
     doc.push_str(&summary);
     if let Some(path) = out {
+        // cargo runs benches in the package's directory: a relative path is
+        // taken from the repository's root, where the command is typed.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let path = root.join(path);
         std::fs::write(&path, doc)?;
-        println!("wrote {path}");
+        println!("wrote {}", path.display());
     }
     if !failures.is_empty() {
         bail!("cells that broke a rule:\n{}", failures.join("\n"));

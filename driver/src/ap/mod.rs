@@ -35,4 +35,11 @@ mod tests {
         assert_eq!(di.len(), 51);
         assert_eq!(hex::encode(&di[..19]), "3031300d060960864801650304020105000420");
     }
+
+    #[test]
+    fn the_digest_info_of_a_message_holds_its_sha256() {
+        // FIPS 180-2 test vector: SHA-256("abc").
+        let di = digest_info_of(b"abc");
+        assert_eq!(hex::encode(&di[19..]), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
 }

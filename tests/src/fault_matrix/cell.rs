@@ -79,6 +79,7 @@ pub struct Row {
     persona: Persona,
     images: CardImages,
     slot: Arc<Mutex<Slot>>,
+    devices: SimDevices,
     kiosk: Kiosk,
     terminal: TerminalServer,
     /// The APDUs of a session without faults, in order.
@@ -120,7 +121,7 @@ impl Row {
             status_panel: None,
         };
         let kiosk = runtime::start(parts)?;
-        let mut row = Self { journey, persona, images, slot, kiosk, terminal, clean_run: Vec::new() };
+        let mut row = Self { journey, persona, images, slot, devices, kiosk, terminal, clean_run: Vec::new() };
         row.wait_for(|v| *v == View::Idle, "the idle screen").await?;
         let clean = row.cell(None).await?;
         if !clean.passed || !clean.ended.starts_with("result:done") {
@@ -189,6 +190,12 @@ impl Row {
     pub async fn cell(&mut self, fault: Option<(Fault, usize)>) -> Result<Cell> {
         let before = self.terminal.records()?;
         let card = build_card(&CardSpec { persona: &self.persona, images: &self.images })?;
+        // Every cell's card lies in the slot as in the run without faults:
+        // the matrix is about the chip, not about where the OCR is put to
+        // the test (the card-face scans have their own tests and bench).
+        if let Ok(mut stage) = self.devices.stage.lock() {
+            stage.scans = 0;
+        }
         lock(&self.slot).place(card, fault);
         let mut problems = Vec::new();
         let ended = match self.play().await {

@@ -59,13 +59,18 @@ pub struct Slot {
     pub sent: usize,
     /// Every command sent since the card was placed.
     pub commands: Vec<Vec<u8>>,
+    /// Which placement this is: a connection to an earlier card fails, as
+    /// a PC/SC handle does once its card has gone.
+    placement: u64,
     events: Option<mpsc::Sender<ReaderEvent>>,
 }
 
 impl Slot {
     /// Places `card` with `fault` armed; the kiosk is told.
     pub fn place(&mut self, card: VirtualCard, fault: Option<(Fault, usize)>) {
-        *self = Self { card: Some(card), reader_present: true, fault, events: self.events.take(), ..Self::default() };
+        let placement = self.placement + 1;
+        let events = self.events.take();
+        *self = Self { card: Some(card), reader_present: true, fault, placement, events, ..Self::default() };
         self.send(ReaderEvent::CardInserted { reader: READER.into(), atr: "3B8080018080".into() });
     }
 
@@ -163,11 +168,16 @@ impl ReaderWatch for Watch {
     }
 }
 
-struct Link(Arc<Mutex<Slot>>);
+/// A connection to the card of one placement.
+struct Link(Arc<Mutex<Slot>>, u64);
 
 impl Transmit for Link {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        lock(&self.0).transmit(command)
+        let mut slot = lock(&self.0);
+        if slot.placement != self.1 {
+            return Err(TransportError::CardRemoved);
+        }
+        slot.transmit(command)
     }
 }
 
@@ -190,6 +200,6 @@ impl CardReader for FaultyReader {
         if slot.card.is_none() {
             return Err(TransportError::NoCard);
         }
-        Ok(Box::new(Link(Arc::clone(&self.slot))))
+        Ok(Box::new(Link(Arc::clone(&self.slot), slot.placement)))
     }
 }
