@@ -337,6 +337,31 @@ mod tests {
     }
 
     #[test]
+    fn the_last_256_bytes_of_a_file_are_read_with_a_short_apdu() {
+        let first = format!("308201FC{}9000", "11".repeat(252));
+        let rest = format!("{}9000", "22".repeat(256));
+        let mut c = card(ScriptedCard::new().expect("00B0000000", &first).expect("00B0010000", &rest));
+        assert_eq!(c.read_tlv_file().map(|v| v.len()).ok(), Some(512));
+    }
+
+    #[test]
+    fn a_card_that_took_extended_reads_is_not_silently_moved_to_short_ones() {
+        // The first file's extended read succeeds; the second's is refused:
+        // that is an error of the card, not a reason to fall back.
+        let first = format!("30820254{}9000", "11".repeat(252));
+        let rest = format!("{}9000", "22".repeat(344));
+        let mut c = card(
+            ScriptedCard::new()
+                .expect("00B0000000", &first)
+                .expect("00B00100000158", &rest)
+                .expect("00B0000000", &first)
+                .expect("00B00100000158", "6700"),
+        );
+        assert_eq!(c.read_tlv_file().map(|v| v.len()).ok(), Some(600));
+        assert_eq!(c.read_tlv_file().err(), Some(Error::WrongLength));
+    }
+
+    #[test]
     fn a_small_file_is_read_in_one_apdu_and_trimmed_to_its_header_length() {
         let mut c = card(ScriptedCard::new().expect("00B0000000", "3003010203FFFF9000"));
         assert_eq!(c.read_tlv_file().map(|v| v.to_vec()).ok(), Some(vec![0x30, 0x03, 1, 2, 3]));

@@ -93,6 +93,7 @@ impl KindSignals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mock::ScriptedCard;
 
     #[test]
     fn no_signal_means_a_standard_card() {
@@ -132,5 +133,37 @@ mod tests {
         for s in cases {
             assert!(!s.decide().offers_pin(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_standard_card_offers_the_pin() {
+        assert!(CardKind::Standard.offers_pin());
+    }
+
+    const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
+
+    #[test]
+    fn probing_a_face_auth_only_card_finds_no_signing_certificate_and_no_pin() {
+        let m = ScriptedCard::new()
+            .expect(SELECT_JPKI, "9000")
+            .expect("00A4020C020001", "6A82")
+            .expect("00A4020C020018", "6A82");
+        let mut card = Card::new(m);
+        let s = KindSignals::probe(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!((s.signing_cert_present, s.auth_pin), (Some(false), Some(PinStatus::NotSet)));
+        assert!(!s.decide().offers_pin());
+    }
+
+    #[test]
+    fn probing_a_standard_card_reads_its_tries_without_spending_one() {
+        let m = ScriptedCard::new()
+            .expect(SELECT_JPKI, "9000")
+            .expect("00A4020C020001", "9000")
+            .expect("00A4020C020018", "9000")
+            .expect("00200080", "63C2");
+        let mut card = Card::new(m);
+        let s = KindSignals::probe(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!((s.signing_cert_present, s.auth_pin), (Some(true), Some(PinStatus::Tries(2))));
+        assert_eq!(s.decide(), CardKind::Standard);
     }
 }

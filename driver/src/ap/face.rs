@@ -128,4 +128,90 @@ mod tests {
     fn a_truncated_record_is_malformed() {
         assert!(matches!(CardFaceRecord::parse(&[0xFF, 0x20, 0x82, 0x10]), Err(Error::Malformed(_))));
     }
+
+    use crate::mock::ScriptedCard;
+
+    const CODE: &str = "90010131234567";
+
+    #[test]
+    fn check_code_b_is_verified_after_its_retry_query_and_a_refusal_is_reported() {
+        let verify = format!("002000800E{}", hex::encode_upper(CODE));
+        let m = ScriptedCard::new()
+            .expect("00A4040C0AD3921000310001010402", "9000")
+            .expect("00A4020C020012", "9000")
+            .expect("00200080", "63CA")
+            .expect(&verify, "63C9");
+        let mut card = Card::new(m);
+        let mut face = FaceAp::select(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
+        let code = CheckCodeB::parse(CODE).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(face.verify_check_code_b(&code).err(), Some(Error::PinIncorrect { retries: 9 }));
+    }
+
+    #[test]
+    fn the_chip_signature_is_the_cards_answer_to_compute_digital_signature() {
+        let m = ScriptedCard::new()
+            .expect("00A4040C0AD3921000310001010402", "9000")
+            .expect("802A000003010203 00".replace(' ', "").as_str(), "AABB9000");
+        let mut card = Card::new(m);
+        let mut face = FaceAp::select(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(face.chip_sign(&[1, 2, 3]).ok(), Some(vec![0xAA, 0xBB]));
+    }
+
+    /// A JP2 file declaring a 300×300 greyscale image, with no picture.
+    fn photo() -> Vec<u8> {
+        let boxed = |kind: &[u8; 4], content: &[u8]| {
+            let mut b = u32::try_from(8 + content.len()).unwrap_or(0).to_be_bytes().to_vec();
+            b.extend_from_slice(kind);
+            b.extend_from_slice(content);
+            b
+        };
+        let mut ihdr = [300u32.to_be_bytes(), 300u32.to_be_bytes()].concat();
+        ihdr.extend_from_slice(&[0, 1, 7, 7, 0, 0]);
+        let mut siz = vec![0xFF, 0x4F, 0xFF, 0x51, 0x00, 0x29, 0x00, 0x00];
+        for v in [300u32, 300, 0, 0, 300, 300, 0, 0] {
+            siz.extend_from_slice(&v.to_be_bytes());
+        }
+        siz.extend_from_slice(&[0x00, 0x01, 0x07, 0x01, 0x01]);
+        [boxed(b"jP  ", &[0x0D, 0x0A, 0x87, 0x0A]), boxed(b"jp2h", &boxed(b"ihdr", &ihdr)), boxed(b"jp2c", &siz)]
+            .concat()
+    }
+
+    fn record(expiry: &[u8]) -> Vec<u8> {
+        let tlv = |tag: u16, v: &[u8]| {
+            let mut out = tag.to_be_bytes().to_vec();
+            out.push(0x82);
+            out.extend_from_slice(&u16::try_from(v.len()).unwrap_or(0).to_be_bytes());
+            out.extend_from_slice(v);
+            out
+        };
+        let fields = [
+            tlv(0xDF22, b"19800101"),
+            tlv(0xDF23, b"1"),
+            tlv(0xDF24, &[0x30, 0x00]),
+            tlv(0xDF25, b"n"),
+            tlv(0xDF26, b"a"),
+            tlv(0xDF27, &photo()),
+            tlv(0xDF28, &[0; 4]),
+            tlv(0xDF29, expiry),
+            tlv(0xDF2A, b"c"),
+        ]
+        .concat();
+        let mut out = vec![0xFF, 0x20, 0x82];
+        out.extend_from_slice(&u16::try_from(fields.len()).unwrap_or(0).to_be_bytes());
+        out.extend_from_slice(&fields);
+        out
+    }
+
+    #[test]
+    fn a_record_with_an_eight_digit_expiry_parses() {
+        let r = CardFaceRecord::parse(&record(b"20340304"));
+        assert_eq!(r.map(|r| r.expiry).ok().as_deref(), Some("20340304"));
+    }
+
+    #[test]
+    fn an_expiry_that_is_not_eight_digits_is_malformed() {
+        for bad in [&b"2034034"[..], b"203403041", b"2034-3-4", b"abcdefgh"] {
+            assert!(matches!(CardFaceRecord::parse(&record(bad)), Err(Error::Malformed(_))), "{bad:?}");
+        }
+    }
 }
