@@ -164,4 +164,18 @@ mod tests {
         lying.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xF0, b'j', b'p', b'2', b'h']);
         assert!(check_photo_header(&lying).is_err());
     }
+
+    #[test]
+    fn an_empty_image_in_any_one_dimension_is_refused() {
+        for (w, h, c) in [(0, 300, 1), (300, 0, 1), (300, 300, 0)] {
+            assert!(check_photo_header(&siz(w, h, c)).is_err(), "{w}x{h}x{c}");
+        }
+    }
+
+    #[test]
+    fn an_empty_box_among_the_others_is_allowed() {
+        let mut f = jp2_file((300, 300, 1), &siz(300, 300, 1));
+        f.extend(jp2_box(b"free", &[]));
+        assert_eq!(check_photo_header(&f).ok().map(|d| d.width), Some(300));
+    }
 }
