@@ -178,4 +178,12 @@ mod tests {
         f.extend(jp2_box(b"free", &[]));
         assert_eq!(check_photo_header(&f).ok().map(|d| d.width), Some(300));
     }
+
+    #[test]
+    fn the_largest_card_photo_passes_and_one_more_in_any_dimension_does_not() {
+        assert!(check_photo_header(&siz(MAX_SIDE, MAX_SIDE, MAX_COMPONENTS)).is_ok());
+        for (w, h, c) in [(MAX_SIDE + 1, 300, 1), (300, MAX_SIDE + 1, 1), (300, 300, MAX_COMPONENTS + 1)] {
+            assert!(check_photo_header(&siz(w, h, c)).is_err(), "{w}x{h}x{c}");
+        }
+    }
 }

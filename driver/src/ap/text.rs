@@ -149,4 +149,39 @@ mod tests {
         let bytes = [0xFF, 0x20, 0x04, 0xDF, 0x25, 0x01, b'1'];
         assert!(matches!(BasicInfo::parse(&bytes), Err(Error::Malformed(_))));
     }
+
+    use crate::mock::ScriptedCard;
+
+    const SELECT_TEXT: &str = "00A4040C0AD3921000310001010408";
+
+    #[test]
+    fn every_sex_code_the_card_may_hold_is_read_and_others_are_not() {
+        assert_eq!(Sex::from_card(b"1").ok(), Some(Sex::Male));
+        assert_eq!(Sex::from_card(b"2").ok(), Some(Sex::Female));
+        for code in [&b"0"[..], b"9", b"3"] {
+            assert_eq!(Sex::from_card(code).ok(), Some(Sex::NotRecorded), "{code:?}");
+        }
+        assert!(Sex::from_card(b"4").is_err());
+    }
+
+    #[test]
+    fn the_pin_is_verified_after_its_retry_query_and_a_wrong_one_is_reported() {
+        let m = ScriptedCard::new()
+            .expect(SELECT_TEXT, "9000")
+            .expect("00A4020C020011", "9000")
+            .expect("00200080", "63C3")
+            .expect("002000800439393939", "63C2");
+        let mut card = Card::new(m);
+        let mut text = TextAp::select(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
+        let pin = Pin::parse("9999").unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(text.verify_pin(&pin).err(), Some(Error::PinIncorrect { retries: 2 }));
+    }
+
+    #[test]
+    fn the_chip_signature_is_the_cards_answer() {
+        let m = ScriptedCard::new().expect(SELECT_TEXT, "9000").expect("802A00000301020300", "CCDD9000");
+        let mut card = Card::new(m);
+        let mut text = TextAp::select(&mut card).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(text.chip_sign(&[1, 2, 3]).ok(), Some(vec![0xCC, 0xDD]));
+    }
 }
