@@ -227,22 +227,18 @@ fn watch() -> Result<(), Failure> {
     }
 }
 
-fn pin_text(p: PinStatus) -> String {
+/// A retry counter for people: `blocked` and `none` say what those mean for it.
+fn tries_text(p: PinStatus, blocked: &str, none: &str) -> String {
     match p {
         PinStatus::Tries(n) => format!("{n} tries left"),
         PinStatus::Verified => "verified".into(),
-        PinStatus::Blocked => "BLOCKED (reset at the municipality office)".into(),
-        PinStatus::NotSet => "none (face-auth-only card)".into(),
+        PinStatus::Blocked => blocked.into(),
+        PinStatus::NotSet => none.into(),
     }
 }
 
-fn code_b_text(p: PinStatus) -> String {
-    match p {
-        PinStatus::Tries(n) => format!("{n} tries left"),
-        PinStatus::Verified => "verified".into(),
-        PinStatus::Blocked => "BLOCKED (the card face cannot be read by 照合番号B)".into(),
-        PinStatus::NotSet => "none".into(),
-    }
+fn pin_text(p: PinStatus) -> String {
+    tries_text(p, "BLOCKED (reset at the municipality office)", "none (face-auth-only card)")
 }
 
 fn info(reader: &ReaderArg, as_json: bool) -> Result<(), Failure> {
@@ -287,7 +283,10 @@ fn info(reader: &ReaderArg, as_json: bool) -> Result<(), Failure> {
         );
         println!("PIN:           {}", pin_text(s.auth_pin));
         println!("text AP PIN:   {}", pin_text(s.text_pin));
-        println!("照合番号B:     {}", code_b_text(code_b));
+        println!(
+            "照合番号B:     {}",
+            tries_text(code_b, "BLOCKED (the card face cannot be read by 照合番号B)", "none")
+        );
     }
     Ok(())
 }

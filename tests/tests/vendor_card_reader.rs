@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use uketsuke_driver::hal::reader::{CardReader, DynCard, ReaderEvent, ReaderWatch, WatchEnded};
+use uketsuke_driver::hal::reader::{CardReader, ChannelWatch, DynCard, ReaderEvent, ReaderWatch};
 use uketsuke_driver::{Transmit, TransportError};
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::ModelPaths;
@@ -55,18 +55,6 @@ struct InMemoryReader {
     connects: Arc<Mutex<Vec<String>>>,
 }
 
-struct Watch(mpsc::Receiver<ReaderEvent>);
-
-impl ReaderWatch for Watch {
-    fn next_event(&mut self, timeout: Duration) -> Result<Option<ReaderEvent>, WatchEnded> {
-        match self.0.recv_timeout(timeout) {
-            Ok(e) => Ok(Some(e)),
-            Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
-            Err(mpsc::RecvTimeoutError::Disconnected) => Err(WatchEnded),
-        }
-    }
-}
-
 /// A connection to the card in the slot: APDUs go straight to it.
 struct Link {
     slot: Arc<Mutex<Option<VirtualCard>>>,
@@ -89,7 +77,7 @@ impl CardReader for InMemoryReader {
 
     fn watch(&self) -> Box<dyn ReaderWatch> {
         let rx = self.events.lock().unwrap().take().expect("the kiosk watches the reader once");
-        Box::new(Watch(rx))
+        Box::new(ChannelWatch(rx))
     }
 
     fn connect(&self, reader: &str) -> Result<Box<DynCard>, TransportError> {

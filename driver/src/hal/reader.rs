@@ -56,6 +56,20 @@ pub trait ReaderWatch: Send {
     fn next_event(&mut self, timeout: Duration) -> Result<Option<ReaderEvent>, WatchEnded>;
 }
 
+/// A [`ReaderWatch`] fed by a channel: for a reader whose own thread (or
+/// SDK callback) sends the events. The watch ends when the sender is dropped.
+pub struct ChannelWatch(pub std::sync::mpsc::Receiver<ReaderEvent>);
+
+impl ReaderWatch for ChannelWatch {
+    fn next_event(&mut self, timeout: Duration) -> Result<Option<ReaderEvent>, WatchEnded> {
+        match self.0.recv_timeout(timeout) {
+            Ok(e) => Ok(Some(e)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(WatchEnded),
+        }
+    }
+}
+
 /// A connection to the placed card, held for one session.
 pub type DynCard = dyn Transmit + Send;
 

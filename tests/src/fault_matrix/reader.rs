@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
-use uketsuke_driver::hal::reader::{CardReader, DynCard, ReaderEvent, ReaderWatch, WatchEnded};
+use uketsuke_driver::hal::reader::{CardReader, ChannelWatch, DynCard, ReaderEvent, ReaderWatch};
 use uketsuke_driver::{Transmit, TransportError};
 use uketsuke_hw_sim::card::VirtualCard;
 use uketsuke_hw_sim::faults::{Faults, Outcome};
@@ -156,18 +156,6 @@ impl FaultyReader {
     }
 }
 
-struct Watch(mpsc::Receiver<ReaderEvent>);
-
-impl ReaderWatch for Watch {
-    fn next_event(&mut self, timeout: Duration) -> Result<Option<ReaderEvent>, WatchEnded> {
-        match self.0.recv_timeout(timeout) {
-            Ok(e) => Ok(Some(e)),
-            Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
-            Err(mpsc::RecvTimeoutError::Disconnected) => Err(WatchEnded),
-        }
-    }
-}
-
 /// A connection to the card of one placement.
 struct Link(Arc<Mutex<Slot>>, u64);
 
@@ -189,7 +177,7 @@ impl CardReader for FaultyReader {
     fn watch(&self) -> Box<dyn ReaderWatch> {
         let rx = self.events.lock().ok().and_then(|mut e| e.take());
         // A second watch gets a closed channel: the kiosk watches once.
-        Box::new(Watch(rx.unwrap_or_else(|| mpsc::channel().1)))
+        Box::new(ChannelWatch(rx.unwrap_or_else(|| mpsc::channel().1)))
     }
 
     fn connect(&self, reader: &str) -> Result<Box<DynCard>, TransportError> {
