@@ -345,6 +345,26 @@ mod tests {
     }
 
     #[test]
+    fn a_short_read_of_256_bytes_does_not_count_as_the_card_taking_extended_ones() {
+        // The first file ends with exactly 256 bytes (a short APDU); the
+        // second needs more, the card refuses the extended read, and the
+        // driver falls back to short reads: nothing had shown it took them.
+        let first = format!("308201FC{}9000", "11".repeat(252));
+        let rest = format!("{}9000", "22".repeat(256));
+        let second = format!("30820254{}9000", "33".repeat(252));
+        let m = ScriptedCard::new()
+            .expect("00B0000000", &first)
+            .expect("00B0010000", &rest)
+            .expect("00B0000000", &second)
+            .expect("00B00100000158", "6700")
+            .expect("00B0010000", &format!("{}9000", "44".repeat(256)))
+            .expect("00B0020058", &format!("{}9000", "55".repeat(88)));
+        let mut c = card(m);
+        assert_eq!(c.read_tlv_file().map(|v| v.len()).ok(), Some(512));
+        assert_eq!(c.read_tlv_file().map(|v| v.len()).ok(), Some(600));
+    }
+
+    #[test]
     fn a_card_that_took_extended_reads_is_not_silently_moved_to_short_ones() {
         // The first file's extended read succeeds; the second's is refused:
         // that is an error of the card, not a reason to fall back.
