@@ -249,3 +249,53 @@ fn the_years_since_a_birth_date_count_from_the_birthday() {
     assert_eq!(whole_years(birth, TODAY), 40);
     assert_eq!(whole_years(birth, jiff::civil::date(2026, 11, 21)), 39);
 }
+
+#[test]
+fn staff_cannot_start_a_visual_check_with_no_patient_or_while_the_card_checks_the_pin() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.input(Input::CardRemoved);
+    h.take_actions();
+    h.input(Input::Staff(StaffEvent::StartVisualCheck));
+    assert_eq!(h.view(), &View::Idle);
+    assert!(!h.has_action(|a| matches!(a, Action::RequestVisualCheck)), "a visual check with no patient");
+    h.placed(adult());
+    h.user(Touch::Pin);
+    h.pin("1234");
+    assert_eq!(h.view(), &View::PinChecking);
+    h.take_actions();
+    h.input(Input::Staff(StaffEvent::StartVisualCheck));
+    assert_eq!(h.view(), &View::PinChecking, "the PIN's answer from the card was abandoned");
+    assert!(!h.has_action(|a| matches!(a, Action::RequestVisualCheck)));
+}
+
+#[test]
+fn a_reader_reported_ready_during_a_session_changes_nothing() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::Pin);
+    h.pin("12");
+    h.input(Input::ReaderReady);
+    assert!(matches!(h.view(), View::PinEntry { entered: 2, .. }), "{:?}", h.view());
+}
+
+#[test]
+fn end_does_nothing_where_there_is_no_session_to_end() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::End);
+    assert_eq!(h.view(), &View::Result(ResultView::Ended));
+    h.take_actions();
+    h.user(Touch::End);
+    assert_eq!(h.view(), &View::Result(ResultView::Ended));
+    assert!(!h.has_action(|a| matches!(a, Action::EndSession)), "the ended session was ended again");
+    h.drive();
+    assert_eq!(h.view(), &View::TakeCard);
+    h.user(Touch::End);
+    assert_eq!(h.view(), &View::TakeCard, "終了 on 'take your card' brought the result back");
+    h.input(Input::CardRemoved);
+    h.take_actions();
+    h.user(Touch::End);
+    assert_eq!(h.view(), &View::Idle);
+    assert!(h.take_actions().is_empty(), "End at idle did something");
+}
