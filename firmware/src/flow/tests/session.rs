@@ -299,3 +299,26 @@ fn end_does_nothing_where_there_is_no_session_to_end() {
     assert_eq!(h.view(), &View::Idle);
     assert!(h.take_actions().is_empty(), "End at idle did something");
 }
+
+#[test]
+fn a_second_card_face_answer_for_the_same_card_changes_nothing() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    assert_eq!(h.view(), &View::MethodSelect { pin_offered: true });
+    // A late or repeated answer claiming a face-auth-only card is ignored.
+    h.card_face(CardFaceOutcome::Ready { birth_date: jiff::civil::date(2010, 1, 1) }, true);
+    assert_eq!(h.view(), &View::MethodSelect { pin_offered: true });
+    h.user(Touch::Pin);
+    assert!(matches!(h.view(), View::PinEntry { .. }), "{:?}", h.view());
+}
+
+#[test]
+fn a_key_that_is_not_a_digit_is_not_typed_into_the_pin() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::Pin);
+    h.user(Touch::Digit(12));
+    assert!(matches!(h.view(), View::PinEntry { entered: 0, .. }), "{:?}", h.view());
+    h.pin("1234");
+    assert_eq!(h.pins_sent(), vec!["1234"]);
+}
