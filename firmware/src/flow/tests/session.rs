@@ -322,3 +322,18 @@ fn a_key_that_is_not_a_digit_is_not_typed_into_the_pin() {
     h.pin("1234");
     assert_eq!(h.pins_sent(), vec!["1234"]);
 }
+
+#[test]
+fn end_while_the_card_is_read_or_cannot_be_asks_for_the_card_back() {
+    let mut h = Harness::new();
+    h.input(Input::CardInserted);
+    assert_eq!(h.view(), &View::Reading);
+    h.user(Touch::End);
+    assert_eq!(h.view(), &View::TakeCard, "終了 while reading showed a result");
+    h.input(Input::CardRemoved);
+    h.input(Input::CardInserted);
+    h.input(Input::CardRead(Err(CardProblem::Unreadable)));
+    assert!(matches!(h.view(), View::CardProblem { .. }));
+    h.user(Touch::End);
+    assert_eq!(h.view(), &View::TakeCard, "終了 on a card problem showed a result");
+}
