@@ -53,12 +53,40 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    delivery: Delivery,
+}
+
+/// How much of an answer goes out: all of it, unless a simulator plays a
+/// broken peer ([`Response::cut_after`], [`Response::never_sent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    Whole,
+    CutAfter(usize),
+    Nothing,
 }
 
 impl Response {
     /// A response with a body of `content_type`.
     pub fn new(status: u16, content_type: &str, body: Vec<u8>) -> Self {
-        Self { status, headers: vec![("Content-Type".into(), content_type.into())], body }
+        Self { status, headers: vec![("Content-Type".into(), content_type.into())], body, delivery: Delivery::Whole }
+    }
+
+    /// Sends the head (with the whole body's `Content-Length`) and only the
+    /// first `bytes` of the body, then drops the connection without closing
+    /// TLS: a connection reset mid-body. Only the simulator's reception
+    /// terminal plays this fault; the kiosk's own servers never do.
+    #[must_use]
+    pub fn cut_after(mut self, bytes: usize) -> Self {
+        self.delivery = Delivery::CutAfter(bytes);
+        self
+    }
+
+    /// Sends nothing and drops the connection: the request was handled but
+    /// its answer was lost on the way (the simulator's fault, as above).
+    #[must_use]
+    pub fn never_sent(mut self) -> Self {
+        self.delivery = Delivery::Nothing;
+        self
     }
 
     /// Adds a header.
@@ -128,8 +156,15 @@ impl Server {
         active: &'s AtomicUsize,
     ) {
         while !stop.load(Ordering::Relaxed) {
+            // At the limit, the next connections wait in the kernel's
+            // backlog until one ends (accepting and dropping them would
+            // reset a staff console's request while others poll).
+            if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            }
             match self.listener.accept() {
-                Ok((stream, peer)) if active.load(Ordering::SeqCst) < MAX_CONNECTIONS => {
+                Ok((stream, peer)) => {
                     active.fetch_add(1, Ordering::SeqCst);
                     let tls = self.tls.clone();
                     scope.spawn(move || {
@@ -138,10 +173,6 @@ impl Server {
                         }
                         active.fetch_sub(1, Ordering::SeqCst);
                     });
-                }
-                Ok((stream, peer)) => {
-                    tracing::warn!(%peer, "too many connections: refused");
-                    drop(stream);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(20)),
                 Err(e) => {
@@ -164,7 +195,7 @@ fn connection(
     stream.set_read_timeout(Some(IO_TIMEOUT))?;
     stream.set_write_timeout(Some(IO_TIMEOUT))?;
     match tls {
-        None => exchange(stream, peer, None, max_body, handler),
+        None => exchange(stream, peer, None, max_body, handler).map(drop),
         Some(config) => {
             let conn = ServerConnection::new(config).map_err(std::io::Error::other)?;
             let mut tls = StreamOwned::new(conn, stream);
@@ -173,25 +204,29 @@ fn connection(
             }
             let client_key =
                 tls.conn.peer_certificates().and_then(|chain| chain.first()).and_then(|c| public_key_of(c));
-            exchange(&mut tls, peer, client_key, max_body, handler)?;
-            tls.conn.send_close_notify();
+            if exchange(&mut tls, peer, client_key, max_body, handler)? == Delivery::Whole {
+                tls.conn.send_close_notify();
+            }
             tls.flush()
         }
     }
 }
 
-/// Reads one request, answers it.
+/// Reads one request, answers it; says how much of the answer went out.
 fn exchange<S: Read + Write>(
     mut s: S,
     peer: SocketAddr,
     client_key: Option<Vec<u8>>,
     max_body: usize,
     handler: &Handler<'_>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Delivery> {
     let response = match read_request(&mut s, peer, client_key, max_body)? {
         Ok(request) => handler(&request),
         Err(status) => Response::new(status, "text/plain; charset=utf-8", reason(status).as_bytes().to_vec()),
     };
+    if response.delivery == Delivery::Nothing {
+        return Ok(Delivery::Nothing);
+    }
     let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
     for (k, v) in &response.headers {
         if !k.contains(['\r', '\n']) && !v.contains(['\r', '\n']) {
@@ -200,8 +235,13 @@ fn exchange<S: Read + Write>(
     }
     head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", response.body.len()));
     s.write_all(head.as_bytes())?;
-    s.write_all(&response.body)?;
-    s.flush()
+    let body = match response.delivery {
+        Delivery::CutAfter(n) => response.body.get(..n).unwrap_or(&response.body),
+        Delivery::Whole | Delivery::Nothing => &response.body,
+    };
+    s.write_all(body)?;
+    s.flush()?;
+    Ok(response.delivery)
 }
 
 /// Reads one request from `s`: the head (at most `MAX_HEAD` bytes, parsed by
@@ -313,6 +353,37 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_answer_fails_the_clients_body_read_and_a_lost_answer_fails_the_request() {
+        let ca = Authority::new("test CA").unwrap();
+        let (cert, key) = ca.issue("server", &["127.0.0.1".into()]).unwrap();
+        let tls = server_config(&TlsIdentity::new(&cert, &key).unwrap(), None).unwrap();
+        let server = Server::bind("127.0.0.1:0", Some(tls), 1024).unwrap();
+        let addr = server.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            server.serve(&flag, &|r: &Request| {
+                let whole = Response::new(200, "application/json", br#"{"stored": true, "pad": "xxxxxxxx"}"#.to_vec());
+                match r.path.as_str() {
+                    "/cut" => whole.cut_after(9),
+                    "/lost" => whole.never_sent(),
+                    _ => whole,
+                }
+            })
+        });
+        let trusted = certificates(&ca.certificate_pem(), "ca").unwrap();
+        let client = agent(client_config(&trusted, None).unwrap());
+        let whole = client.get(&format!("https://{addr}/whole")).call().unwrap().into_string().unwrap();
+        assert_eq!(whole, r#"{"stored": true, "pad": "xxxxxxxx"}"#);
+        let cut = client.get(&format!("https://{addr}/cut")).call().unwrap();
+        assert_eq!(cut.status(), 200, "the head arrives whole");
+        assert!(cut.into_string().is_err(), "the body ends after 9 of its bytes");
+        let lost = client.get(&format!("https://{addr}/lost")).call();
+        assert!(matches!(lost, Err(ureq::Error::Transport(_))), "nothing came back: {lost:?}");
+        stop.store(true, Ordering::Relaxed);
+    }
+
+    #[test]
     fn a_self_signed_server_certificate_can_be_pinned() {
         let key = new_key().unwrap();
         let cert = self_signed(&key, "staff console", &["127.0.0.1".into()]).unwrap();
@@ -352,6 +423,36 @@ mod tests {
         );
         assert!(agent(client_config(&trusted, None).unwrap()).get(&format!("https://{addr}/k")).call().is_err());
         stop.store(true, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn a_connection_past_the_limit_waits_for_a_free_one_instead_of_being_reset() {
+        let (addr, stop) = start(None);
+        // Every connection the server serves at once, each holding its
+        // slot with a request head that has not ended yet.
+        let mut holders: Vec<TcpStream> = (0..MAX_CONNECTIONS)
+            .map(|_| {
+                let mut s = TcpStream::connect(addr).unwrap();
+                s.write_all(b"GET /held HTTP/1.1\r\n").unwrap();
+                s
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let late = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
+            s.write_all(b"GET /late HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).map(|_| answer)
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        // One holder finishes its request: its slot goes to the late one.
+        let mut first = holders.remove(0);
+        first.write_all(b"\r\n").unwrap();
+        let answer = late.join().unwrap().expect("the late connection was served, not reset");
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("GET /late 0 0"), "{answer}");
+        stop.store(true, Ordering::Relaxed);
+        drop(holders);
     }
 
     #[test]
