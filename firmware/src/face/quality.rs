@@ -23,7 +23,14 @@ pub enum Assessment {
 
 /// Assesses a frame (BGR, 3-channel) given the faces the detector found.
 pub fn assess(cfg: &QualityConfig, frame: &Mat, faces: &[Face]) -> Result<Assessment, FaceError> {
-    let Some(face) = faces.first() else { return Ok(Assessment::Unusable(Guidance::NoFace)) };
+    let Some(face) = faces.first() else {
+        // No face found in a frame this dark is the darkness's doing (a dark
+        // room, a covered lens, a dead sensor): say so, not "no face".
+        let whole = core::mean(frame, &core::no_array())?;
+        let level = (whole[0] + whole[1] + whole[2]) / 3.0;
+        let guidance = if level < cfg.min_brightness / 2.0 { Guidance::TooDark } else { Guidance::NoFace };
+        return Ok(Assessment::Unusable(guidance));
+    };
     let (fw, fh) = (frame.cols() as f32, frame.rows() as f32);
     if faces[1..].iter().any(|f| f.bbox[2] >= cfg.second_face_ratio * face.bbox[2]) {
         return Ok(Assessment::Unusable(Guidance::MultipleFaces));
@@ -156,6 +163,13 @@ mod tests {
         let f = frame(128.0);
         // Flat grey is blurred, but it must get past the face count first.
         assert_eq!(guidance(&f, &[face(250.0, 100.0, 160.0), face(20.0, 20.0, 40.0)]), Some(Guidance::Blurred));
+    }
+
+    #[test]
+    fn a_black_frame_with_no_face_is_too_dark_rather_than_empty() {
+        assert_eq!(guidance(&frame(3.0), &[]), Some(Guidance::TooDark));
+        assert_eq!(guidance(&frame(24.0), &[]), Some(Guidance::TooDark));
+        assert_eq!(guidance(&frame(60.0), &[]), Some(Guidance::NoFace));
     }
 
     #[test]

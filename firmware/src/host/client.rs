@@ -202,7 +202,13 @@ fn is_session_id(id: &str) -> bool {
     (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// What a non-success answer means. A 5xx is the terminal failing, not
+/// refusing: the patient is told the terminal is unavailable, never shown
+/// whatever message a failing server put in its body.
 fn refused_or_protocol(status: u16, body: Value) -> HostError {
+    if status >= 500 {
+        return HostError::Unavailable;
+    }
     match serde_json::from_value::<Refusal>(body) {
         Ok(Refusal { error: RefusalDetail { code, message } }) => HostError::Refused { code, message },
         Err(_) => HostError::Protocol(format!("status {status}")),
@@ -331,6 +337,28 @@ mod tests {
             let result = client(id).open_session();
             assert!(matches!(result, Err(HostError::Protocol(_))), "{id:?} accepted: {result:?}");
         }
+    }
+
+    /// A terminal that answers every request with one fixed answer.
+    struct Answers(u16, Value);
+
+    impl Transport for Answers {
+        fn post(&self, _path: &str, _body: &Value) -> Result<(u16, Value), NoAnswer> {
+            Ok((self.0, self.1.clone()))
+        }
+    }
+
+    #[test]
+    fn a_server_error_is_the_terminal_unavailable_not_a_refusal_with_its_message() {
+        let identity = Arc::new(KioskIdentity::generate().unwrap_or_else(|e| unreachable!("{e}")));
+        let body = serde_json::json!({"error": {"code": "500", "message": "NullPointerException at db.Query"}});
+        for status in [500, 502, 503] {
+            let c = HostClient::new(Answers(status, body.clone()), 0, Arc::clone(&identity));
+            assert_eq!(c.open_session().err(), Some(HostError::Unavailable), "{status}");
+        }
+        let refusal = serde_json::json!({"error": {"code": "006", "message": "有効期限切れ"}});
+        let c = HostClient::new(Answers(403, refusal), 0, identity);
+        assert!(matches!(c.open_session(), Err(HostError::Refused { code, .. }) if code == "006"));
     }
 
     #[test]

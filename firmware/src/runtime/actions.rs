@@ -85,16 +85,21 @@ impl Runner {
         self.held.lock().ok().and_then(|h| h.session.as_ref().map(f))
     }
 
-    /// Runs a blocking card or terminal call; its input goes back to the flow.
+    /// Runs a blocking card or terminal call; its input goes back to the
+    /// flow, unless the session ended meanwhile (a card taken away): an
+    /// answer for one patient never reaches the next patient's session.
     fn blocking(&self, f: impl FnOnce() -> Result<Input, ()> + Send + 'static) {
         let inputs = self.inputs.clone();
         let span = self.span.clone();
+        let epochs = Arc::clone(&self.session_epoch);
+        let epoch = epochs.load(Ordering::SeqCst);
         tokio::task::spawn_blocking(move || {
             let _guard = span.enter();
             match f() {
-                Ok(input) => {
+                Ok(input) if epochs.load(Ordering::SeqCst) == epoch => {
                     let _ = inputs.send(input);
                 }
+                Ok(_) => info!("the session ended during the call: its answer is dropped"),
                 Err(()) => info!("the session ended before the call could run"),
             }
         });
@@ -147,7 +152,12 @@ impl Runner {
                 return Err(());
             }
             let session = held.session.as_mut().ok_or(())?;
-            let (outcome, mark) = card_face::open(session, &surface, &issuer, &refused, &policy);
+            let current = || epochs.load(Ordering::SeqCst) == epoch;
+            let (outcome, mark) = card_face::open(session, &surface, &issuer, &refused, &policy, &current);
+            // A card taken away mid-read: its outcome must not reach the next patient's session.
+            if !current() {
+                return Err(());
+            }
             session.signals.amendment_face_mark = Some(mark);
             let face_only = !session.signals.decide().offers_pin();
             let _ = events.send(KioskEvent::Card(format!("card face: {} (mark {mark:?})", outcome_text(&outcome))));

@@ -3,6 +3,13 @@
 //! preview keeps the camera's rate (≥ 25 fps, issue 5) however long the
 //! face models take; the check takes the newest frame whenever it is ready
 //! for another, and older frames are dropped (and wiped) unseen.
+//!
+//! A camera whose driver is stuck delivers the same frame again and again;
+//! a live sensor never does (its noise alone changes every frame). A frame
+//! whose pixels are identical to the one before it is reported as a
+//! failure, never handed to the check: a frozen picture of the patient must
+//! not be matched as if they were still there. (Timestamps are not trusted
+//! for this: a vendor's driver may not fill them in.)
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -16,6 +23,18 @@ use uketsuke_driver::hal::camera::DynFrameSource;
 
 /// How long the capture thread waits after a camera error before it tries again.
 const RETRY_AFTER: Duration = Duration::from_millis(300);
+/// The error a frozen camera gets.
+pub const FROZEN: &str = "the camera delivers the same frame again and again (frozen)";
+
+/// A 64-bit FNV-1a digest (over 8-byte words) of a frame's pixels, for the
+/// frozen check; kept only while the capture runs, never shown or logged.
+fn digest(frame: &Frame) -> u64 {
+    frame.pixels().chunks(8).fold(0xcbf2_9ce4_8422_2325_u64, |h, c| {
+        let mut word = [0u8; 8];
+        word[..c.len()].copy_from_slice(c);
+        (h ^ u64::from_le_bytes(word)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
 
 #[derive(Default)]
 struct Slot {
@@ -51,9 +70,16 @@ impl Capture {
         let stop = Arc::new(AtomicBool::new(false));
         let (s, halt) = (Arc::clone(&shared), Arc::clone(&stop));
         let thread = std::thread::Builder::new().name("capture".into()).spawn(move || {
+            let mut previous = None;
             while !halt.load(Ordering::Relaxed) {
                 let read = camera.next_frame();
                 let (lock, ready) = &*s;
+                let read = read.map_err(|e| e.to_string()).and_then(|frame| {
+                    let digest = digest(&frame);
+                    let frozen = previous == Some(digest);
+                    previous = Some(digest);
+                    if frozen { Err(FROZEN.to_owned()) } else { Ok(frame) }
+                });
                 match read {
                     Ok(frame) => {
                         if let Some(show) = &preview {
@@ -65,7 +91,7 @@ impl Capture {
                     }
                     Err(e) => {
                         if let Ok(mut slot) = lock.lock() {
-                            slot.error = Some(e.to_string());
+                            slot.error = Some(e);
                         }
                         ready.notify_all();
                         std::thread::sleep(RETRY_AFTER);
@@ -161,6 +187,21 @@ mod tests {
         let Captured::Frame(f) = capture.next(Duration::from_secs(5)) else { panic!("no frame") };
         assert_eq!(f.pixels()[0], 6, "then the next one, nothing older");
         assert_eq!(shown.load(Ordering::Relaxed), 6, "every frame read was shown");
+        drop(tx);
+    }
+
+    #[test]
+    fn a_frame_delivered_again_is_reported_frozen_and_never_handed_to_the_check() {
+        let (tx, rx) = mpsc::channel();
+        let capture = Capture::start(Box::new(Handed(rx)), None).unwrap();
+        tx.send(Some(4)).unwrap();
+        assert!(matches!(capture.next(Duration::from_secs(5)), Captured::Frame(f) if f.pixels()[0] == 4));
+        for _ in 0..3 {
+            tx.send(Some(4)).unwrap();
+            assert!(matches!(capture.next(Duration::from_secs(5)), Captured::Failed(e) if e == FROZEN));
+        }
+        tx.send(Some(5)).unwrap();
+        assert!(matches!(capture.next(Duration::from_secs(5)), Captured::Frame(f) if f.pixels()[0] == 5), "live again");
         drop(tx);
     }
 

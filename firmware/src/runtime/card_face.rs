@@ -97,6 +97,8 @@ fn problem_of(guidance: Option<SurfaceGuidance>) -> CardFaceProblem {
 
 /// Reads 照合番号B off the card face and opens the card-face record,
 /// following the policy. Returns the outcome and the 追記欄 mark seen.
+/// `current` says whether the session is still on (the card still placed):
+/// once it is not, no further scan is made and nothing is sent.
 #[tracing::instrument(name = "stage", skip_all, fields(name = "open_card_face"))]
 pub fn open(
     session: &mut Session,
@@ -104,12 +106,16 @@ pub fn open(
     issuer: &IssuerKey,
     refused: &Mutex<RefusedCodes>,
     policy: &CodeBPolicy,
+    current: &dyn Fn() -> bool,
 ) -> (CardFaceOutcome, FaceAuthMark) {
     let started = std::time::Instant::now();
     let mut mark = FaceAuthMark::Absent;
     let mut verifies = 0;
     let mut last = CardFaceProblem::PlaceAgain;
     for scan_no in 0..policy.max_scans {
+        if !current() {
+            return (CardFaceOutcome::NotRead(CardFaceProblem::CardRemoved), mark);
+        }
         let scan = match surface.lock() {
             Ok(mut scanner) => scanner.scan(),
             Err(_) => return (CardFaceOutcome::NotRead(CardFaceProblem::Unavailable), mark),
@@ -133,6 +139,9 @@ pub fn open(
             last = if last == CardFaceProblem::Refused { last } else { problem_of(scan.guidance) };
             continue;
         };
+        if !current() {
+            return (CardFaceOutcome::NotRead(CardFaceProblem::CardRemoved), mark);
+        }
         let already = refused.lock().map_or(true, |r| r.refused(&session.card_id, &code));
         if already {
             tracing::info!(scan = scan_no + 1, "the card face read as a value this card already refused: not sent");

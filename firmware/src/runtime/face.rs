@@ -222,6 +222,7 @@ impl Worker {
         let mut decider = Decider::new(self.cfg.policy.clone());
         let started = Instant::now();
         let mut last_guidance = None;
+        let mut last_failure = None;
         let mut assessed = 0u32;
         let mut next_look = Instant::now();
         while self.current(generation) {
@@ -249,8 +250,12 @@ impl Worker {
                     decider.push(at, r)
                 }
                 Ok(None) | Err(_) => {
-                    if let Err(e) = result {
+                    // Said once per kind of failure, not for every frame.
+                    if let Err(e) = result
+                        && last_failure.as_ref() != Some(&e)
+                    {
                         warn!(error = %e, "face check frame failed");
+                        last_failure = Some(e);
                     }
                     (started.elapsed() >= self.cfg.policy.max_duration).then_some(no_frames)
                 }
