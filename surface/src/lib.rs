@@ -19,6 +19,7 @@ mod guidance;
 pub mod lines;
 pub mod locate;
 pub mod ocr;
+mod pool;
 pub mod reader;
 mod shapes;
 mod spaced;

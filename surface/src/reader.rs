@@ -8,8 +8,6 @@
 //! spend one of the card's finite 照合番号B tries.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::civil::Date;
 use opencv::core::{self, Mat, Rect};
@@ -21,6 +19,7 @@ use crate::fields::{self, EraDate};
 use crate::lines::{self, Line, Page};
 use crate::locate;
 use crate::ocr::{Engines, LineText, Model, Options};
+use crate::pool::{OcrPool, Task};
 
 use crate::Error;
 use crate::guidance::guidance;
@@ -99,9 +98,10 @@ impl Reading {
     }
 }
 
-/// The reader, with its OCR workers loaded once.
+/// The reader, with its OCR workers loaded once (threads that live as long
+/// as the reader: [`crate::pool`]).
 pub struct SurfaceReader {
-    workers: Vec<Mutex<Engines>>,
+    workers: OcrPool,
     pub(crate) min_confidence: f32,
 }
 
@@ -112,12 +112,12 @@ impl std::fmt::Debug for SurfaceReader {
 }
 
 impl SurfaceReader {
-    /// Loads the models (about 0.2 s per worker).
+    /// Loads the models (about 0.2 s per worker) and starts the workers.
     pub fn new(config: &ReaderConfig) -> Result<Self, Error> {
-        let workers = (0..config.workers.max(1))
-            .map(|_| Engines::load(config.tessdata.as_deref()).map(Mutex::new))
-            .collect::<Result<_, _>>()?;
-        Ok(Self { workers, min_confidence: config.min_confidence })
+        let engines = (0..config.workers.max(1))
+            .map(|_| Engines::load(config.tessdata.as_deref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { workers: OcrPool::start(engines)?, min_confidence: config.min_confidence })
     }
 
     /// Reads a BGR camera image, judging plausibility against `today`.
@@ -303,44 +303,29 @@ impl SurfaceReader {
         unstruck: &Mat,
         jobs: &[(Line, Job)],
     ) -> Result<Vec<Option<LineText>>, Error> {
-        let next = AtomicUsize::new(0);
-        let results: Vec<Mutex<Option<Result<LineText, Error>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-        std::thread::scope(|s| {
-            for worker in &self.workers {
-                let (next, results) = (&next, &results);
-                s.spawn(move || {
-                    let Ok(mut engines) = worker.lock() else { return };
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((line, job)) = jobs.get(i) else { break };
-                        let image = if job.unstruck { unstruck } else { clean };
-                        let rect = match (job.exact, job.lead) {
-                            (Some(exact), _) => exact,
-                            (None, Some(k)) => Rect::new(
-                                line.rect.x,
-                                line.rect.y,
-                                ((line.rect.height as f32 * k) as i32).clamp(1, line.rect.width),
-                                line.rect.height,
-                            ),
-                            (None, None) => line.rect,
-                        };
-                        let options = Options {
-                            dates: job.dates,
-                            alone: job.exact.is_some(),
-                            digits: job.digits,
-                            eras: job.eras,
-                        };
-                        let out = engines.read_with(image, rect, job.model, job.height, options);
-                        if let Ok(mut slot) = results[i].lock() {
-                            *slot = Some(out);
-                        }
-                    }
-                });
-            }
-        });
+        let tasks = jobs
+            .iter()
+            .map(|(line, job)| Task {
+                unstruck: job.unstruck,
+                rect: match (job.exact, job.lead) {
+                    (Some(exact), _) => exact,
+                    (None, Some(k)) => Rect::new(
+                        line.rect.x,
+                        line.rect.y,
+                        ((line.rect.height as f32 * k) as i32).clamp(1, line.rect.width),
+                        line.rect.height,
+                    ),
+                    (None, None) => line.rect,
+                },
+                model: job.model,
+                height: job.height,
+                options: Options { dates: job.dates, alone: job.exact.is_some(), digits: job.digits, eras: job.eras },
+            })
+            .collect();
+        let results = self.workers.run(clean, unstruck, tasks)?;
         results
             .into_iter()
-            .map(|m| match m.into_inner().ok().flatten() {
+            .map(|r| match r {
                 Some(Ok(t)) => Ok(Some(t)),
                 Some(Err(e)) => Err(e),
                 None => Err(Error::Ocr),
