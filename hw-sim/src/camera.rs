@@ -58,6 +58,19 @@ pub enum Scene {
     ArrivesLate,
 }
 
+/// How the face camera itself fails, whatever the scene.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CameraFault {
+    /// Unplugged: it cannot be opened, and an open stream fails.
+    Unplugged,
+    /// A stuck driver: the last frame again and again, timestamp and all.
+    Frozen,
+    /// A dead sensor or a covered lens: every frame all black.
+    Black,
+}
+
 impl Scene {
     /// Every scene.
     pub const ALL: [Scene; 11] = [

@@ -83,6 +83,38 @@ pub fn staff_sign_in(agent: &ureq::Agent, console: &str, name: &str) -> Result<S
     Ok(format!("Bearer {}", session["session"].as_str().context("no staff session")?))
 }
 
+/// The kiosk's parts for a test that runs the kiosk runtime in its own
+/// process: `reader`, the simulator's face camera and card-slot camera
+/// (`devices`; the kiosk's own OCR reads the card face), the reception
+/// terminal `terminal`, the test kiosk identity and staff token, the staff
+/// API on a free loopback port, and no status panel.
+pub fn sim_parts(
+    reader: std::sync::Arc<dyn uketsuke_driver::hal::reader::CardReader>,
+    devices: &uketsuke_sim_kiosk::devices::SimDevices,
+    terminal: &crate::terminal::TerminalServer,
+) -> Result<uketsuke_firmware::runtime::Parts> {
+    use std::sync::Arc;
+    use uketsuke_surface::{CameraSurface, ReaderConfig};
+    let mut config = uketsuke_firmware::config::Config::default();
+    config.staff.listen = "127.0.0.1:0".parse()?;
+    Ok(uketsuke_firmware::runtime::Parts {
+        config,
+        reader,
+        camera: Arc::new(devices.clone()),
+        surface: Box::new(CameraSurface::loading(Box::new(devices.slot_camera()), ReaderConfig::default())),
+        code_b_policy: uketsuke_firmware::runtime::card_face::CodeBPolicy::default(),
+        card_face_issuer: uketsuke_sim_kiosk::world::test_issuer().context("the test issuer key")?,
+        host_url: terminal.base.clone(),
+        host_trust: Some(terminal.tls.ca_pem()),
+        staff_tls: Some(StaffTls::generate(&["127.0.0.1".to_owned()])?),
+        identity: Arc::new(identity::KioskIdentity::from_pkcs8(test_identity().pkcs8_der()).context("test identity")?),
+        staff_token: uketsuke_firmware::host::staff::StaffToken::new(STAFF_TOKEN)?,
+        models: uketsuke_firmware::face::models::ModelPaths::default_location(),
+        preview: None,
+        status_panel: None,
+    })
+}
+
 /// Writes the test PKI's card-face issuer key (PKCS#1 DER) into `dir`.
 pub fn write_test_issuer(dir: &Path) -> Result<PathBuf> {
     use rsa::pkcs1::EncodeRsaPublicKey;
@@ -198,6 +230,12 @@ impl RunningKiosk {
                 Err(_) => anyhow::bail!("no line with {text:?} in time; transcript so far:\n{}", self.seen.join("\n")),
             }
         }
+    }
+
+    /// The next transcript line, if one comes within `timeout` (not kept in
+    /// [`RunningKiosk::seen`]: for long runs).
+    pub fn next_line(&mut self, timeout: std::time::Duration) -> Option<String> {
+        self.lines.recv_timeout(timeout).ok()
     }
 
     /// The staff console's address (`https://…/staff/`) from the kiosk's

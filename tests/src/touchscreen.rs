@@ -25,7 +25,7 @@ use uketsuke_firmware::config::Config;
 use uketsuke_firmware::host::staff::StaffToken;
 use uketsuke_firmware::runtime::face::PreviewSink;
 use uketsuke_firmware::runtime::window::Touchscreen;
-use uketsuke_sim_kiosk::world::SimWorld;
+use uketsuke_sim_kiosk::world::{CardsAt, SimWorld};
 use uketsuke_sim_kiosk::{ControlPanel, panel::open_with_panel};
 use uketsuke_ui::App;
 use zeroize::Zeroizing;
@@ -103,7 +103,7 @@ fn run_child(session: impl FnOnce(&Screens) -> Result<()> + Send + 'static) -> R
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let _inside = rt.enter();
 
-    let world = Arc::new(SimWorld::new(vpcd, true)?);
+    let world = Arc::new(SimWorld::new(CardsAt::Vpcd(vpcd), true)?);
     let screen = Touchscreen::new(config.language)?;
     let frames = Arc::new(AtomicUsize::new(0));
     let sink = screen.preview_sink();

@@ -14,22 +14,14 @@ use std::time::Duration;
 
 use uketsuke_driver::hal::reader::{CardReader, ChannelWatch, DynCard, ReaderEvent, ReaderWatch};
 use uketsuke_driver::{Transmit, TransportError};
-use uketsuke_firmware::config::Config;
-use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::flow::types::Input;
-use uketsuke_firmware::host::identity::KioskIdentity;
-use uketsuke_firmware::host::staff::StaffToken;
-use uketsuke_firmware::host::staff_tls::StaffTls;
-use uketsuke_firmware::runtime::card_face::CodeBPolicy;
-use uketsuke_firmware::runtime::{self, Kiosk, KioskEvent, Parts};
+use uketsuke_firmware::runtime::{self, Kiosk, KioskEvent};
 use uketsuke_hw_sim::card::{CardSpec, VirtualCard, build_card};
 use uketsuke_hw_sim::persona::{self, CardImages};
 use uketsuke_panel::{PanelError, PanelState, StatusPanel};
 use uketsuke_screen::{ConsentQuestion, Method, ResultView, Screen, Touch, View};
 use uketsuke_sim_kiosk::devices::SimDevices;
-use uketsuke_surface::{CameraSurface, ReaderConfig};
-use uketsuke_tests::kiosk::STAFF_TOKEN;
-use uketsuke_tests::terminal::{TerminalServer, test_identity};
+use uketsuke_tests::terminal::TerminalServer;
 
 const READER: &str = "Vendor In-Memory Reader 00";
 
@@ -128,25 +120,8 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
     let terminal = TerminalServer::start().unwrap();
 
     let panel = Arc::new(Mutex::new(Vec::new()));
-    let mut config = Config::default();
-    config.staff.listen = "127.0.0.1:0".parse().unwrap();
-    let parts = Parts {
-        config,
-        reader: Arc::new(reader),
-        camera: Arc::new(devices.clone()),
-        // The card face is read by the kiosk's own OCR from the card-slot camera.
-        surface: Box::new(CameraSurface::loading(Box::new(devices.slot_camera()), ReaderConfig::default())),
-        code_b_policy: CodeBPolicy::default(),
-        card_face_issuer: uketsuke_sim_kiosk::world::test_issuer().unwrap(),
-        host_url: terminal.base.clone(),
-        host_trust: Some(terminal.tls.ca_pem()),
-        staff_tls: Some(StaffTls::generate(&["127.0.0.1".to_owned()]).unwrap()),
-        identity: Arc::new(KioskIdentity::from_pkcs8(test_identity().pkcs8_der()).unwrap()),
-        staff_token: StaffToken::new(STAFF_TOKEN).unwrap(),
-        models: ModelPaths::default_location(),
-        preview: None,
-        status_panel: Some(Box::new(RecordingPanel(Arc::clone(&panel)))),
-    };
+    let mut parts = uketsuke_tests::kiosk::sim_parts(Arc::new(reader), &devices, &terminal).unwrap();
+    parts.status_panel = Some(Box::new(RecordingPanel(Arc::clone(&panel))));
     let mut kiosk = runtime::start(parts).unwrap();
 
     events.send(ReaderEvent::ReaderAdded { reader: READER.into() }).unwrap();

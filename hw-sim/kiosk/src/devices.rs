@@ -11,7 +11,7 @@ use std::time::Instant;
 use uketsuke_driver::hal::camera::{Camera, DynFrameSource, Frame, FrameSource};
 use uketsuke_driver::hal::{DeviceError, ErrorKind};
 use uketsuke_firmware::face::models::data_dir;
-use uketsuke_hw_sim::camera::{Scene, VirtualCamera};
+use uketsuke_hw_sim::camera::{CameraFault, Scene, VirtualCamera};
 use uketsuke_hw_sim::card_face::draw::Fonts;
 use uketsuke_hw_sim::card_face::slot::CardSlotCamera;
 use uketsuke_hw_sim::card_face::{CardFace, persona_seed};
@@ -32,6 +32,8 @@ pub struct SimStage {
     pub look: CardFaceLook,
     /// Scans of the card face since the card was placed.
     pub scans: usize,
+    /// A fault of the face camera itself (none: it works).
+    pub camera_fault: Option<CameraFault>,
 }
 
 /// The simulator's camera and card surface, following a shared stage.
@@ -48,6 +50,9 @@ fn lost() -> DeviceError {
 impl SimDevices {
     fn persona(&self) -> Result<(Persona, Scene), DeviceError> {
         let stage = self.stage.lock().map_err(|_| lost())?;
+        if stage.camera_fault == Some(CameraFault::Unplugged) {
+            return Err(unplugged());
+        }
         let persona = stage
             .persona
             .clone()
@@ -56,10 +61,23 @@ impl SimDevices {
     }
 }
 
-/// The virtual camera, delivering frames at its own rate in real time.
+fn unplugged() -> DeviceError {
+    DeviceError::new(ErrorKind::Disconnected, "the camera was unplugged")
+}
+
+/// The virtual camera, delivering frames at its own rate in real time, or
+/// failing as the stage's [`CameraFault`] says.
 struct Paced {
     camera: VirtualCamera,
     started: Instant,
+    stage: Arc<Mutex<SimStage>>,
+    /// The last frame delivered (what a frozen camera delivers again).
+    last: Option<Frame>,
+}
+
+fn copy(frame: &Frame, pixels: Vec<u8>) -> Result<Frame, DeviceError> {
+    Frame::new(frame.width(), frame.height(), frame.format(), pixels, frame.timestamp)
+        .map_err(|e| DeviceError::new(ErrorKind::Other, e.to_string()))
 }
 
 impl FrameSource for Paced {
@@ -68,7 +86,26 @@ impl FrameSource for Paced {
     fn next_frame(&mut self) -> Result<Frame, DeviceError> {
         let due = self.started + self.camera.next_timestamp();
         std::thread::sleep(due.saturating_duration_since(Instant::now()));
-        Ok(self.camera.render())
+        let fault = self.stage.lock().map_err(|_| lost())?.camera_fault;
+        let frame = match (fault, &self.last) {
+            (Some(CameraFault::Unplugged), _) => return Err(unplugged()),
+            (Some(CameraFault::Frozen), Some(last)) => copy(last, last.pixels().to_vec())?,
+            (Some(CameraFault::Black), _) => {
+                // Black, with a live sensor's faint noise (values 0–3).
+                let frame = self.camera.render();
+                let mut state = frame.timestamp.as_nanos() as u64 | 1;
+                let noise = frame.pixels().iter().map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state & 3) as u8
+                });
+                copy(&frame, noise.collect())?
+            }
+            _ => self.camera.render(),
+        };
+        self.last = Some(copy(&frame, frame.pixels().to_vec())?);
+        Ok(frame)
     }
 }
 
@@ -80,7 +117,7 @@ impl Camera for SimDevices {
             .map_or(7, |d| u64::from(d.subsec_nanos()));
         let camera =
             VirtualCamera::new(&persona, scene, &data_dir().join("faces"), seed).map_err(|e| DeviceError::of(&e))?;
-        Ok(Box::new(Paced { camera, started: Instant::now() }))
+        Ok(Box::new(Paced { camera, started: Instant::now(), stage: Arc::clone(&self.stage), last: None }))
     }
 }
 

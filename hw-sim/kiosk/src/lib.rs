@@ -4,7 +4,8 @@
 //!
 //! - [`world`]: the virtual card on vpcd's reader in a real pcscd, the
 //!   virtual camera and card surface ([`devices`], behind the driver's HAL
-//!   traits), and the virtual reception terminal.
+//!   traits), and the virtual reception terminal; or, with
+//!   [`memory_reader`], the virtual card held in memory without pcscd.
 //! - [`script`] and [`transcript`]: scripted patients and what they saw.
 //! - [`panel`]: the developer's control panel window.
 //! - [`face_sim`] and [`face_bench`]: the face check on virtual-camera
@@ -23,6 +24,7 @@ pub use generated::{ControlPanel, SimControl};
 pub mod devices;
 pub mod face_bench;
 pub mod face_sim;
+pub mod memory_reader;
 pub mod panel;
 pub mod script;
 pub mod staff_client;

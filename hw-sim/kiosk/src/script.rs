@@ -8,11 +8,15 @@
 //! | … `face=thumb\|glare` `mark=present\|cancelled\|absent` `face-code=NNNN[/K]` | how the card face looks to the card-slot camera: a thumb over the engraved numbers, a strong reflection, another 追記欄 mark than the persona's, a security code printed instead of the chip's (for the first K scans) |
 //! | … `link=KBPS` | the contactless link modelled at KBPS kbit/s (every APDU delayed) |
 //! | `remove` | takes the card away |
-//! | `camera SCENE` | who the virtual camera sees (`genuine`, `impostor`, `no-face`, …) |
+//! | `camera SCENE` | who the virtual camera sees (`genuine`, `impostor`, `no-face`, …); a working camera again |
+//! | `camera unplugged\|frozen\|black` | the face camera fails: unplugged, stuck on its last frame, or all black |
 //! | `tap face\|pin\|visual\|end\|agree\|disagree\|register\|skip-registration\|cancel\|backspace\|digit-N\|touch` | touches a button |
 //! | `pin DIGITS` | types digits on the keypad (shown as ● in the transcript) |
 //! | `staff start\|confirm\|reject` | a staff action through the staff API over HTTP |
 //! | `terminal down\|up` | stops or restarts the virtual reception terminal |
+//! | `terminal slow=SECS\|error\|malformed\|cut\|lose-answer [on=sessions\|evidence\|consent\|registration] [times=N]` | the terminal answers late, 500, with malformed JSON, cut mid-body, or not at all after handling the request; on every request or those named, the next N times (default 1) |
+//! | `terminal fine` | disarms every terminal fault |
+//! | `mark TEXT` | prints `mark     TEXT` in the transcript (a driver waiting on the transcript knows where it is) |
 //! | `expect VIEW [key=value …] [within=SECS]` | waits for that screen (default 30 s) |
 //! | `wait SECS` | lets time pass |
 //! | `records` | prints what the virtual terminal recorded |
@@ -23,9 +27,10 @@
 use std::time::Duration;
 
 use uketsuke_driver::hal::surface::FaceAuthMark;
-use uketsuke_hw_sim::camera::Scene;
+use uketsuke_hw_sim::camera::{CameraFault, Scene};
 use uketsuke_hw_sim::card_face::slot::Placement;
 use uketsuke_hw_sim::faults::{Faults, LinkModel, RecordFault};
+use uketsuke_hw_sim::terminal::faults::{FaultTarget, HostFault};
 use uketsuke_screen::Touch;
 use zeroize::Zeroizing;
 
@@ -40,8 +45,10 @@ pub enum Step {
     Place(String, Faults),
     /// Take the card away.
     Remove,
-    /// Change the camera's scene.
+    /// Change the camera's scene (and mend the camera).
     Camera(Scene),
+    /// The face camera fails.
+    CameraFault(CameraFault),
     /// Touch a button (named as the screens name it).
     Tap(Touch),
     /// Type digits (never printed).
@@ -50,6 +57,10 @@ pub enum Step {
     Staff(String),
     /// Virtual terminal up (true) or down.
     Terminal(bool),
+    /// Arm a terminal fault on `times` requests of `target`; `None` disarms all.
+    TerminalFault(Option<(HostFault, FaultTarget, u32)>),
+    /// Print a line in the transcript.
+    Mark(String),
     /// Wait for a screen.
     Expect {
         /// View name.
@@ -158,7 +169,10 @@ pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
         "remove" => Step::Remove,
         "camera" => {
             let name = one()?;
-            Step::Camera(name.parse().map_err(|_| format!("no scene {name:?}"))?)
+            match name.parse::<CameraFault>() {
+                Ok(fault) => Step::CameraFault(fault),
+                Err(_) => Step::Camera(name.parse().map_err(|_| format!("no scene or camera fault {name:?}"))?),
+            }
         }
         "tap" => {
             let name = one()?;
@@ -176,11 +190,13 @@ pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
             a @ ("start" | "confirm" | "reject") => Step::Staff(a.to_owned()),
             other => return Err(format!("no staff action {other:?}")),
         },
-        "terminal" => match one()? {
-            "up" => Step::Terminal(true),
-            "down" => Step::Terminal(false),
-            other => return Err(format!("terminal is up or down, not {other:?}")),
-        },
+        "terminal" => terminal(args)?,
+        "mark" => {
+            if args.is_empty() {
+                return Err("mark needs a text".into());
+            }
+            Step::Mark(args.join(" "))
+        }
         "expect" => {
             let (view, rest) = args.split_first().ok_or("expect needs a view")?;
             let mut within = DEFAULT_WITHIN;
@@ -203,6 +219,38 @@ pub fn parse_line(text: &str) -> Result<Option<Step>, String> {
         },
         other => return Err(format!("unknown command {other:?}")),
     }))
+}
+
+/// `terminal up|down|fine` or `terminal FAULT [on=TARGET] [times=N]`.
+fn terminal(args: &[&str]) -> Result<Step, String> {
+    let (&what, options) = args.split_first().ok_or("terminal needs up, down, fine or a fault")?;
+    let fault = match what.split_once('=') {
+        _ if !options.is_empty() && matches!(what, "up" | "down" | "fine") => {
+            return Err(format!("terminal {what} takes no options"));
+        }
+        None if what == "up" => return Ok(Step::Terminal(true)),
+        None if what == "down" => return Ok(Step::Terminal(false)),
+        None if what == "fine" => return Ok(Step::TerminalFault(None)),
+        None if what == "error" => HostFault::ServerError,
+        None if what == "malformed" => HostFault::MalformedJson,
+        None if what == "cut" => HostFault::CutMidBody,
+        None if what == "lose-answer" => HostFault::AnswerLost,
+        Some(("slow", s)) => HostFault::Slow(secs(s)?),
+        _ => return Err(format!("terminal {what:?}: up, down, fine, slow=SECS, error, malformed, cut or lose-answer")),
+    };
+    let (mut target, mut times) = (FaultTarget::Any, 1u32);
+    for kv in options {
+        match kv.split_once('=') {
+            Some(("on", t)) => {
+                target = t.parse().map_err(|_| format!("{kv:?}: on=sessions|evidence|consent|registration"))?
+            }
+            Some(("times", n)) => {
+                times = n.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{kv:?}: times=N, at least 1"))?;
+            }
+            _ => return Err(format!("{kv:?}: on=TARGET or times=N")),
+        }
+    }
+    Ok(Step::TerminalFault(Some((fault, target, times))))
 }
 
 /// Parses a whole script.
@@ -247,6 +295,31 @@ mod tests {
         assert!(parse("pin 12a4").is_err());
         assert!(parse("camera underwater").is_err());
         assert!(parse("place adult-registered explode-at=3").is_err());
+        for bad in [
+            "terminal sideways",
+            "terminal slow=x",
+            "terminal error on=lunch",
+            "terminal cut times=0",
+            "terminal up on=consent",
+            "mark",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn camera_and_terminal_faults_parse_with_their_targets() {
+        let steps = parse(
+            "camera frozen\ncamera genuine\nterminal lose-answer on=consent times=2\nterminal slow=7.5\nterminal fine\nmark session 3\n",
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(matches!(steps[0].1, Step::CameraFault(CameraFault::Frozen)));
+        assert!(matches!(steps[1].1, Step::Camera(Scene::Genuine)));
+        assert!(matches!(steps[2].1, Step::TerminalFault(Some((HostFault::AnswerLost, FaultTarget::Consent, 2)))));
+        assert!(matches!(steps[3].1, Step::TerminalFault(Some((HostFault::Slow(d), FaultTarget::Any, 1)))
+            if d == Duration::from_millis(7500)));
+        assert!(matches!(steps[4].1, Step::TerminalFault(None)));
+        assert!(matches!(&steps[5].1, Step::Mark(text) if text == "session 3"));
     }
 
     #[test]

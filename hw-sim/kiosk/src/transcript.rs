@@ -59,7 +59,11 @@ pub struct ScriptRunner<'a> {
     out: &'a mut (dyn FnMut(&str) + Send),
     unseen: VecDeque<Screen>,
     outcome: Option<String>,
+    pause: Duration,
 }
+
+/// How long the runner shows what a step caused before the next step, unless told.
+pub const STEP_PAUSE: Duration = Duration::from_millis(50);
 
 impl<'a> ScriptRunner<'a> {
     /// A runner printing its transcript to `out`.
@@ -70,7 +74,15 @@ impl<'a> ScriptRunner<'a> {
         out: &'a mut (dyn FnMut(&str) + Send),
     ) -> Self {
         let staff = StaffClient::new(kiosk, staff_token);
-        Self { kiosk, world, staff, out, unseen: VecDeque::new(), outcome: None }
+        Self { kiosk, world, staff, out, unseen: VecDeque::new(), outcome: None, pause: STEP_PAUSE }
+    }
+
+    /// Pauses `pause` after each step instead of [`STEP_PAUSE`] (zero for
+    /// long runs whose scripts wait with `expect`).
+    #[must_use]
+    pub fn with_pause(mut self, pause: Duration) -> Self {
+        self.pause = pause;
+        self
     }
 
     fn event(&mut self, e: KioskEvent) {
@@ -134,6 +146,22 @@ impl<'a> ScriptRunner<'a> {
                 (self.out)(&format!("camera   {name}"));
                 self.world.set_scene(scene);
             }
+            Step::CameraFault(fault) => {
+                let name: &str = fault.into();
+                (self.out)(&format!("camera   {name}"));
+                self.world.break_camera(fault);
+            }
+            Step::TerminalFault(fault) => {
+                match fault {
+                    Some((fault, target, times)) => {
+                        let on: &str = target.into();
+                        (self.out)(&format!("terminal fault {fault:?} on {on} ×{times}"));
+                    }
+                    None => (self.out)("terminal fine"),
+                }
+                self.world.terminal_fault(fault).map_err(|e| e.to_string())?;
+            }
+            Step::Mark(text) => (self.out)(&format!("mark     {text}")),
             Step::Tap(touch) => {
                 (self.out)(&format!("user     tap {}", touch.name()));
                 self.send(Input::User(touch))?;
@@ -188,7 +216,7 @@ impl<'a> ScriptRunner<'a> {
             }
         }
         // Show what the step caused before the next one.
-        self.pump_until(Instant::now() + Duration::from_millis(50)).await;
+        self.pump_until(Instant::now() + self.pause).await;
         Ok(())
     }
 

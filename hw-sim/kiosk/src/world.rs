@@ -4,15 +4,19 @@
 //! and (unless a terminal URL is configured) the virtual reception terminal
 //! on a loopback port.
 
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use uketsuke_firmware::runtime::card_face::CodeBPolicy;
-use uketsuke_hw_sim::camera::Scene;
+use uketsuke_hw_sim::camera::{CameraFault, Scene};
+use uketsuke_hw_sim::card::{CardSpec, VirtualCard, build_card_with};
 use uketsuke_hw_sim::faults::Faults;
+use uketsuke_hw_sim::persona::CardImages;
 use uketsuke_hw_sim::slot::{CardSlot, FOREIGN_CARD, SlotError};
+use uketsuke_hw_sim::terminal::faults::{FaultTarget, HostFault};
 use uketsuke_hw_sim::terminal::policy::TerminalPolicy;
 use uketsuke_hw_sim::terminal::tls::TerminalTls;
 use uketsuke_hw_sim::terminal::{Terminal, TerminalError};
@@ -20,6 +24,7 @@ use uketsuke_hw_sim::{persona, pki};
 use uketsuke_surface::{CameraSurface, ReaderConfig};
 
 use uketsuke_driver::ap::issuer::IssuerKey;
+use uketsuke_driver::hal::reader::CardReader;
 use uketsuke_driver::pcsc_reader::PcscReader;
 use uketsuke_firmware::config::Config;
 use uketsuke_firmware::face::models::ModelPaths;
@@ -30,6 +35,7 @@ use uketsuke_firmware::runtime::Parts;
 use uketsuke_firmware::runtime::face::PreviewSink;
 
 use crate::devices::SimDevices;
+use crate::memory_reader::{self, MemoryReader};
 
 /// The simulator could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -154,9 +160,68 @@ pub fn test_issuer() -> Option<IssuerKey> {
     IssuerKey::parse(key.to_pkcs1_der().ok()?.as_bytes()).ok()
 }
 
+/// Where the virtual card is placed.
+#[derive(Clone, Copy, Debug)]
+pub enum CardsAt {
+    /// On vpcd's reader at this address, in a real pcscd (as the kiosk reads a real card).
+    Vpcd(SocketAddr),
+    /// In a reader held in memory ([`crate::memory_reader`]): no pcscd, a
+    /// placement seen at once. For long runs (the soak).
+    Memory,
+}
+
+/// The card slot of either kind.
+enum Cards {
+    Vpcd(Mutex<CardSlot>),
+    Memory(MemoryCards),
+}
+
+/// The in-memory reader, with the cards not in it (each persona's card
+/// keeps its counters from one placement to the next, as on vpcd).
+struct MemoryCards {
+    reader: Arc<MemoryReader>,
+    slot: Arc<Mutex<memory_reader::Slot>>,
+    /// The card id placed now, and every other card by id.
+    placed: Mutex<(Option<String>, HashMap<String, VirtualCard>)>,
+}
+
+impl MemoryCards {
+    fn new() -> Self {
+        let (reader, slot) = MemoryReader::new();
+        Self { reader: Arc::new(reader), slot, placed: Mutex::new((None, HashMap::new())) }
+    }
+
+    fn remove(&self) -> Result<(), SimError> {
+        let mut placed = self.placed.lock().map_err(|_| SimError::StateLost)?;
+        let mut slot = memory_reader::lock(&self.slot);
+        slot.clear();
+        if let (Some(id), Some(card)) = (placed.0.take(), slot.taken.take()) {
+            placed.1.insert(id, card);
+        }
+        Ok(())
+    }
+
+    fn place(
+        &self,
+        id: &str,
+        faults: Faults,
+        build: impl FnOnce() -> Result<VirtualCard, SimError>,
+    ) -> Result<(), SimError> {
+        self.remove()?;
+        let mut placed = self.placed.lock().map_err(|_| SimError::StateLost)?;
+        let card = match placed.1.remove(id) {
+            Some(card) => card,
+            None => build()?,
+        };
+        memory_reader::lock(&self.slot).place(card, faults, None);
+        placed.0 = Some(id.to_owned());
+        Ok(())
+    }
+}
+
 /// The whole simulated world around the kiosk.
 pub struct SimWorld {
-    slot: Mutex<CardSlot>,
+    cards: Cards,
     /// The virtual camera and card surface.
     pub devices: SimDevices,
     /// The virtual terminal, unless a real one is configured.
@@ -166,11 +231,15 @@ pub struct SimWorld {
 }
 
 impl SimWorld {
-    /// A world whose card goes to vpcd at `vpcd`, with its own terminal if `own_terminal`.
-    pub fn new(vpcd: SocketAddr, own_terminal: bool) -> Result<Self, SimError> {
+    /// A world whose card goes where `cards` says, with its own terminal if `own_terminal`.
+    pub fn new(cards: CardsAt, own_terminal: bool) -> Result<Self, SimError> {
         let terminal = if own_terminal { Some(Mutex::new(SimTerminal::start()?)) } else { None };
+        let cards = match cards {
+            CardsAt::Vpcd(vpcd) => Cards::Vpcd(Mutex::new(CardSlot::new(vpcd))),
+            CardsAt::Memory => Cards::Memory(MemoryCards::new()),
+        };
         Ok(Self {
-            slot: Mutex::new(CardSlot::new(vpcd)),
+            cards,
             devices: SimDevices::default(),
             terminal,
             status_panel: crate::status_panel::SimStatusPanel::default(),
@@ -181,8 +250,10 @@ impl SimWorld {
     /// `foreign-card` is a contactless card that is not a My Number Card.
     pub fn place(&self, persona_id: &str, faults: Faults) -> Result<(), SimError> {
         if persona_id == FOREIGN_CARD {
-            let mut slot = self.slot.lock().map_err(|_| SimError::StateLost)?;
-            return Ok(slot.place_foreign()?);
+            return match &self.cards {
+                Cards::Vpcd(slot) => Ok(slot.lock().map_err(|_| SimError::StateLost)?.place_foreign()?),
+                Cards::Memory(m) => m.place(FOREIGN_CARD, faults, || Ok(VirtualCard::new(Vec::new()))),
+            };
         }
         let persona = persona::by_id(persona_id)?;
         if let Ok(mut stage) = self.devices.stage.lock() {
@@ -190,25 +261,62 @@ impl SimWorld {
             stage.look = faults.card_face.clone();
             stage.scans = 0;
         }
-        let mut slot = self.slot.lock().map_err(|_| SimError::StateLost)?;
-        Ok(slot.place(&persona, faults)?)
+        match &self.cards {
+            Cards::Vpcd(slot) => Ok(slot.lock().map_err(|_| SimError::StateLost)?.place(&persona, faults)?),
+            Cards::Memory(m) => {
+                // A forged record is a card of its own, as on vpcd.
+                let record = faults.record;
+                let id = record.map_or_else(|| persona.id.clone(), |f| format!("{} {f:?}", persona.id));
+                m.place(&id, faults, || {
+                    let images = CardImages::load(&persona::data_dir(), &persona).map_err(SlotError::from)?;
+                    build_card_with(&CardSpec { persona: &persona, images: &images }, record)
+                        .map_err(|e| SimError::Slot(SlotError::Build(e.to_string())))
+                })
+            }
+        }
     }
 
     /// Takes the card away.
     pub fn remove(&self) {
-        if let Ok(mut slot) = self.slot.lock() {
-            slot.remove();
+        match &self.cards {
+            Cards::Vpcd(slot) => {
+                if let Ok(mut slot) = slot.lock() {
+                    slot.remove();
+                }
+            }
+            Cards::Memory(m) => {
+                let _ = m.remove();
+            }
         }
         if let Ok(mut stage) = self.devices.stage.lock() {
             stage.persona = None;
         }
     }
 
-    /// Who the camera sees.
+    /// Who the camera sees, with the camera working again.
     pub fn set_scene(&self, scene: Scene) {
         if let Ok(mut stage) = self.devices.stage.lock() {
             stage.scene = Some(scene);
+            stage.camera_fault = None;
         }
+    }
+
+    /// The face camera fails as `fault` says (until the next scene).
+    pub fn break_camera(&self, fault: CameraFault) {
+        if let Ok(mut stage) = self.devices.stage.lock() {
+            stage.camera_fault = Some(fault);
+        }
+    }
+
+    /// Arms a fault on the virtual terminal (`None` disarms them all).
+    pub fn terminal_fault(&self, fault: Option<(HostFault, FaultTarget, u32)>) -> Result<(), SimError> {
+        let t = self.terminal.as_ref().ok_or(SimError::NotOurTerminal)?;
+        let t = t.lock().map_err(|_| SimError::StateLost)?;
+        match fault {
+            Some((fault, target, times)) => t.terminal.faults.arm(fault, target, times),
+            None => t.terminal.faults.clear(),
+        }
+        Ok(())
     }
 
     /// The kiosk's parts on this world: the virtual camera and card surface,
@@ -266,7 +374,10 @@ impl SimWorld {
         };
         Ok(Parts {
             config,
-            reader: Arc::new(PcscReader),
+            reader: match &self.cards {
+                Cards::Vpcd(_) => Arc::new(PcscReader),
+                Cards::Memory(m) => Arc::clone(&m.reader) as Arc<dyn CardReader>,
+            },
             camera: Arc::new(self.devices.clone()),
             surface,
             code_b_policy,

@@ -5,6 +5,7 @@
 //! ([`policy`]) whatever the kiosk states, and records authentications,
 //! consents and registrations (once per `request_id`) so tests can check them.
 
+pub mod faults;
 pub mod kiosks;
 pub mod policy;
 pub mod tls;
@@ -23,12 +24,13 @@ use rsa::RsaPublicKey;
 use serde_json::{Value, json};
 use sha2::Digest as _;
 use tracing::{info, warn};
-use uketsuke_net::http::{Request, Response, Server};
+use uketsuke_net::http::{Request, Server};
 use uketsuke_net::tls::{PinnedClientKeys, server_config};
 
 use crate::card::card_face_public_key;
 use crate::persona::{self, Persona};
 use crate::pki;
+use faults::FaultPlan;
 use kiosks::{AllowList, Verified};
 use policy::TerminalPolicy;
 use tls::TerminalTls;
@@ -76,6 +78,8 @@ pub struct Terminal {
     issuer: RsaPublicKey,
     /// The kiosks this terminal answers.
     pub kiosks: Arc<AllowList>,
+    /// The faults it plays when armed (none unless a test or script arms one).
+    pub faults: FaultPlan,
     policy: TerminalPolicy,
     sessions: Mutex<HashMap<String, Session>>,
     records: Mutex<Records>,
@@ -99,6 +103,7 @@ impl Terminal {
             ca: pki::derived_key(pki::JPKI_CA_LABEL).map_err(|e| setup(&e))?.to_public_key(),
             issuer: pki::derived_key(pki::CARD_FACE_ISSUER_LABEL).map_err(|e| setup(&e))?.to_public_key(),
             kiosks: Arc::default(),
+            faults: FaultPlan::default(),
             policy,
             sessions: Mutex::new(HashMap::new()),
             records: Mutex::new(Records::default()),
@@ -293,8 +298,11 @@ impl Terminal {
             let unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
             let (method, path, body, key) =
                 (&request.method, &request.path, &request.body, request.client_key.as_deref());
-            let (status, value) = self.handle_from(key, method, path, body, Instant::now(), unix);
-            Response::new(status, "application/json", value.to_string().into_bytes())
+            let fault = self.faults.take(method, path);
+            if let Some(fault) = fault {
+                warn!(?fault, path, "virtual terminal playing an armed fault");
+            }
+            faults::answer(fault, || self.handle_from(key, method, path, body, Instant::now(), unix))
         };
         server.serve(stop, &handler);
         Ok(())

@@ -6,24 +6,17 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use uketsuke_driver::ap::{face, jpki, text};
-use uketsuke_firmware::config::Config;
-use uketsuke_firmware::face::models::ModelPaths;
 use uketsuke_firmware::flow::types::Input;
-use uketsuke_firmware::host::identity::KioskIdentity;
-use uketsuke_firmware::host::staff::StaffToken;
-use uketsuke_firmware::host::staff_tls::StaffTls;
-use uketsuke_firmware::runtime::card_face::CodeBPolicy;
-use uketsuke_firmware::runtime::{self, Kiosk, KioskEvent, Parts};
+use uketsuke_firmware::runtime::{self, Kiosk, KioskEvent};
 use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::card::{CardSpec, build_card};
+use uketsuke_hw_sim::faults::Faults;
 use uketsuke_hw_sim::persona::{self, CardImages, Persona};
 use uketsuke_screen::{ResultView, Touch, View};
 use uketsuke_sim_kiosk::devices::SimDevices;
-use uketsuke_surface::{CameraSurface, ReaderConfig};
 
 use super::reader::{Fault, FaultyReader, Slot, lock};
-use crate::kiosk::STAFF_TOKEN;
-use crate::terminal::{TerminalServer, test_identity};
+use crate::terminal::TerminalServer;
 
 /// A patient's way through the kiosk that touches the card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,24 +95,7 @@ impl Row {
             stage.scene = Some(Scene::Genuine);
         }
         let terminal = TerminalServer::start()?;
-        let mut config = Config::default();
-        config.staff.listen = "127.0.0.1:0".parse()?;
-        let parts = Parts {
-            config,
-            reader: Arc::new(reader),
-            camera: Arc::new(devices.clone()),
-            surface: Box::new(CameraSurface::loading(Box::new(devices.slot_camera()), ReaderConfig::default())),
-            code_b_policy: CodeBPolicy::default(),
-            card_face_issuer: uketsuke_sim_kiosk::world::test_issuer().context("the test issuer key")?,
-            host_url: terminal.base.clone(),
-            host_trust: Some(terminal.tls.ca_pem()),
-            staff_tls: Some(StaffTls::generate(&["127.0.0.1".to_owned()])?),
-            identity: Arc::new(KioskIdentity::from_pkcs8(test_identity().pkcs8_der()).context("test identity")?),
-            staff_token: StaffToken::new(STAFF_TOKEN)?,
-            models: ModelPaths::default_location(),
-            preview: None,
-            status_panel: None,
-        };
+        let parts = crate::kiosk::sim_parts(Arc::new(reader), &devices, &terminal)?;
         let kiosk = runtime::start(parts)?;
         let mut row = Self { journey, persona, images, slot, devices, kiosk, terminal, clean_run: Vec::new() };
         row.wait_for(|v| *v == View::Idle, "the idle screen").await?;
@@ -196,7 +172,8 @@ impl Row {
         if let Ok(mut stage) = self.devices.stage.lock() {
             stage.scans = 0;
         }
-        lock(&self.slot).place(card, fault);
+        let (faults, reader_lost) = fault.map_or((Faults::default(), None), |(f, n)| f.at(n));
+        lock(&self.slot).place(card, faults, reader_lost);
         let mut problems = Vec::new();
         let ended = match self.play().await {
             Ok(view) => view,

@@ -28,7 +28,7 @@ use uketsuke_firmware::runtime::window::Touchscreen;
 use uketsuke_sim_kiosk::panel::open_with_panel;
 use uketsuke_sim_kiosk::script;
 use uketsuke_sim_kiosk::transcript::ScriptRunner;
-use uketsuke_sim_kiosk::world::SimWorld;
+use uketsuke_sim_kiosk::world::{CardsAt, SimWorld};
 use zeroize::Zeroizing;
 
 #[derive(Parser)]
@@ -50,6 +50,15 @@ struct Cli {
     /// vpcd's address, where the virtual card is placed.
     #[arg(long, default_value = "127.0.0.1:35963", value_name = "ADDR")]
     vpcd: SocketAddr,
+    /// Where the virtual card is read: `vpcd` (through pcscd, as a real
+    /// card is) or `memory` (a reader in memory, without pcscd: a card put
+    /// back counts at once, for long runs such as the soak).
+    #[arg(long, default_value = "vpcd", value_name = "READER", value_parser = ["vpcd", "memory"])]
+    reader: String,
+    /// Milliseconds the scripted patient waits after each step (what the
+    /// step caused shows in the transcript before the next one).
+    #[arg(long, default_value_t = 50, value_name = "MS")]
+    step_pause: u64,
 }
 
 fn main() {
@@ -113,8 +122,9 @@ fn run(cli: &Cli) -> Result<bool> {
 
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
-        let (vpcd, own) = (cli.vpcd, config.host.url.is_none());
-        let world = Arc::new(tokio::task::spawn_blocking(move || SimWorld::new(vpcd, own)).await??);
+        let cards = if cli.reader == "memory" { CardsAt::Memory } else { CardsAt::Vpcd(cli.vpcd) };
+        let own = config.host.url.is_none();
+        let world = Arc::new(tokio::task::spawn_blocking(move || SimWorld::new(cards, own)).await??);
         // Under a desktop the touchscreen opens, unless a script plays the patient.
         let windowed = !cli.headless && steps.is_none() && has_display();
         let touchscreen = if windowed { Some(Touchscreen::new(config.language)?) } else { None };
@@ -131,7 +141,8 @@ fn run(cli: &Cli) -> Result<bool> {
             return Ok(true);
         }
         let mut print = |line: &str| println!("{line}");
-        let mut runner = ScriptRunner::new(&mut kiosk, world, token_text, &mut print);
+        let mut runner = ScriptRunner::new(&mut kiosk, world, token_text, &mut print)
+            .with_pause(std::time::Duration::from_millis(cli.step_pause));
         let ok = match steps {
             Some(steps) => match runner.run(steps).await {
                 Ok(()) => true,
