@@ -14,6 +14,8 @@ pub mod direct;
 pub mod fault_matrix;
 pub mod kiosk;
 pub mod sandbox;
+pub mod soak;
+pub mod staff_load;
 pub mod terminal;
 pub mod touchscreen;
 pub mod udev;
