@@ -18,20 +18,10 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
-use uketsuke_tests::kiosk::{RunningKiosk, write_config};
+use uketsuke_tests::kiosk::{RunningKiosk, rss_mib, write_config};
 use uketsuke_tests::{PcscSandbox, bin_path};
 
 const STARTS: usize = 5;
-
-fn rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
-}
 
 /// The `elapsed_ms` of every log line carrying `message`.
 fn elapsed_ms(logs: &str, message: &str) -> Vec<f64> {

@@ -33,7 +33,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use uketsuke_tests::kiosk::{RunningKiosk, staff_agent, staff_certificate, write_config};
+use uketsuke_tests::kiosk::{RunningKiosk, rss_mib, staff_agent, staff_certificate, write_config};
 use uketsuke_tests::soak::Mix;
 use uketsuke_tests::staff_load;
 use uketsuke_tests::terminal::TerminalServer;
@@ -47,16 +47,6 @@ const IDLE_LIMIT: Duration = Duration::from_secs(60);
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
 }
 
 #[derive(Default)]

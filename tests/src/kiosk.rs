@@ -254,3 +254,15 @@ impl RunningKiosk {
         Ok((status, self.seen.join("\n"), stderr))
     }
 }
+
+/// A process's resident memory (VmRSS in `/proc/PID/status`), in MiB; 0
+/// when it cannot be read (the process has ended).
+pub fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
