@@ -258,6 +258,10 @@ pub fn read_request<S: Read>(
     let mut chunk = [0u8; 4096];
     let head_len = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            // The last read may have brought the end of a head past the limit.
+            if i + 4 > MAX_HEAD {
+                return Ok(Err(431));
+            }
             break i + 4;
         }
         if buf.len() > MAX_HEAD {

@@ -140,6 +140,20 @@ fn a_connection_past_the_limit_waits_for_a_free_one_instead_of_being_reset() {
 }
 
 #[test]
+fn a_request_head_past_the_limit_is_refused_however_the_reads_fall() {
+    let (addr, stop) = start(None);
+    // 20 KB of head in one write: the read that finds its end is already past 16 KiB.
+    for pad in [MAX_HEAD, MAX_HEAD + 2_000, MAX_HEAD + 3_600] {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(format!("GET / HTTP/1.1\r\nX-Pad: {}\r\n\r\n", "a".repeat(pad)).as_bytes()).unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 431"), "{pad}: {answer}");
+    }
+    stop.store(true, Ordering::Relaxed);
+}
+
+#[test]
 fn oversized_and_chunked_bodies_are_refused() {
     let (addr, stop) = start(None);
     let status = |r: Result<ureq::Response, ureq::Error>| match r {
