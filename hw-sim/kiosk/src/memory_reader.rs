@@ -8,6 +8,7 @@
 //! commands of the current placement are kept so a test can check what
 //! reached the card.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
@@ -15,6 +16,8 @@ use uketsuke_driver::hal::reader::{CardReader, ChannelWatch, DynCard, ReaderEven
 use uketsuke_driver::{Transmit, TransportError};
 use uketsuke_hw_sim::card::VirtualCard;
 use uketsuke_hw_sim::faults::{Faults, Outcome};
+
+use crate::world::SimError;
 
 /// The reader's name.
 pub const READER: &str = "Uketsuke Memory Reader 00";
@@ -185,6 +188,49 @@ impl CardReader for MemoryReader {
             return Err(TransportError::NoCard);
         }
         Ok(Box::new(Link(Arc::clone(&self.slot), slot.placement)))
+    }
+}
+
+/// The in-memory reader, with the cards not in it (each persona's card
+/// keeps its counters from one placement to the next, as on vpcd).
+pub(crate) struct MemoryCards {
+    pub(crate) reader: Arc<MemoryReader>,
+    slot: Arc<Mutex<Slot>>,
+    /// The card id placed now, and every other card by id.
+    placed: Mutex<(Option<String>, HashMap<String, VirtualCard>)>,
+}
+
+impl MemoryCards {
+    pub(crate) fn new() -> Self {
+        let (reader, slot) = MemoryReader::new();
+        Self { reader: Arc::new(reader), slot, placed: Mutex::new((None, HashMap::new())) }
+    }
+
+    pub(crate) fn remove(&self) -> Result<(), SimError> {
+        let mut placed = self.placed.lock().map_err(|_| SimError::StateLost)?;
+        let mut slot = lock(&self.slot);
+        slot.clear();
+        if let (Some(id), Some(card)) = (placed.0.take(), slot.taken.take()) {
+            placed.1.insert(id, card);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn place(
+        &self,
+        id: &str,
+        faults: Faults,
+        build: impl FnOnce() -> Result<VirtualCard, SimError>,
+    ) -> Result<(), SimError> {
+        self.remove()?;
+        let mut placed = self.placed.lock().map_err(|_| SimError::StateLost)?;
+        let card = match placed.1.remove(id) {
+            Some(card) => card,
+            None => build()?,
+        };
+        lock(&self.slot).place(card, faults, None);
+        placed.0 = Some(id.to_owned());
+        Ok(())
     }
 }
 

@@ -4,7 +4,6 @@
 //! and (unless a terminal URL is configured) the virtual reception terminal
 //! on a loopback port.
 
-use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,7 +34,7 @@ use uketsuke_firmware::runtime::Parts;
 use uketsuke_firmware::runtime::face::PreviewSink;
 
 use crate::devices::SimDevices;
-use crate::memory_reader::{self, MemoryReader};
+use crate::memory_reader::MemoryCards;
 
 /// The simulator could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -174,49 +173,6 @@ pub enum CardsAt {
 enum Cards {
     Vpcd(Mutex<CardSlot>),
     Memory(MemoryCards),
-}
-
-/// The in-memory reader, with the cards not in it (each persona's card
-/// keeps its counters from one placement to the next, as on vpcd).
-struct MemoryCards {
-    reader: Arc<MemoryReader>,
-    slot: Arc<Mutex<memory_reader::Slot>>,
-    /// The card id placed now, and every other card by id.
-    placed: Mutex<(Option<String>, HashMap<String, VirtualCard>)>,
-}
-
-impl MemoryCards {
-    fn new() -> Self {
-        let (reader, slot) = MemoryReader::new();
-        Self { reader: Arc::new(reader), slot, placed: Mutex::new((None, HashMap::new())) }
-    }
-
-    fn remove(&self) -> Result<(), SimError> {
-        let mut placed = self.placed.lock().map_err(|_| SimError::StateLost)?;
-        let mut slot = memory_reader::lock(&self.slot);
-        slot.clear();
-        if let (Some(id), Some(card)) = (placed.0.take(), slot.taken.take()) {
-            placed.1.insert(id, card);
-        }
-        Ok(())
-    }
-
-    fn place(
-        &self,
-        id: &str,
-        faults: Faults,
-        build: impl FnOnce() -> Result<VirtualCard, SimError>,
-    ) -> Result<(), SimError> {
-        self.remove()?;
-        let mut placed = self.placed.lock().map_err(|_| SimError::StateLost)?;
-        let card = match placed.1.remove(id) {
-            Some(card) => card,
-            None => build()?,
-        };
-        memory_reader::lock(&self.slot).place(card, faults, None);
-        placed.0 = Some(id.to_owned());
-        Ok(())
-    }
 }
 
 /// The whole simulated world around the kiosk.
