@@ -99,6 +99,7 @@ EN = {
     "受付にお声がけください。職員が別の方法で確認します。": "Please speak to reception. Staff will check another way.",
     "この受付機は現在ご利用いただけません。": "This reception machine is out of service.",
     "受付にお声がけください。": "Please speak to reception.",
+    "もう一度聞く": "Hear again",
 }
 
 COMPONENT = re.compile(r"\bcomponent\s+([A-Za-z][\w-]*)")

@@ -10,6 +10,11 @@ use crate::face::decision::PolicyConfig;
 use crate::face::thresholds::QualityConfig;
 use crate::flow::types::FlowConfig;
 
+mod keypad;
+mod voice;
+pub use keypad::KeypadConfig;
+pub use voice::VoiceConfig;
+
 /// Serde for a `Duration` written as seconds (`8` or `0.5`).
 pub mod secs {
     use std::time::Duration;
@@ -206,6 +211,10 @@ pub struct Config {
     pub face: FaceConfig,
     /// Screen language.
     pub language: Language,
+    /// Voice guidance.
+    pub voice: VoiceConfig,
+    /// The physical keypad's keys.
+    pub keypad: KeypadConfig,
     /// The status panel for the staff (none by default).
     pub panel: uketsuke_panel::linux::PanelConfig,
 }
@@ -309,6 +318,8 @@ impl Config {
         if self.camera.width == 0 || self.camera.height == 0 {
             return Err(("camera.width", "the camera size must not be zero"));
         }
+        self.voice.check()?;
+        self.keypad.check()?;
         self.panel.check()
     }
 }
@@ -319,6 +330,14 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, String> {
         Config::parse(text, Path::new("kiosk.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_packaged_configuration_parses_and_keeps_the_default_keys() {
+        let text = include_str!("../../packaging/kiosk.toml");
+        let cfg = parse(text).unwrap();
+        assert_eq!(cfg.keypad, KeypadConfig::default());
+        assert_eq!(cfg.voice.volume, VoiceConfig::default().volume);
     }
 
     #[test]

@@ -72,3 +72,29 @@ pub fn states() -> Vec<(&'static str, Screen)> {
         ),
     ]
 }
+
+/// Every state the voice can speak: the gallery's states, every face
+/// guidance and every reason a face check fails. `uketsuke-ui speak`
+/// writes one WAV for each.
+pub fn spoken_states() -> Vec<(String, Screen)> {
+    let mut all: Vec<(String, Screen)> = states().into_iter().map(|(n, s)| (n.to_owned(), s)).collect();
+    for g in [
+        Guidance::NoFace,
+        Guidance::MultipleFaces,
+        Guidance::TooClose,
+        Guidance::OffCentre,
+        Guidance::TooDark,
+        Guidance::TooBright,
+        Guidance::Blurred,
+        Guidance::HeadTurned,
+    ] {
+        let name: &'static str = g.into();
+        all.push((format!("guidance-{}", name.replace('_', "-")), s(View::FaceCapture { guidance: Some(g) })));
+    }
+    for reason in [FaceFailure::Inconclusive, FaceFailure::CardFaceGlare, FaceFailure::CardFaceUnreadable] {
+        let name: &'static str = reason.into();
+        let view = View::FaceFailed { reason, pin_offered: true, visual_offered: true };
+        all.push((format!("face-failed-{}", name.replace('_', "-")), s(view)));
+    }
+    all
+}

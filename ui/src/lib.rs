@@ -15,8 +15,10 @@ pub use generated::{
 };
 
 pub mod gallery;
+pub mod keypad;
 pub mod render;
 pub mod show;
+pub mod speech;
 
 pub use show::{on_touch, set_language, show};
 

@@ -87,6 +87,11 @@ impl OffScreen {
         self.render_current(width, height)
     }
 
+    /// Shows `screen` without rendering it.
+    pub fn show(&self, screen: &Screen) {
+        show(&self.app.global::<Kiosk>(), screen);
+    }
+
     /// Renders whatever is on the window now.
     pub fn render_current(&self, width: u32, height: u32) -> Picture {
         self.window.set_size(PhysicalSize::new(width, height));

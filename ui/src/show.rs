@@ -11,6 +11,7 @@ use crate::{App, Button, CardProblem, FaceFailure, Guidance, Kiosk, Language, Qu
 
 /// Puts `screen` on the adapter the screens read.
 pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
+    let was = (kiosk.get_screen(), kiosk.get_timeout_warning());
     kiosk.set_timeout_warning(screen.timeout_warning);
     let kind = match &screen.view {
         View::Idle => ScreenKind::Idle,
@@ -86,6 +87,10 @@ pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
         View::TakeCard => ScreenKind::TakeCard,
         View::ReaderUnavailable => ScreenKind::ReaderUnavailable,
     };
+    if was != (kind, screen.timeout_warning) {
+        // The keypad's focus was on the screen before.
+        kiosk.set_focused(slint::SharedString::new());
+    }
     kiosk.set_screen(kind);
 }
 
@@ -118,6 +123,7 @@ pub fn touch_of(button: Button) -> Touch {
         Button::SkipRegistration => Touch::SkipRegistration,
         Button::KeepAlive => Touch::KeepAlive,
         Button::Language => Touch::Language,
+        Button::Repeat => Touch::Repeat,
     }
 }
 
@@ -174,6 +180,7 @@ mod tests {
             (Button::SkipRegistration, "skip-registration"),
             (Button::KeepAlive, "touch"),
             (Button::Language, "language"),
+            (Button::Repeat, "repeat"),
         ] {
             assert_eq!(touch_of(button).name(), name, "{button:?}");
         }

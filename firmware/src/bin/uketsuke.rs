@@ -183,7 +183,8 @@ fn run(cli: &Cli) -> Result<()> {
         // A real kiosk always shows its touchscreen: under a desktop, or on
         // Slint's linuxkms backend.
         let language = parts.config.language;
-        let touchscreen = Touchscreen::new(language)?;
+        let mut touchscreen = Touchscreen::new(language)?;
+        touchscreen.accessible(&parts.config.voice, &parts.config.keypad);
         let parts = Parts { preview: Some(touchscreen.preview_sink()), ..parts };
         let fingerprint = parts.staff_tls.as_ref().map(StaffTls::fingerprint).unwrap_or_default();
         let mut kiosk = runtime::start(parts)?;

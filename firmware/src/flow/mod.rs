@@ -133,7 +133,7 @@ impl Flow {
                 self.screen_changed = true;
                 return;
             }
-            Input::User(Touch::KeepAlive | Touch::Language) => return self.touched(now),
+            Input::User(Touch::KeepAlive | Touch::Language | Touch::Repeat) => return self.touched(now),
             Input::User(Touch::End) if !matches!(self.state, State::Idle | State::TakeCard | State::Result(_)) => {
                 return self.finish(now, ResultView::Ended);
             }

@@ -3,22 +3,29 @@
 //! and preview frames cross over with `slint::invoke_from_event_loop`, and
 //! touches come back as flow inputs.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use slint::ComponentHandle;
-use uketsuke_screen::View;
+use uketsuke_screen::{Touch, View};
+use uketsuke_ui::speech::cache::SpeechCache;
+use uketsuke_ui::speech::engine::VoiceFiles;
+use uketsuke_ui::speech::guide::VoiceGuide;
+use uketsuke_ui::speech::player::{Speaker, SpeakerConfig};
 use uketsuke_ui::{App, Kiosk as UiKiosk};
 
 use super::face::PreviewSink;
 use super::touchscreen::preview;
 use super::{Kiosk, KioskEvent};
-use crate::config::Language;
+use crate::config::{KeypadConfig, Language, VoiceConfig};
+use crate::face::models::data_dir;
 use crate::flow::types::Input;
 
 /// The touchscreen window, before the kiosk starts (the preview needs it).
 pub struct Touchscreen {
     /// The window.
     pub app: App,
+    /// The voice guidance, when it could be started.
+    voice: Option<Arc<Mutex<VoiceGuide>>>,
 }
 
 impl Touchscreen {
@@ -32,7 +39,51 @@ impl Touchscreen {
         if let Err(e) = uketsuke_ui::set_language(&app, language) {
             tracing::warn!(error = %e, "the screens stay in Japanese");
         }
-        Ok(Self { app })
+        Ok(Self { app, voice: None })
+    }
+
+    /// Voice guidance and the physical keypad: see [`Touchscreen::speak`]
+    /// and [`Touchscreen::keys`].
+    pub fn accessible(&mut self, voice: &VoiceConfig, keypad: &KeypadConfig) {
+        self.speak(voice);
+        match keypad.key_map() {
+            Ok(map) => self.keys(map),
+            // The configuration was checked when it was loaded.
+            Err(e) => tracing::warn!(error = %e, "the keypad is not used"),
+        }
+    }
+
+    /// Takes the physical keypad's keys (digits, focus, press): the name of
+    /// each button focused is spoken.
+    pub fn keys(&self, map: uketsuke_ui::keypad::KeyMap) {
+        let voice = self.voice.clone();
+        uketsuke_ui::keypad::attach(&self.app, map, move |app, label| {
+            if let Some(voice) = &voice
+                && let Ok(mut guide) = voice.lock()
+            {
+                guide.focused(app, label);
+            }
+        });
+    }
+
+    /// Speaks every screen shown from now on, as `config` says (the voice's
+    /// files and the spoken texts in the data directory unless configured).
+    /// Without a sound device the kiosk runs silently (the speaker logs it once).
+    pub fn speak(&mut self, config: &VoiceConfig) {
+        let data = data_dir();
+        let files = VoiceFiles::in_dir(&config.dir.clone().unwrap_or_else(|| data.join("voice")));
+        let cache = SpeechCache::new(&config.cache_dir.clone().unwrap_or_else(|| data.join("speech")), files);
+        let speaker = SpeakerConfig {
+            cache,
+            volume: config.volume,
+            muted: config.muted,
+            device: config.device.clone(),
+            aplay: "/usr/bin/aplay".into(),
+        };
+        match Speaker::start(speaker) {
+            Ok(speaker) => self.voice = Some(Arc::new(Mutex::new(VoiceGuide::new(speaker)))),
+            Err(e) => tracing::warn!(error = %e, "voice guidance could not start; the kiosk runs silently"),
+        }
     }
 
     /// Where the face worker sends frames to show.
@@ -53,16 +104,30 @@ impl Touchscreen {
     /// Wires the window to a running kiosk: touches in, screens out.
     pub fn connect(&self, kiosk: &mut Kiosk) {
         let inputs = kiosk.inputs.clone();
+        let voice = self.voice.clone();
+        let weak = self.app.as_weak();
         uketsuke_ui::on_touch(&self.app, move |touch| {
+            if let (Some(voice), Some(app)) = (&voice, weak.upgrade())
+                && let Ok(mut guide) = voice.lock()
+            {
+                match touch {
+                    Touch::Repeat => guide.repeat(&app),
+                    // The screen switched language before the touch came here.
+                    Touch::Language => guide.shown(&app),
+                    _ => {}
+                }
+            }
             let _ = inputs.send(Input::User(touch));
         });
         // The kiosk's events go to the window from now on.
         let mut events = std::mem::replace(&mut kiosk.events, tokio::sync::mpsc::unbounded_channel().1);
         let weak = self.app.as_weak();
+        let voice = self.voice.clone();
         tokio::spawn(async move {
             while let Some(event) = events.recv().await {
                 let KioskEvent::Screen(screen) = event else { continue };
                 let weak = weak.clone();
+                let voice = voice.clone();
                 let _ = slint::invoke_from_event_loop(move || {
                     if let Some(app) = weak.upgrade() {
                         let k = app.global::<UiKiosk>();
@@ -70,6 +135,11 @@ impl Touchscreen {
                             k.set_preview(slint::Image::default());
                         }
                         uketsuke_ui::show(&k, &screen);
+                        if let Some(voice) = &voice
+                            && let Ok(mut guide) = voice.lock()
+                        {
+                            guide.shown(&app);
+                        }
                     }
                 });
             }

@@ -37,6 +37,8 @@ pub enum Touch {
     KeepAlive,
     /// The language button (the screen switches; the session is kept alive).
     Language,
+    /// もう一度聞く: the screen is spoken again (the session is kept alive).
+    Repeat,
 }
 
 impl Touch {
@@ -78,6 +80,7 @@ mod tests {
             ("skip-registration", Touch::SkipRegistration),
             ("touch", Touch::KeepAlive),
             ("language", Touch::Language),
+            ("repeat", Touch::Repeat),
         ] {
             assert_eq!(Touch::from_name(name), Some(touch), "{name}");
             assert_eq!(touch.name(), name);

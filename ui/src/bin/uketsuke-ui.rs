@@ -1,14 +1,19 @@
 //! `uketsuke-ui gallery --out DIR [--size 1024x600] [--lang ja|en]`: renders
 //! every screen, in each state worth seeing, to PNG with Slint's software
 //! renderer. No display is needed.
+//!
+//! `uketsuke-ui speak --lang ja|en --out DIR`: writes what the voice says on
+//! every screen and for every guidance, one WAV each, and `texts.tsv` (the
+//! file's name, then the text spoken).
 #![allow(clippy::print_stdout)]
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
-use uketsuke_ui::gallery::states;
+use uketsuke_ui::gallery::{spoken_states, states};
 use uketsuke_ui::render::OffScreen;
+use uketsuke_ui::speech::{self, cache::SpeechCache, engine::VoiceFiles};
 
 #[derive(Parser)]
 #[command(name = "uketsuke-ui", version, about = "Uketsuke touchscreen tools")]
@@ -31,6 +36,20 @@ enum Command {
         #[arg(long, default_value = "ja")]
         lang: String,
     },
+    /// Speak every screen and guidance text to WAV files.
+    Speak {
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Language: ja or en.
+        #[arg(long, default_value = "ja")]
+        lang: String,
+        /// The data directory (the Japanese voice in `voice/`, the speech
+        /// cache in `speech/`); else `$UKETSUKE_DATA_DIR`, else
+        /// `~/.cache/uketsuke`.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32)> {
@@ -39,11 +58,50 @@ fn parse_size(s: &str) -> Result<(u32, u32)> {
 }
 
 fn main() -> Result<()> {
-    let Command::Gallery { out, size, lang } = Cli::parse().command;
-    let (width, height) = parse_size(&size)?;
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    match Cli::parse().command {
+        Command::Gallery { out, size, lang } => gallery(&out, &size, &lang),
+        Command::Speak { out, lang, data_dir } => speak(&out, &lang, data_dir),
+    }
+}
+
+/// `$UKETSUKE_DATA_DIR`, else `$XDG_CACHE_HOME/uketsuke` (else
+/// `~/.cache/uketsuke`), as `scripts/setup` fills it.
+fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("UKETSUKE_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from(".cache"))
+        .join("uketsuke")
+}
+
+fn speak(out: &std::path::Path, lang: &str, data_dir: Option<PathBuf>) -> Result<()> {
+    let data = data_dir.unwrap_or_else(default_data_dir);
+    let cache = SpeechCache::new(&data.join("speech"), VoiceFiles::in_dir(&data.join("voice")));
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let screen = OffScreen::new()?;
-    screen.set_language(&lang)?;
+    screen.set_language(lang)?;
+    let mut index = String::new();
+    for (name, shown) in spoken_states() {
+        screen.show(&shown);
+        let text = speech::as_text(lang, &speech::screen_words(&screen.app));
+        let wav = cache.wav(lang, &text).with_context(|| format!("speaking {name}"))?;
+        let path = out.join(format!("{name}.wav"));
+        std::fs::copy(&wav, &path).with_context(|| format!("writing {}", path.display()))?;
+        index.push_str(&format!("{name}.wav\t{text}\n"));
+        println!("{}", path.display());
+    }
+    std::fs::write(out.join("texts.tsv"), index).context("writing texts.tsv")?;
+    Ok(())
+}
+
+fn gallery(out: &std::path::Path, size: &str, lang: &str) -> Result<()> {
+    let (width, height) = parse_size(size)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let screen = OffScreen::new()?;
+    screen.set_language(lang)?;
     for (name, shown) in states() {
         let picture = screen.render(&shown, width, height);
         let path = out.join(format!("{name}.png"));

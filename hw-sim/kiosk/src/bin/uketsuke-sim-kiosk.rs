@@ -127,7 +127,13 @@ fn run(cli: &Cli) -> Result<bool> {
         let world = Arc::new(tokio::task::spawn_blocking(move || SimWorld::new(cards, own)).await??);
         // Under a desktop the touchscreen opens, unless a script plays the patient.
         let windowed = !cli.headless && steps.is_none() && has_display();
-        let touchscreen = if windowed { Some(Touchscreen::new(config.language)?) } else { None };
+        let touchscreen = if windowed {
+            let mut screen = Touchscreen::new(config.language)?;
+            screen.accessible(&config.voice, &config.keypad);
+            Some(screen)
+        } else {
+            None
+        };
         let preview = touchscreen.as_ref().map(Touchscreen::preview_sink);
         let parts = world.parts(config, token, preview)?;
         let fingerprint = parts.staff_tls.as_ref().map(StaffTls::fingerprint);
