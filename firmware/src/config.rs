@@ -176,7 +176,8 @@ pub struct FaceConfig {
     pub policy: PolicyConfig,
 }
 
-/// Screen language.
+/// The touchscreen's language at idle (a patient may choose another for
+/// their session).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
@@ -185,6 +186,34 @@ pub enum Language {
     Ja,
     /// English.
     En,
+    /// 简体中文.
+    Zh,
+    /// 한국어.
+    Ko,
+    /// Tiếng Việt.
+    Vi,
+    /// Português do Brasil.
+    Pt,
+    /// Español.
+    Es,
+    /// Tagalog.
+    Tl,
+}
+
+impl Language {
+    /// The language's code: `ja`, `en`, `zh`, `ko`, `vi`, `pt`, `es`, `tl`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ja => "ja",
+            Self::En => "en",
+            Self::Zh => "zh",
+            Self::Ko => "ko",
+            Self::Vi => "vi",
+            Self::Pt => "pt",
+            Self::Es => "es",
+            Self::Tl => "tl",
+        }
+    }
 }
 
 /// The whole configuration.

@@ -53,7 +53,14 @@ impl Reception {
         let guide = Rc::new(RefCell::new(VoiceGuide::new(spoken.clone())));
         let touches = Rc::new(RefCell::new(Vec::new()));
         let sink = Rc::clone(&touches);
-        uketsuke_ui::on_touch(&app, move |t| sink.borrow_mut().push(t));
+        // As the kiosk's window does: the voice hears each touch first.
+        let (touch_guide, weak) = (Rc::clone(&guide), app.as_weak());
+        uketsuke_ui::on_touch(&app, move |t| {
+            if let Some(app) = weak.upgrade() {
+                touch_guide.borrow_mut().touched(&app, t);
+            }
+            sink.borrow_mut().push(t);
+        });
         let focus_guide = Rc::clone(&guide);
         attach(&app, KeyMap::default(), move |app, label| focus_guide.borrow_mut().focused(app, label));
         let mut r = Self {
@@ -200,8 +207,8 @@ fn a_face_session_and_a_pin_session_are_done_with_keys_alone_and_every_focus_is_
     r.place_card();
     // Backwards from nothing focused: the last button, the header's language button.
     r.key("-");
-    assert_eq!(r.app.global::<Kiosk>().get_focused(), "English");
-    assert_eq!(r.last_spoken(), "English");
+    assert_eq!(r.app.global::<Kiosk>().get_focused(), "言語 Language");
+    assert_eq!(r.last_spoken(), "言語 Language");
     r.press("暗証番号を入力");
     assert!(matches!(r.view, View::PinEntry { .. }), "{:?}", r.view);
     r.pin_answers.push_back(PinResult::Wrong(1));
@@ -233,4 +240,16 @@ fn a_face_session_and_a_pin_session_are_done_with_keys_alone_and_every_focus_is_
     let spoken = r.spoken.0.lock().unwrap().clone();
     assert!(!spoken.iter().any(|t| t.contains("1234") || t.contains("1235")), "{spoken:#?}");
     assert_eq!(r.focus_moves, 5, "the + moves, each checked as it happened (the - above too)");
+    r.take_card();
+
+    // The next patient reads Korean: `/` opens the language chooser, the
+    // focus walks its choices (each named), Enter picks 한국어, and the
+    // screen is spoken again in Korean.
+    r.key("/");
+    assert!(r.app.global::<Kiosk>().get_choosing_language());
+    assert!(r.last_spoken().contains("言語を選んでください"), "{}", r.last_spoken());
+    r.press("한국어");
+    assert!(!r.app.global::<Kiosk>().get_choosing_language());
+    assert_eq!(r.app.global::<Kiosk>().get_language(), uketsuke_ui::Language::Ko);
+    assert!(r.last_spoken().contains("마이넘버 카드를 올려 주세요"), "{}", r.last_spoken());
 }

@@ -22,7 +22,7 @@ fn a_patient_completes_a_face_session_by_accessible_labels() {
         // The PIN button shows once the card face has been read (its mark
         // could withdraw the PIN).
         ui.wait_for("暗証番号を入力", SOON)?;
-        assert!(ui.shows("English")?, "the language button is on the screen");
+        assert!(ui.shows("言語 Language")?, "the language button is on the screen");
         ui.press("顔認証を行う", SOON)?;
         ui.wait_for("顔を枠内に入れてください。", SOON)?;
         assert!(ui.shows("カメラの映像")?, "the live preview is on the screen");

@@ -1,5 +1,5 @@
 //! A session through the touchscreen's PIN pad, pressed through accessible
-//! labels: two digits, English and back, キャンセル back to the method choice (the digits
+//! labels: two digits, English and back (the language chooser), キャンセル back to the method choice (the digits
 //! forgotten), then the whole PIN, the consents, the result and idle.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -22,10 +22,13 @@ fn a_patient_cancels_the_pin_pad_then_enters_the_pin_by_accessible_labels() {
         ui.press("1", SOON)?;
         ui.press("2", SOON)?;
         ui.wait_for("2桁入力済み", SOON)?;
-        // A helper switches to English and back; the digits stay entered.
+        // A helper switches to English and back through the language
+        // chooser; the digits stay entered.
+        ui.press("言語 Language", SOON)?;
         ui.press("English", SOON)?;
         ui.wait_for("Please enter your PIN.", SOON)?;
         ui.wait_for("2 digits entered", SOON)?;
+        ui.press("言語 Language", SOON)?;
         ui.press("日本語", SOON)?;
         ui.wait_for("2桁入力済み", SOON)?;
         ui.press("キャンセル", SOON)?;

@@ -70,7 +70,20 @@ pub fn states() -> Vec<(&'static str, Screen)> {
             "36-card-face-not-usable",
             s(View::FaceFailed { reason: FaceFailure::CardFaceNotUsable, pin_offered: true, visual_offered: false }),
         ),
+        (LANGUAGE_CHOOSER, s(View::MethodSelect { pin_offered: true })),
     ]
+}
+
+/// The state showing the language chooser (over method select): the
+/// chooser is the touchscreen's own, not a screen of the flow.
+pub const LANGUAGE_CHOOSER: &str = "37-language-chooser";
+
+/// Puts the gallery state `name` (its `screen`) on `app`.
+pub fn show_state(app: &crate::App, name: &str, screen: &Screen) {
+    use slint::ComponentHandle;
+    let kiosk = app.global::<crate::Kiosk>();
+    crate::show(&kiosk, screen);
+    kiosk.set_choosing_language(name == LANGUAGE_CHOOSER);
 }
 
 /// Every state the voice can speak: the gallery's states, every face

@@ -31,7 +31,7 @@ pub enum KeyOutcome {
 pub struct Keypad {
     map: KeyMap,
     focus: Option<usize>,
-    screen: Option<(ScreenKind, bool)>,
+    screen: Option<(ScreenKind, bool, bool)>,
 }
 
 impl Keypad {
@@ -43,7 +43,7 @@ impl Keypad {
     /// Handles the key Slint reported as `text` on `app`.
     pub fn key(&mut self, app: &App, text: &str) -> KeyOutcome {
         let kiosk = app.global::<Kiosk>();
-        let shown = (kiosk.get_screen(), kiosk.get_timeout_warning());
+        let shown = (kiosk.get_screen(), kiosk.get_timeout_warning(), kiosk.get_choosing_language());
         if self.screen != Some(shown) || kiosk.get_focused().is_empty() {
             self.focus = None;
             self.screen = Some(shown);
@@ -54,7 +54,7 @@ impl Keypad {
             kiosk.invoke_act(Button::KeepAlive);
             return KeyOutcome::Done;
         }
-        let on_pin = shown.0 == ScreenKind::PinEntry;
+        let on_pin = shown.0 == ScreenKind::PinEntry && !shown.2;
         match action {
             KeyAction::Digit(d) if on_pin => kiosk.invoke_digit(i32::from(d)),
             KeyAction::Backspace if on_pin => kiosk.invoke_act(Button::Backspace),
@@ -111,12 +111,12 @@ pub fn attach(app: &App, map: KeyMap, on_focus: impl Fn(&App, &str) + 'static) {
 
 /// The buttons the focus moves between, in order: the screen's (the
 /// on-screen keypad's digits left out: the physical keys type them), then
-/// the header's. With the inactivity warning up, only its own.
+/// the header's. With the language chooser or the inactivity warning up,
+/// only its own.
 fn buttons(app: &App) -> Vec<ElementHandle> {
-    let warning = app.global::<Kiosk>().get_timeout_warning();
     let (mut screen, mut header) = (Vec::new(), Vec::new());
     app.root_element().visit_descendants(|e| {
-        if warning && e.type_name().as_deref() == Some("TimeoutBanner") {
+        if e.type_name().as_deref().is_some_and(crate::speech::covers_the_screen) {
             screen.clear();
             header.clear();
         }

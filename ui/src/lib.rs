@@ -11,7 +11,7 @@ mod generated {
 }
 
 pub use generated::{
-    App, Button, CardProblem, FaceFailure, Guidance, Kiosk, Language, Question, ResultKind, ScreenKind,
+    App, Button, CardProblem, FaceFailure, Guidance, Kiosk, Language, Question, ResultKind, ScreenKind, Theme,
 };
 
 pub mod gallery;
@@ -24,23 +24,30 @@ pub use show::{on_touch, set_language, show};
 
 /// A language the screens are not translated into.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the screens have no {0:?} translation (ja, en)")]
+#[error("the screens have no {0:?} translation (ja, en, zh, ko, vi, pt, es, tl)")]
 pub struct UnknownLanguage(pub String);
 
 impl Language {
-    /// The language called `code` (`ja`, `en`).
+    /// Every language of the screens: Japanese (the seeds' text), then the
+    /// largest groups of foreign residents' languages.
+    pub const ALL: [Self; 8] = [Self::Ja, Self::En, Self::Zh, Self::Ko, Self::Vi, Self::Pt, Self::Es, Self::Tl];
+
+    /// The language called `code`: `ja`, `en`, `zh` (Simplified Chinese),
+    /// `ko`, `vi`, `pt` (Brazilian Portuguese), `es`, `tl` (Tagalog).
     pub fn from_code(code: &str) -> Result<Self, UnknownLanguage> {
-        match code {
-            "ja" => Ok(Self::Ja),
-            "en" => Ok(Self::En),
-            other => Err(UnknownLanguage(other.to_owned())),
-        }
+        Self::ALL.into_iter().find(|l| l.code() == code).ok_or_else(|| UnknownLanguage(code.to_owned()))
     }
 
-    /// The language's code.
+    /// The language's code (its translation's directory under `lang/`).
     pub fn code(self) -> &'static str {
         match self {
             Self::En => "en",
+            Self::Zh => "zh",
+            Self::Ko => "ko",
+            Self::Vi => "vi",
+            Self::Pt => "pt",
+            Self::Es => "es",
+            Self::Tl => "tl",
             _ => "ja",
         }
     }

@@ -75,7 +75,7 @@ impl OffScreen {
         Ok(Self { window, app })
     }
 
-    /// Switches the language: `"ja"` (the source text) or `"en"`.
+    /// Switches the language by its code (`"ja"`, the source text, `"en"`, `"zh"`, …).
     pub fn set_language(&self, lang: &str) -> Result<(), RenderError> {
         let language = Language::from_code(lang).map_err(|e| RenderError::Language(e.0))?;
         crate::set_language(&self.app, language).map_err(|e| RenderError::Language(e.0))
@@ -90,6 +90,12 @@ impl OffScreen {
     /// Shows `screen` without rendering it.
     pub fn show(&self, screen: &Screen) {
         show(&self.app.global::<Kiosk>(), screen);
+    }
+
+    /// Shows the gallery state `name` (`crate::gallery::states`) and renders it.
+    pub fn render_state(&self, name: &str, screen: &Screen, width: u32, height: u32) -> Picture {
+        crate::gallery::show_state(&self.app, name, screen);
+        self.render_current(width, height)
     }
 
     /// Renders whatever is on the window now.

@@ -91,6 +91,10 @@ pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
         // The keypad's focus was on the screen before.
         kiosk.set_focused(slint::SharedString::new());
     }
+    if was.0 != kind {
+        // The language chooser belongs to the screen it was opened on.
+        kiosk.set_choosing_language(false);
+    }
     kiosk.set_screen(kind);
 }
 
@@ -127,8 +131,9 @@ pub fn touch_of(button: Button) -> Touch {
     }
 }
 
-/// Sends every touch on `app` to `on_touch`. The language button switches
-/// the screens' language here, then is reported too (it keeps the session).
+/// Sends every touch on `app` to `on_touch`. The language button opens the
+/// language chooser, and a language chosen there switches the screens
+/// here; both are reported too (they keep the session).
 pub fn on_touch(app: &App, on_touch: impl Fn(Touch) + 'static) {
     let on_touch = std::rc::Rc::new(on_touch);
     let weak = app.as_weak();
@@ -137,13 +142,18 @@ pub fn on_touch(app: &App, on_touch: impl Fn(Touch) + 'static) {
         if button == Button::Language
             && let Some(app) = weak.upgrade()
         {
-            let next = match app.global::<Kiosk>().get_language() {
-                Language::Ja => Language::En,
-                _ => Language::Ja,
-            };
-            let _ = set_language(&app, next);
+            app.global::<Kiosk>().set_choosing_language(true);
         }
         report(touch_of(button));
+    });
+    let weak = app.as_weak();
+    let report = std::rc::Rc::clone(&on_touch);
+    app.global::<Kiosk>().on_choose_language(move |language| {
+        if let Some(app) = weak.upgrade() {
+            app.global::<Kiosk>().set_choosing_language(false);
+            let _ = set_language(&app, language);
+        }
+        report(Touch::Language);
     });
     app.global::<Kiosk>().on_digit(move |d| {
         if let Ok(d) = u8::try_from(d)

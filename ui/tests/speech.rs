@@ -11,7 +11,7 @@ use uketsuke_ui::speech::{Announcer, screen_words};
 
 fn words_of(screen: &OffScreen, name: &str) -> Vec<String> {
     let (_, shown) = spoken_states().into_iter().find(|(n, _)| n == name).unwrap();
-    screen.show(&shown);
+    uketsuke_ui::gallery::show_state(&screen.app, name, &shown);
     screen_words(&screen.app)
 }
 

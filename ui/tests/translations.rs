@@ -1,10 +1,12 @@
-//! Every `@tr()` string of the screens has an English translation in
-//! `lang/en/LC_MESSAGES/uketsuke-ui.po`, under the context Slint gives it
-//! (the component it stands in). `python3 ui/tr.py` regenerates the file.
+//! Every `@tr()` string of the screens has a translation in each of the
+//! seven other languages, `lang/<code>/LC_MESSAGES/uketsuke-ui.po`, under
+//! the context Slint gives it (the component it stands in), keeping its
+//! `{}` placeholders. `python3 ui/tr.py` regenerates the files from
+//! `translations/<code>.tsv`.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 
 fn slint_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -37,11 +39,13 @@ fn tr_strings() -> Vec<(String, String)> {
     found
 }
 
-#[test]
-fn every_string_on_the_screens_has_english() {
-    let po = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("lang/en/LC_MESSAGES/uketsuke-ui.po"))
-        .unwrap();
-    let mut translated = HashSet::new();
+const LANGUAGES: [&str; 7] = ["en", "zh", "ko", "vi", "pt", "es", "tl"];
+
+/// (context, msgid) → msgstr of a language's `.po` file.
+fn po(code: &str) -> HashMap<(String, String), String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("lang/{code}/LC_MESSAGES/uketsuke-ui.po"));
+    let po = std::fs::read_to_string(path).unwrap();
+    let mut translated = HashMap::new();
     let mut context = String::new();
     let mut msgid = String::new();
     for line in po.lines() {
@@ -52,12 +56,28 @@ fn every_string_on_the_screens_has_english() {
         } else if let Some(s) = line.strip_prefix("msgstr \"")
             && !s.trim_end_matches('"').is_empty()
         {
-            translated.insert((context.clone(), msgid.clone()));
+            translated.insert((context.clone(), msgid.clone()), s.trim_end_matches('"').to_owned());
         }
     }
+    translated
+}
+
+#[test]
+fn every_string_on_the_screens_has_all_seven_translations_with_their_placeholders() {
     let strings = tr_strings();
     assert!(strings.len() > 90, "the screens' strings were not found");
-    let missing: Vec<String> =
-        strings.iter().filter(|s| !translated.contains(*s)).map(|(c, m)| format!("{c}: {m}")).collect();
-    assert!(missing.is_empty(), "no English (run python3 ui/tr.py):\n{}", missing.join("\n"));
+    let mut missing = Vec::new();
+    for code in LANGUAGES {
+        let translated = po(code);
+        for (context, msgid) in &strings {
+            match translated.get(&(context.clone(), msgid.clone())) {
+                None => missing.push(format!("{code}: {context}: {msgid}")),
+                Some(text) if text.matches("{}").count() != msgid.matches("{}").count() => {
+                    missing.push(format!("{code}: {context}: {msgid}: placeholders differ in {text}"));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(missing.is_empty(), "untranslated (run python3 ui/tr.py):\n{}", missing.join("\n"));
 }

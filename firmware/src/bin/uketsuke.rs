@@ -243,9 +243,11 @@ fn hardware_parts(config: Config) -> Result<Parts> {
     };
     // The status panel is for the staff: one that cannot be opened is
     // logged, and the kiosk serves patients without it.
+    // The staff panel speaks the staff's language: Japanese, or English
+    // for a kiosk set to any other language.
     let lang = match config.language {
         Language::Ja => uketsuke_panel::Lang::Ja,
-        Language::En => uketsuke_panel::Lang::En,
+        _ => uketsuke_panel::Lang::En,
     };
     let status_panel = config.panel.open(lang).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "the status panel cannot be used; the kiosk runs without it");

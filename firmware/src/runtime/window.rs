@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use slint::ComponentHandle;
-use uketsuke_screen::{Touch, View};
+use uketsuke_screen::View;
 use uketsuke_ui::speech::cache::SpeechCache;
 use uketsuke_ui::speech::engine::VoiceFiles;
 use uketsuke_ui::speech::guide::VoiceGuide;
@@ -24,6 +24,8 @@ use crate::flow::types::Input;
 pub struct Touchscreen {
     /// The window.
     pub app: App,
+    /// The language at idle: a patient's choice lasts their session.
+    idle_language: uketsuke_ui::Language,
     /// The voice guidance, when it could be started.
     voice: Option<Arc<Mutex<VoiceGuide>>>,
 }
@@ -32,14 +34,11 @@ impl Touchscreen {
     /// Creates the window (not shown yet) in the configured language.
     pub fn new(language: Language) -> Result<Self, slint::PlatformError> {
         let app = App::new()?;
-        let language = match language {
-            Language::En => uketsuke_ui::Language::En,
-            Language::Ja => uketsuke_ui::Language::Ja,
-        };
-        if let Err(e) = uketsuke_ui::set_language(&app, language) {
+        let idle_language = uketsuke_ui::Language::from_code(language.code()).unwrap_or(uketsuke_ui::Language::Ja);
+        if let Err(e) = uketsuke_ui::set_language(&app, idle_language) {
             tracing::warn!(error = %e, "the screens stay in Japanese");
         }
-        Ok(Self { app, voice: None })
+        Ok(Self { app, idle_language, voice: None })
     }
 
     /// Voice guidance and the physical keypad: see [`Touchscreen::speak`]
@@ -110,12 +109,7 @@ impl Touchscreen {
             if let (Some(voice), Some(app)) = (&voice, weak.upgrade())
                 && let Ok(mut guide) = voice.lock()
             {
-                match touch {
-                    Touch::Repeat => guide.repeat(&app),
-                    // The screen switched language before the touch came here.
-                    Touch::Language => guide.shown(&app),
-                    _ => {}
-                }
+                guide.touched(&app, touch);
             }
             let _ = inputs.send(Input::User(touch));
         });
@@ -123,6 +117,7 @@ impl Touchscreen {
         let mut events = std::mem::replace(&mut kiosk.events, tokio::sync::mpsc::unbounded_channel().1);
         let weak = self.app.as_weak();
         let voice = self.voice.clone();
+        let idle_language = self.idle_language;
         tokio::spawn(async move {
             while let Some(event) = events.recv().await {
                 let KioskEvent::Screen(screen) = event else { continue };
@@ -133,6 +128,10 @@ impl Touchscreen {
                         let k = app.global::<UiKiosk>();
                         if !matches!(screen.view, View::FaceCapture { .. }) {
                             k.set_preview(slint::Image::default());
+                        }
+                        if matches!(screen.view, View::Idle) && k.get_language() != idle_language {
+                            // The next patient starts in the kiosk's language.
+                            let _ = uketsuke_ui::set_language(&app, idle_language);
                         }
                         uketsuke_ui::show(&k, &screen);
                         if let Some(voice) = &voice

@@ -85,7 +85,7 @@ fn speak(out: &std::path::Path, lang: &str, data_dir: Option<PathBuf>) -> Result
     screen.set_language(lang)?;
     let mut index = String::new();
     for (name, shown) in spoken_states() {
-        screen.show(&shown);
+        uketsuke_ui::gallery::show_state(&screen.app, &name, &shown);
         let text = speech::as_text(lang, &speech::screen_words(&screen.app));
         let wav = cache.wav(lang, &text).with_context(|| format!("speaking {name}"))?;
         let path = out.join(format!("{name}.wav"));
@@ -103,7 +103,7 @@ fn gallery(out: &std::path::Path, size: &str, lang: &str) -> Result<()> {
     let screen = OffScreen::new()?;
     screen.set_language(lang)?;
     for (name, shown) in states() {
-        let picture = screen.render(&shown, width, height);
+        let picture = screen.render_state(name, &shown, width, height);
         let path = out.join(format!("{name}.png"));
         image::save_buffer(&path, &picture.rgb, picture.width, picture.height, image::ExtendedColorType::Rgb8)
             .with_context(|| format!("writing {}", path.display()))?;

@@ -31,12 +31,24 @@ impl VoiceGuide {
     /// says the new screen, or only what changed on the same one.
     pub fn shown(&mut self, app: &App) {
         let kiosk = app.global::<Kiosk>();
-        let screen = format!("{:?}/{}", kiosk.get_screen(), kiosk.get_timeout_warning());
+        let screen =
+            format!("{:?}/{}/{}", kiosk.get_screen(), kiosk.get_timeout_warning(), kiosk.get_choosing_language());
         let lang = language_code(app);
         match self.announcer.next(&screen, kiosk.get_language(), screen_words(app)) {
             Some(text) => self.speaker.say(lang, &text),
             None if self.announcer.is_silent_change() => self.speaker.stop(),
             None => {}
+        }
+    }
+
+    /// A touch on the screen, for what the voice must do about it: the
+    /// repeat button says the screen again; the language button and a
+    /// language chosen (the screen already switched) say what is shown now.
+    pub fn touched(&mut self, app: &App, touch: uketsuke_screen::Touch) {
+        match touch {
+            uketsuke_screen::Touch::Repeat => self.repeat(app),
+            uketsuke_screen::Touch::Language => self.shown(app),
+            _ => {}
         }
     }
 

@@ -50,16 +50,17 @@ pub enum SpeechError {
 /// The screen's words as a screen reader reads them: every visible text,
 /// warning and button label, in layout order, each once. Left out: the
 /// header's own buttons (repeat, language: they are named when the keypad
-/// focuses them) and the on-screen keypad's digits. When the inactivity
-/// warning is up, only its words.
+/// focuses them) and the on-screen keypad's digits. When something covers
+/// the screen (the language chooser, the inactivity warning), only its words.
 pub fn screen_words(app: &App) -> Vec<String> {
-    let warning = app.global::<Kiosk>().get_timeout_warning();
     let mut words: Vec<String> = Vec::new();
     let mut unsaid: Vec<String> = Vec::new();
+    // A header button's own text follows it in the tree (its label may differ).
+    let mut in_header_button = false;
     let mut take = |e: &ElementHandle| {
         let kind = e.type_name();
-        if warning && kind.as_deref() == Some("TimeoutBanner") {
-            // The warning covers the screen: only its words count.
+        if kind.as_deref().is_some_and(covers_the_screen) {
+            // It covers the screen: only its words count.
             words.clear();
         }
         let role = e.accessible_role();
@@ -68,8 +69,12 @@ pub fn screen_words(app: &App) -> Vec<String> {
         }
         let Some(label) = e.accessible_label() else { return };
         let label = label.trim().to_owned();
+        if std::mem::take(&mut in_header_button) && role == Some(AccessibleRole::Text) {
+            return;
+        }
         let keypad_digit = role == Some(AccessibleRole::Button) && label.chars().all(|c| c.is_ascii_digit());
         if kind.as_deref() == Some("HeaderButton") || keypad_digit {
+            in_header_button = kind.as_deref() == Some("HeaderButton");
             unsaid.push(label);
             return;
         }
@@ -86,6 +91,12 @@ pub fn screen_words(app: &App) -> Vec<String> {
         ControlFlow::<()>::Continue(())
     });
     words
+}
+
+/// Whether an element of this type covers the whole screen while it is up
+/// (it is there only then): the language chooser and the inactivity warning.
+pub fn covers_the_screen(type_name: &str) -> bool {
+    matches!(type_name, "TimeoutBanner" | "LanguageChooser")
 }
 
 /// The screen language's code, for the voice.
