@@ -95,6 +95,12 @@ pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
         // The language chooser belongs to the screen it was opened on.
         kiosk.set_choosing_language(false);
     }
+    if was.0 != kind && kind == ScreenKind::Idle {
+        // The next patient starts with the standard text and time (the
+        // flow forgets its more-time too when the session ends).
+        kiosk.set_large_text(false);
+        kiosk.set_more_time(false);
+    }
     kiosk.set_screen(kind);
 }
 
@@ -128,21 +134,29 @@ pub fn touch_of(button: Button) -> Touch {
         Button::KeepAlive => Touch::KeepAlive,
         Button::Language => Touch::Language,
         Button::Repeat => Touch::Repeat,
+        Button::LargeText => Touch::LargeText,
+        Button::MoreTime => Touch::MoreTime,
     }
 }
 
 /// Sends every touch on `app` to `on_touch`. The language button opens the
 /// language chooser, and a language chosen there switches the screens
-/// here; both are reported too (they keep the session).
+/// here; 文字を大きくする switches large text, 時間を長くする shows more
+/// time on; all are reported too (they keep the session, and the flow
+/// doubles its timeouts on `MoreTime`).
 pub fn on_touch(app: &App, on_touch: impl Fn(Touch) + 'static) {
     let on_touch = std::rc::Rc::new(on_touch);
     let weak = app.as_weak();
     let report = std::rc::Rc::clone(&on_touch);
     app.global::<Kiosk>().on_act(move |button| {
-        if button == Button::Language
-            && let Some(app) = weak.upgrade()
-        {
-            app.global::<Kiosk>().set_choosing_language(true);
+        if let Some(app) = weak.upgrade() {
+            let kiosk = app.global::<Kiosk>();
+            match button {
+                Button::Language => kiosk.set_choosing_language(true),
+                Button::LargeText => kiosk.set_large_text(!kiosk.get_large_text()),
+                Button::MoreTime => kiosk.set_more_time(true),
+                _ => {}
+            }
         }
         report(touch_of(button));
     });
@@ -191,6 +205,8 @@ mod tests {
             (Button::KeepAlive, "touch"),
             (Button::Language, "language"),
             (Button::Repeat, "repeat"),
+            (Button::LargeText, "large-text"),
+            (Button::MoreTime, "more-time"),
         ] {
             assert_eq!(touch_of(button).name(), name, "{button:?}");
         }

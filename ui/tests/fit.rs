@@ -26,7 +26,7 @@ use slint::ComponentHandle;
 use uketsuke_screen::{ResultView, Screen, View};
 use uketsuke_ui::gallery::states;
 use uketsuke_ui::render::{OffScreen, Picture};
-use uketsuke_ui::{Language, Theme};
+use uketsuke_ui::{Kiosk, Language, Theme};
 
 const SIZES: [(u32, u32); 2] = [(1024, 600), (800, 480)];
 
@@ -122,24 +122,29 @@ fn the_check_finds_text_that_does_not_fit(screen: &OffScreen) {
 }
 
 #[test]
-fn no_text_is_clipped_on_any_screen_in_any_language_at_1024x600_or_800x480() {
+fn no_text_is_clipped_on_any_screen_in_any_language_at_1024x600_or_800x480_in_either_text_size() {
     let screen = OffScreen::new().unwrap();
     the_check_finds_text_that_does_not_fit(&screen);
     let mut failures = Vec::new();
     let mut checked = 0;
-    for language in Language::ALL {
-        screen.set_language(language.code()).unwrap();
-        for (w, h) in SIZES {
-            for (name, shown) in states() {
-                uketsuke_ui::gallery::show_state(&screen.app, name, &shown);
-                for m in misfits(&screen, w, h) {
-                    failures.push(format!("{} {w}x{h} {name}: {m}", language.code()));
+    for large in [false, true] {
+        let mode = if large { " large text" } else { "" };
+        for language in Language::ALL {
+            screen.set_language(language.code()).unwrap();
+            for (w, h) in SIZES {
+                for (name, shown) in states() {
+                    uketsuke_ui::gallery::show_state(&screen.app, name, &shown);
+                    screen.app.global::<Kiosk>().set_large_text(large);
+                    for m in misfits(&screen, w, h) {
+                        failures.push(format!("{} {w}x{h}{mode} {name}: {m}", language.code()));
+                    }
+                    checked += 1;
                 }
-                checked += 1;
             }
         }
     }
-    assert_eq!(checked, 8 * 2 * states().len());
+    screen.app.global::<Kiosk>().set_large_text(false);
+    assert_eq!(checked, 2 * 8 * 2 * states().len());
     // The header's buttons are measured too.
     uketsuke_ui::gallery::show_state(&screen.app, "x", &Screen::new(View::Idle));
     screen.app.global::<Theme>().set_ghost_text(true);

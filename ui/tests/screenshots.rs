@@ -1,7 +1,8 @@
 //! Every screen of the gallery, in Japanese and English at 1024×600 and
 //! 1280×800 and in the six other languages at 1024×600, rendered with
-//! Slint's software renderer and compared pixel for pixel with the
-//! reference PNGs in `ui/tests/reference/`. A changed
+//! Slint's software renderer, and large-text mode in Japanese and English
+//! at 1024×600 and 800×480, compared pixel for pixel with the reference
+//! PNGs in `ui/tests/reference/`. A changed
 //! pixel fails the test and names the new image and a diff image.
 //!
 //! After an intended change: `UKETSUKE_UPDATE_SCREENSHOTS=1 cargo test -p uketsuke-ui --test screenshots`,
@@ -11,22 +12,29 @@
 
 use std::path::{Path, PathBuf};
 
+use slint::ComponentHandle;
+use uketsuke_ui::Kiosk;
 use uketsuke_ui::gallery::states;
 use uketsuke_ui::render::{OffScreen, Picture};
 
-/// (language, width, height): Japanese and English at both sizes, the
-/// other six languages at the kiosk's usual 1024×600.
-const CASES: [(&str, u32, u32); 10] = [
-    ("ja", 1024, 600),
-    ("ja", 1280, 800),
-    ("en", 1024, 600),
-    ("en", 1280, 800),
-    ("zh", 1024, 600),
-    ("ko", 1024, 600),
-    ("vi", 1024, 600),
-    ("pt", 1024, 600),
-    ("es", 1024, 600),
-    ("tl", 1024, 600),
+/// (language, width, height, large text): Japanese and English at both
+/// sizes, the other six languages at the kiosk's usual 1024×600, and
+/// large-text mode in Japanese and English at 1024×600 and 800×480.
+const CASES: [(&str, u32, u32, bool); 14] = [
+    ("ja", 1024, 600, false),
+    ("ja", 1280, 800, false),
+    ("en", 1024, 600, false),
+    ("en", 1280, 800, false),
+    ("zh", 1024, 600, false),
+    ("ko", 1024, 600, false),
+    ("vi", 1024, 600, false),
+    ("pt", 1024, 600, false),
+    ("es", 1024, 600, false),
+    ("tl", 1024, 600, false),
+    ("ja", 1024, 600, true),
+    ("ja", 800, 480, true),
+    ("en", 1024, 600, true),
+    ("en", 800, 480, true),
 ];
 
 fn reference_dir() -> PathBuf {
@@ -70,12 +78,14 @@ fn every_screen_matches_its_reference_in_every_language() {
     let screen = OffScreen::new().unwrap();
     let mut failures = Vec::new();
     let mut compared = 0;
-    for (lang, w, h) in CASES {
+    for (lang, w, h, large) in CASES {
         screen.set_language(lang).unwrap();
         {
-            let dir = format!("{lang}-{w}x{h}");
+            let dir = format!("{lang}-{}{w}x{h}", if large { "large-" } else { "" });
             for (name, shown) in states() {
-                let picture = screen.render_state(name, &shown, w, h);
+                uketsuke_ui::gallery::show_state(&screen.app, name, &shown);
+                screen.app.global::<Kiosk>().set_large_text(large);
+                let picture = screen.render_current(w, h);
                 let reference = reference_dir().join(&dir).join(format!("{name}.png"));
                 if update {
                     save(&reference, &picture);

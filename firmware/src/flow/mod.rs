@@ -40,6 +40,8 @@ pub struct Flow {
     reset_at: Option<Duration>,
     warned: bool,
     result_until: Option<Duration>,
+    /// 時間を長くする: this session's timeouts doubled.
+    more_time: bool,
     actions: VecDeque<Action>,
     screen_changed: bool,
 }
@@ -59,6 +61,7 @@ impl Flow {
             reset_at: None,
             warned: false,
             result_until: None,
+            more_time: false,
             actions: VecDeque::new(),
             screen_changed: true,
         }
@@ -133,7 +136,13 @@ impl Flow {
                 self.screen_changed = true;
                 return;
             }
-            Input::User(Touch::KeepAlive | Touch::Language | Touch::Repeat) => return self.touched(now),
+            Input::User(Touch::KeepAlive | Touch::Language | Touch::Repeat | Touch::LargeText) => {
+                return self.touched(now);
+            }
+            Input::User(Touch::MoreTime) => {
+                self.more_time = true;
+                return self.touched(now);
+            }
             Input::User(Touch::End) if !matches!(self.state, State::Idle | State::TakeCard | State::Result(_)) => {
                 return self.finish(now, ResultView::Ended);
             }
@@ -247,7 +256,7 @@ impl Flow {
                 match stored {
                     Ok(()) => {
                         self.go(now, State::RegistrationDone(m));
-                        self.result_until = Some(now + self.cfg.result_display);
+                        self.result_until = Some(now + self.timeout(self.cfg.result_display));
                     }
                     Err(()) => self.host_down(now),
                 }
@@ -287,10 +296,15 @@ impl Flow {
         }
     }
 
+    /// A timeout of this session: doubled when the patient asked for more time.
+    fn timeout(&self, length: Duration) -> Duration {
+        if self.more_time { length.saturating_mul(2) } else { length }
+    }
+
     fn arm_inactivity(&mut self, now: Duration) {
-        let reset = now + self.cfg.inactivity_timeout;
+        let reset = now + self.timeout(self.cfg.inactivity_timeout);
         self.reset_at = Some(reset);
-        self.warning_at = Some(reset.saturating_sub(self.cfg.inactivity_warning));
+        self.warning_at = Some(reset.saturating_sub(self.timeout(self.cfg.inactivity_warning)));
     }
 
     fn touched(&mut self, now: Duration) {
@@ -331,12 +345,12 @@ impl Flow {
     fn host_down(&mut self, now: Duration) {
         self.actions.push_back(Action::AlertStaffHostDown);
         self.go(now, State::HostUnavailable);
-        self.result_until = Some(now + self.cfg.result_display);
+        self.result_until = Some(now + self.timeout(self.cfg.result_display));
     }
 
     fn show_result(&mut self, now: Duration, result: ResultView) {
         self.go(now, State::Result(result));
-        self.result_until = Some(now + self.cfg.result_display);
+        self.result_until = Some(now + self.timeout(self.cfg.result_display));
     }
 
     /// Ends the session while the card is still placed: result, then "take your card".
@@ -366,6 +380,7 @@ impl Flow {
         self.warning_at = None;
         self.reset_at = None;
         self.warned = false;
+        self.more_time = false;
         self.state = State::Idle;
         self.screen_changed = true;
     }

@@ -39,6 +39,11 @@ pub enum Touch {
     Language,
     /// もう一度聞く: the screen is spoken again (the session is kept alive).
     Repeat,
+    /// 文字を大きくする: larger type and targets (the touchscreen's own; the
+    /// session is kept alive).
+    LargeText,
+    /// 時間を長くする: every timeout of this session doubled.
+    MoreTime,
 }
 
 impl Touch {
@@ -81,6 +86,8 @@ mod tests {
             ("touch", Touch::KeepAlive),
             ("language", Touch::Language),
             ("repeat", Touch::Repeat),
+            ("large-text", Touch::LargeText),
+            ("more-time", Touch::MoreTime),
         ] {
             assert_eq!(Touch::from_name(name), Some(touch), "{name}");
             assert_eq!(touch.name(), name);

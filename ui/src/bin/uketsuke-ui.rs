@@ -1,6 +1,6 @@
-//! `uketsuke-ui gallery --out DIR [--size 1024x600] [--lang ja|en]`: renders
-//! every screen, in each state worth seeing, to PNG with Slint's software
-//! renderer. No display is needed.
+//! `uketsuke-ui gallery --out DIR [--size 1024x600] [--lang ja|en|zh|ko|vi|pt|es|tl] [--large-text]`:
+//! renders every screen, in each state worth seeing, to PNG with Slint's
+//! software renderer. No display is needed.
 //!
 //! `uketsuke-ui speak --lang ja|en --out DIR`: writes what the voice says on
 //! every screen and for every guidance, one WAV each, and `texts.tsv` (the
@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
+use slint::ComponentHandle;
 use uketsuke_ui::gallery::{spoken_states, states};
 use uketsuke_ui::render::OffScreen;
 use uketsuke_ui::speech::{self, cache::SpeechCache, engine::VoiceFiles};
@@ -32,9 +33,12 @@ enum Command {
         /// Window size, WIDTHxHEIGHT.
         #[arg(long, default_value = "1024x600")]
         size: String,
-        /// Language: ja or en.
+        /// Language: ja, en, zh, ko, vi, pt, es or tl.
         #[arg(long, default_value = "ja")]
         lang: String,
+        /// Large-text mode.
+        #[arg(long)]
+        large_text: bool,
     },
     /// Speak every screen and guidance text to WAV files.
     Speak {
@@ -59,7 +63,7 @@ fn parse_size(s: &str) -> Result<(u32, u32)> {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Gallery { out, size, lang } => gallery(&out, &size, &lang),
+        Command::Gallery { out, size, lang, large_text } => gallery(&out, &size, &lang, large_text),
         Command::Speak { out, lang, data_dir } => speak(&out, &lang, data_dir),
     }
 }
@@ -97,13 +101,15 @@ fn speak(out: &std::path::Path, lang: &str, data_dir: Option<PathBuf>) -> Result
     Ok(())
 }
 
-fn gallery(out: &std::path::Path, size: &str, lang: &str) -> Result<()> {
+fn gallery(out: &std::path::Path, size: &str, lang: &str, large_text: bool) -> Result<()> {
     let (width, height) = parse_size(size)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let screen = OffScreen::new()?;
     screen.set_language(lang)?;
     for (name, shown) in states() {
-        let picture = screen.render_state(name, &shown, width, height);
+        uketsuke_ui::gallery::show_state(&screen.app, name, &shown);
+        screen.app.global::<uketsuke_ui::Kiosk>().set_large_text(large_text);
+        let picture = screen.render_current(width, height);
         let path = out.join(format!("{name}.png"));
         image::save_buffer(&path, &picture.rgb, picture.width, picture.height, image::ExtendedColorType::Rgb8)
             .with_context(|| format!("writing {}", path.display()))?;

@@ -213,6 +213,44 @@ fn a_touch_during_the_warning_keeps_the_session() {
 }
 
 #[test]
+fn more_time_chosen_at_idle_doubles_every_timeout_of_that_session_only() {
+    let mut h = Harness::new();
+    h.user(Touch::MoreTime);
+    h.placed(adult());
+    // Warned at 120 − 30 s instead of 60 − 15 s.
+    h.drive_bounded(secs(89));
+    assert!(!h.warning(), "warned before the doubled warning time");
+    h.drive_bounded(secs(2));
+    assert!(h.warning());
+    h.drive_bounded(secs(28));
+    assert_eq!(h.view(), &View::MethodSelect { pin_offered: true }, "reset before the doubled timeout");
+    h.drive_bounded(secs(2));
+    assert_eq!(h.view(), &View::Result(ResultView::Ended));
+    // The result (shown at 120 s) stays 10 s, not 5.
+    h.drive_bounded(secs(7));
+    assert_eq!(h.view(), &View::Result(ResultView::Ended));
+    h.drive_bounded(secs(3));
+    assert_eq!(h.view(), &View::TakeCard);
+    h.input(Input::CardRemoved);
+    // The next patient has the standard time again.
+    h.placed(adult());
+    h.drive_bounded(secs(46));
+    assert!(h.warning(), "the next patient kept the doubled time");
+}
+
+#[test]
+fn more_time_asked_for_mid_session_rearms_the_longer_timeout_at_once() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.drive_bounded(secs(50));
+    assert!(h.warning());
+    h.user(Touch::MoreTime);
+    assert!(!h.warning());
+    h.drive_bounded(secs(115));
+    assert_eq!(h.view(), &View::MethodSelect { pin_offered: true });
+}
+
+#[test]
 fn end_works_from_every_step_while_the_card_is_placed() {
     let mut h = Harness::new();
     h.placed(adult());
