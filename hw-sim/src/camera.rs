@@ -56,6 +56,13 @@ pub enum Scene {
     CardPhotoOnPhone,
     /// Nobody at first; the card holder steps in after [`ARRIVAL_DELAY`].
     ArrivesLate,
+    /// The card holder seated low (a wheelchair): the face at the bottom
+    /// edge of the view, its chin cut off.
+    SeatedLow,
+    /// A tall card holder: the face at the top edge of the view.
+    StandingHigh,
+    /// The card holder with the head tilted well to one side.
+    HeadTilted,
 }
 
 /// How the face camera itself fails, whatever the scene.
@@ -73,7 +80,7 @@ pub enum CameraFault {
 
 impl Scene {
     /// Every scene.
-    pub const ALL: [Scene; 11] = [
+    pub const ALL: [Scene; 14] = [
         Self::Genuine,
         Self::Impostor,
         Self::NoFace,
@@ -85,6 +92,9 @@ impl Scene {
         Self::CardPhotoHeldUp,
         Self::CardPhotoOnPhone,
         Self::ArrivesLate,
+        Self::SeatedLow,
+        Self::StandingHigh,
+        Self::HeadTilted,
     ];
 }
 
@@ -170,6 +180,28 @@ fn printed_card_photo(source: &RgbImage, crop: Option<[u32; 4]>) -> RgbImage {
     card
 }
 
+/// `img` turned by `angle` radians about its centre (nearest pixel; the
+/// corners uncovered are filled with the image's mean colour).
+fn rotated(img: &RgbImage, angle: f32) -> RgbImage {
+    let (w, h) = (img.width(), img.height());
+    let n = u64::from(w) * u64::from(h);
+    let mean = img
+        .pixels()
+        .fold([0u64; 3], |acc, p| [acc[0] + u64::from(p[0]), acc[1] + u64::from(p[1]), acc[2] + u64::from(p[2])])
+        .map(|c| (c / n.max(1)) as u8);
+    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+    let (sin, cos) = angle.sin_cos();
+    RgbImage::from_fn(w, h, |x, y| {
+        let (dx, dy) = (x as f32 - cx, y as f32 - cy);
+        let (sx, sy) = (cos * dx + sin * dy + cx, -sin * dx + cos * dy + cy);
+        if sx >= 0.0 && sy >= 0.0 && (sx as u32) < w && (sy as u32) < h {
+            *img.get_pixel(sx as u32, sy as u32)
+        } else {
+            image::Rgb(mean)
+        }
+    })
+}
+
 fn background(seed: u64) -> RgbImage {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut bg = RgbImage::new(WIDTH, HEIGHT);
@@ -201,6 +233,15 @@ impl VirtualCamera {
                 vec![place(&live, 400, cx - 150, 60), place(&other, 400, cx + 150, 60)]
             }
             Scene::Far => vec![place(&live, 170, cx, 230)],
+            // The portrait's face sits in its upper part: placed this low,
+            // the face's lower edge leaves the frame.
+            Scene::SeatedLow => vec![place(&live, 470, cx, 250)],
+            Scene::StandingHigh => vec![place(&live, 470, cx, -150)],
+            Scene::HeadTilted => {
+                let mut l = place(&live, 470, cx, 10);
+                l.img = rotated(&l.img, 0.75);
+                vec![l]
+            }
             Scene::Close => {
                 let h = 1250;
                 vec![place(&live, h, cx, i64::from(HEIGHT / 2) - i64::from(h) * 35 / 100)]

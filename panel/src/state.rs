@@ -155,6 +155,7 @@ fn face_code(reason: FaceFailure) -> &'static str {
         FaceFailure::CardFaceGlare => "05",
         FaceFailure::CardFaceUnreadable => "06",
         FaceFailure::CardFaceNotUsable => "07",
+        FaceFailure::FailedTwice => "08",
     }
 }
 

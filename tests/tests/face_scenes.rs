@@ -111,3 +111,16 @@ fn poor_captures_are_inconclusive_with_the_right_guidance() {
         assert_eq!(out, Outcome::Inconclusive(InconclusiveReason::Guidance(guidance)), "{scene:?}");
     }
 }
+
+#[test]
+fn a_face_too_low_too_high_or_tilted_gets_its_own_guidance_and_never_a_decision() {
+    let mut k = Kiosk::new();
+    for (scene, guidance) in [
+        (Scene::SeatedLow, Guidance::TooLow),
+        (Scene::StandingHigh, Guidance::TooHigh),
+        (Scene::HeadTilted, Guidance::Tilted),
+    ] {
+        let out = k.run("adult-registered", scene, 21);
+        assert_eq!(out, Outcome::Inconclusive(InconclusiveReason::Guidance(guidance)), "{scene:?}");
+    }
+}

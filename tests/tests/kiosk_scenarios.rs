@@ -66,6 +66,16 @@ fn a_face_auth_only_card_is_confirmed_by_staff_through_the_staff_api() {
 }
 
 #[test]
+fn a_wheelchair_user_below_the_camera_gets_the_height_guidance_then_the_staff_check() {
+    let (t, records) = scenario("seated-low-visual-offer.txt");
+    assert_eq!(t.outcome(), "result=done method=visual");
+    assert!(t.has("screen", "face_capture guidance=too_low"), "{}", t.text);
+    assert!(t.has("screen", "reason=failed_twice"), "{}", t.text);
+    assert!(!t.has("host", "authenticate face"), "a face the camera could not see whole was decided on");
+    assert_eq!(records["consents"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn staff_can_start_a_visual_check_and_reject_the_patient() {
     let (t, records) = scenario("staff-start-visual-check.txt");
     assert_eq!(t.outcome(), "result=rejected_by_staff");

@@ -71,6 +71,11 @@ pub fn states() -> Vec<(&'static str, Screen)> {
             s(View::FaceFailed { reason: FaceFailure::CardFaceNotUsable, pin_offered: true, visual_offered: false }),
         ),
         (LANGUAGE_CHOOSER, s(View::MethodSelect { pin_offered: true })),
+        ("38-face-capture-too-low", s(View::FaceCapture { guidance: Some(Guidance::TooLow) })),
+        (
+            "39-face-failed-twice",
+            s(View::FaceFailed { reason: FaceFailure::FailedTwice, pin_offered: true, visual_offered: true }),
+        ),
     ]
 }
 
@@ -100,6 +105,8 @@ pub fn spoken_states() -> Vec<(String, Screen)> {
         Guidance::TooBright,
         Guidance::Blurred,
         Guidance::HeadTurned,
+        Guidance::TooHigh,
+        Guidance::Tilted,
     ] {
         let name: &'static str = g.into();
         all.push((format!("guidance-{}", name.replace('_', "-")), s(View::FaceCapture { guidance: Some(g) })));

@@ -42,6 +42,7 @@ pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
                 Failure::CardFaceGlare => FaceFailure::CardFaceGlare,
                 Failure::CardFaceUnreadable => FaceFailure::CardFaceUnreadable,
                 Failure::CardFaceNotUsable => FaceFailure::CardFaceNotUsable,
+                Failure::FailedTwice => FaceFailure::FailedTwice,
             });
             ScreenKind::FaceFailed
         }
@@ -115,6 +116,9 @@ fn guidance_of(g: Hint) -> Guidance {
         Hint::TooBright => Guidance::TooBright,
         Hint::Blurred => Guidance::Blurred,
         Hint::HeadTurned => Guidance::HeadTurned,
+        Hint::TooLow => Guidance::TooLow,
+        Hint::TooHigh => Guidance::TooHigh,
+        Hint::Tilted => Guidance::Tilted,
     }
 }
 

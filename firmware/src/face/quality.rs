@@ -43,6 +43,16 @@ pub fn assess(cfg: &QualityConfig, frame: &Mat, faces: &[Face]) -> Result<Assess
         return Ok(Assessment::Unusable(Guidance::TooClose));
     }
     let (cx, cy) = ((face.bbox[0] + face.bbox[2] / 2.0) / fw, (face.bbox[1] + face.bbox[3] / 2.0) / fh);
+    // Height first: a patient too low or too high is told how to fix that
+    // (the screen, the staff), not merely to centre.
+    let (top, bottom) = (face.bbox[1] / fh, (face.bbox[1] + face.bbox[3]) / fh);
+    let [band_top, band_bottom] = cfg.height_band;
+    if cy > band_bottom || bottom > EDGE_BOTTOM {
+        return Ok(Assessment::Unusable(Guidance::TooLow));
+    }
+    if cy < band_top || top < EDGE_TOP {
+        return Ok(Assessment::Unusable(Guidance::TooHigh));
+    }
     let [gx, gy, gw, gh] = cfg.guide_box;
     if cx < gx || cx > gx + gw || cy < gy || cy > gy + gh {
         return Ok(Assessment::Unusable(Guidance::OffCentre));
@@ -58,10 +68,24 @@ pub fn assess(cfg: &QualityConfig, frame: &Mat, faces: &[Face]) -> Result<Assess
     if sharpness(&roi)? < cfg.min_sharpness {
         return Ok(Assessment::Unusable(Guidance::Blurred));
     }
+    if roll(face).abs() > cfg.max_roll {
+        return Ok(Assessment::Unusable(Guidance::Tilted));
+    }
     if yaw(face) > cfg.max_yaw {
         return Ok(Assessment::Unusable(Guidance::HeadTurned));
     }
     Ok(Assessment::Usable(*face))
+}
+
+/// A face box reaching past these fractions of the frame height is cut
+/// off by the frame's edge.
+const EDGE_TOP: f32 = 0.01;
+const EDGE_BOTTOM: f32 = 0.99;
+
+/// The eyes' line from level, in radians (positive: the image-right eye lower).
+fn roll(face: &Face) -> f32 {
+    let [e1, e2, _, _, _] = face.landmarks;
+    (e2[1] - e1[1]).atan2(e2[0] - e1[0])
 }
 
 /// The face box, clipped to the frame, as a greyscale image.
@@ -156,6 +180,31 @@ mod tests {
         assert_eq!(guidance(&f, &[face(300.0, 200.0, 60.0)]), Some(Guidance::TooFar));
         assert_eq!(guidance(&f, &[face(100.0, 10.0, 400.0)]), Some(Guidance::TooClose));
         assert_eq!(guidance(&f, &[face(5.0, 100.0, 150.0)]), Some(Guidance::OffCentre));
+    }
+
+    #[test]
+    fn a_face_low_in_the_view_or_cut_off_at_the_bottom_is_too_low_and_at_the_top_too_high() {
+        let f = frame(128.0);
+        // A wheelchair user: the face centre at 80 % of the height.
+        assert_eq!(guidance(&f, &[face(250.0, 330.0, 110.0)]), Some(Guidance::TooLow));
+        // Cut off by the bottom edge, even with its centre in the band.
+        assert_eq!(guidance(&f, &[face(250.0, 280.0, 160.0)]), Some(Guidance::TooLow));
+        assert_eq!(guidance(&f, &[face(250.0, 0.0, 110.0)]), Some(Guidance::TooHigh));
+        // Cut off by the top edge, even with its centre in the band.
+        assert_eq!(guidance(&f, &[face(250.0, 3.0, 120.0)]), Some(Guidance::TooHigh));
+        // Well placed: past the height check (to the blur check on flat grey).
+        assert_eq!(guidance(&f, &[face(250.0, 100.0, 160.0)]), Some(Guidance::Blurred));
+    }
+
+    #[test]
+    fn a_head_tilted_sideways_is_measured_from_the_eyes_line() {
+        let mut f = face(250.0, 100.0, 160.0);
+        assert!(roll(&f).abs() < 0.01);
+        // The image-right eye 40 px lower over 64 px: about 32°.
+        f.landmarks[1][1] += 40.0;
+        assert!(roll(&f) > 0.5);
+        f.landmarks[1][1] -= 80.0;
+        assert!(roll(&f) < -0.5);
     }
 
     #[test]

@@ -24,6 +24,16 @@ pub struct QualityConfig {
     pub min_sharpness: f64,
     /// Nose offset from the eyes' midpoint, over the eye distance, above this: turned.
     pub max_yaw: f32,
+    /// The band `[top, bottom]` (fractions of the frame height) the face
+    /// centre must be in; below it, or a face cut off by the frame's bottom
+    /// edge, is too low (a wheelchair user), above it or cut off at the
+    /// top, too high.
+    pub height_band: [f32; 2],
+    /// The eyes' line tilted more than this (radians) from level: the head
+    /// is tilted sideways. Measured from YuNet's eye landmarks, which read a
+    /// tilted head as less tilted than it is: 0.25 is about 30° of real
+    /// tilt; upright faces measure under 0.1.
+    pub max_roll: f32,
 }
 
 impl Default for QualityConfig {
@@ -37,6 +47,8 @@ impl Default for QualityConfig {
             max_brightness: 215.0,
             min_sharpness: 40.0,
             max_yaw: 0.35,
+            height_band: [0.15, 0.75],
+            max_roll: 0.25,
         }
     }
 }

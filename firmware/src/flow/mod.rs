@@ -42,6 +42,8 @@ pub struct Flow {
     result_until: Option<Duration>,
     /// 時間を長くする: this session's timeouts doubled.
     more_time: bool,
+    /// Face checks of this session that ended without a match.
+    face_failures: u8,
     actions: VecDeque<Action>,
     screen_changed: bool,
 }
@@ -62,6 +64,7 @@ impl Flow {
             warned: false,
             result_until: None,
             more_time: false,
+            face_failures: 0,
             actions: VecDeque::new(),
             screen_changed: true,
         }
@@ -177,7 +180,10 @@ impl Flow {
                 self.card_face_read(now, outcome, face_only)
             }
             (State::Reading, Input::CardRead(Err(problem))) => self.go(now, State::CardProblem(problem)),
-            (State::MethodSelect | State::FaceFailed(_) | State::PinBlocked, Input::User(Touch::Face)) => {
+            // After two failed checks the staff's check comes first: no third try.
+            (State::MethodSelect | State::FaceFailed(_) | State::PinBlocked, Input::User(Touch::Face))
+                if !matches!(self.state, State::FaceFailed(FaceFailure::FailedTwice)) =>
+            {
                 self.when_card_face_ready(now, Waiting::Face)
             }
             (State::MethodSelect | State::FaceFailed(_), Input::User(Touch::Pin)) if self.pin_offered() => {
@@ -195,8 +201,8 @@ impl Flow {
                 Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. } => {
                     self.go(now, State::FaceFailed(FaceFailure::PresentationAttack))
                 }
-                Outcome::NoMatch { .. } => self.go(now, State::FaceFailed(FaceFailure::NoMatch)),
-                Outcome::Inconclusive(_) => self.go(now, State::FaceFailed(FaceFailure::Inconclusive)),
+                Outcome::NoMatch { .. } => self.face_failed(now, FaceFailure::NoMatch),
+                Outcome::Inconclusive(_) => self.face_failed(now, FaceFailure::Inconclusive),
             },
             (State::Pin { .. }, Input::User(Touch::Digit(d))) if d <= 9 => self.pin_digit(now, d),
             (State::Pin { .. }, Input::User(Touch::Backspace)) => {
@@ -317,6 +323,14 @@ impl Flow {
         }
     }
 
+    /// A face check ended without a match: the second time in a session,
+    /// the staff's visual check is offered first (when it can be done).
+    fn face_failed(&mut self, now: Duration, reason: FaceFailure) {
+        self.face_failures = self.face_failures.saturating_add(1);
+        let reason = if self.face_failures >= 2 && self.visual_offered() { FaceFailure::FailedTwice } else { reason };
+        self.go(now, State::FaceFailed(reason));
+    }
+
     fn start_face(&mut self, now: Duration) {
         self.guidance = None;
         self.actions.push_back(Action::StartFaceCapture);
@@ -381,6 +395,7 @@ impl Flow {
         self.reset_at = None;
         self.warned = false;
         self.more_time = false;
+        self.face_failures = 0;
         self.state = State::Idle;
         self.screen_changed = true;
     }

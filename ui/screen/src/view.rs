@@ -65,6 +65,15 @@ pub enum Guidance {
     Blurred,
     /// The head is turned: face the camera.
     HeadTurned,
+    /// The face sits at the bottom edge of the view (a patient in a
+    /// wheelchair, or a short one): tilt the screen down, come closer, or
+    /// ask the staff.
+    TooLow,
+    /// The face sits at the top edge of the view (a tall patient): bend a
+    /// little, or tilt the screen up.
+    TooHigh,
+    /// The head is strongly tilted sideways: hold it upright.
+    Tilted,
 }
 
 /// Why the face check did not identify the patient.
@@ -87,6 +96,10 @@ pub enum FaceFailure {
     /// The card face was read but cannot open the card (refused, no tries
     /// to spare, or a fault): use the PIN or ask staff.
     CardFaceNotUsable,
+    /// The face check failed twice in this session (no match, or no usable
+    /// face: a wheelchair user below the camera, say): the staff's visual
+    /// check is offered first, and no third try.
+    FailedTwice,
 }
 
 impl FaceFailure {

@@ -57,6 +57,35 @@ fn a_face_auth_only_card_is_never_offered_the_pin() {
 }
 
 #[test]
+fn a_second_failed_face_check_offers_the_staff_check_first_and_no_third_try() {
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::Face);
+    h.input(Input::FaceDone(Outcome::Inconclusive(InconclusiveReason::Guidance(Guidance::TooLow))));
+    assert_eq!(
+        h.view(),
+        &View::FaceFailed { reason: FaceFailure::Inconclusive, pin_offered: true, visual_offered: true }
+    );
+    h.user(Touch::Face);
+    h.input(Input::FaceDone(Outcome::NoMatch { score: 0.2, frames: 3, reason: NoMatchReason::DifferentPerson }));
+    assert_eq!(
+        h.view(),
+        &View::FaceFailed { reason: FaceFailure::FailedTwice, pin_offered: true, visual_offered: true }
+    );
+    h.take_actions();
+    h.user(Touch::Face);
+    assert!(!h.has_action(|a| matches!(a, Action::StartFaceCapture)), "a third face check was started");
+    h.user(Touch::Visual);
+    assert!(h.has_action(|a| matches!(a, Action::RequestVisualCheck)));
+    // The next patient starts with no failures.
+    h.input(Input::CardRemoved);
+    h.placed(adult());
+    h.user(Touch::Face);
+    h.input(Input::FaceDone(Outcome::Inconclusive(InconclusiveReason::Guidance(Guidance::TooLow))));
+    assert!(matches!(h.view(), View::FaceFailed { reason: FaceFailure::Inconclusive, .. }));
+}
+
+#[test]
 fn an_inconclusive_face_offers_the_pin_or_a_visual_check() {
     let mut h = Harness::new();
     h.placed(adult());
