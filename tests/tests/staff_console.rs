@@ -58,6 +58,18 @@ fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
         .unwrap();
     // The chip photo is a 180×225 portrait; the camera gives 640×480.
     assert_eq!(sizes, serde_json::json!([180, 225, 640, 480]));
+    // The name as the card face shows it (髙﨑: both outside JIS X 0208),
+    // from the card-face record's DF25 image.
+    browser
+        .wait_for(
+            "const n = document.getElementById('card-name'); return n.complete && n.naturalWidth > 0",
+            Duration::from_secs(15),
+        )
+        .unwrap();
+    let name = browser
+        .eval("const n = document.getElementById('card-name'); return [n.naturalWidth, n.naturalHeight]")
+        .unwrap();
+    assert_eq!(name, serde_json::json!([320, 48]), "the card face's name image");
     let shot = screenshot_path();
     browser.screenshot(&shot).unwrap();
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "the screenshot is empty");
@@ -74,6 +86,9 @@ fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
     let photo =
         agent.get(&format!("{console}v1/visual-check/card-photo.png?check=any")).set("Authorization", &auth).call();
     assert!(matches!(photo, Err(ureq::Error::Status(404, _))), "the card photo outlived the visual check: {photo:?}");
+    let name =
+        agent.get(&format!("{console}v1/visual-check/card-name.png?check=any")).set("Authorization", &auth).call();
+    assert!(matches!(name, Err(ureq::Error::Status(404, _))), "the name image outlived the visual check: {name:?}");
 
     let (status, transcript, logs) = kiosk.finish().unwrap();
     assert!(status.success(), "{transcript}\n--- logs ---\n{logs}");
@@ -83,6 +98,7 @@ fn staff_start_a_visual_check_in_the_console_see_both_images_and_confirm() {
     assert_eq!(records["authentications"][0]["operator"], "佐藤 花子", "the signed-in operator confirmed");
     // Staff actions were audited, without the token.
     assert!(logs.contains("action=\"visual_check_start\"") && logs.contains("action=\"view_card_photo\""), "{logs}");
+    assert!(logs.contains("action=\"view_card_name\""), "{logs}");
     assert!(!logs.contains(STAFF_TOKEN));
     eprintln!("screenshot: {}", shot.display());
 }

@@ -76,12 +76,16 @@ pub fn states() -> Vec<(&'static str, Screen)> {
             "39-face-failed-twice",
             s(View::FaceFailed { reason: FaceFailure::FailedTwice, pin_offered: true, visual_offered: true }),
         ),
+        (ABOUT, s(View::Idle)),
     ]
 }
 
 /// The state showing the language chooser (over method select): the
 /// chooser is the touchscreen's own, not a screen of the flow.
 pub const LANGUAGE_CHOOSER: &str = "37-language-chooser";
+/// The state showing the about panel (over idle): the voice's and the
+/// fonts' credits.
+pub const ABOUT: &str = "40-about";
 
 /// Puts the gallery state `name` (its `screen`) on `app`.
 pub fn show_state(app: &crate::App, name: &str, screen: &Screen) {
@@ -89,6 +93,7 @@ pub fn show_state(app: &crate::App, name: &str, screen: &Screen) {
     let kiosk = app.global::<crate::Kiosk>();
     crate::show(&kiosk, screen);
     kiosk.set_choosing_language(name == LANGUAGE_CHOOSER);
+    kiosk.set_showing_about(name == ABOUT);
 }
 
 /// Every state the voice can speak: the gallery's states, every face

@@ -43,7 +43,11 @@ impl Keypad {
     /// Handles the key Slint reported as `text` on `app`.
     pub fn key(&mut self, app: &App, text: &str) -> KeyOutcome {
         let kiosk = app.global::<Kiosk>();
-        let shown = (kiosk.get_screen(), kiosk.get_timeout_warning(), kiosk.get_choosing_language());
+        let shown = (
+            kiosk.get_screen(),
+            kiosk.get_timeout_warning(),
+            kiosk.get_choosing_language() || kiosk.get_showing_about(),
+        );
         if self.screen != Some(shown) || kiosk.get_focused().is_empty() {
             self.focus = None;
             self.screen = Some(shown);
@@ -111,8 +115,8 @@ pub fn attach(app: &App, map: KeyMap, on_focus: impl Fn(&App, &str) + 'static) {
 
 /// The buttons the focus moves between, in order: the screen's (the
 /// on-screen keypad's digits left out: the physical keys type them), then
-/// the header's. With the language chooser or the inactivity warning up,
-/// only its own.
+/// the header's. With the language chooser, the about panel or the
+/// inactivity warning up, only its own.
 fn buttons(app: &App) -> Vec<ElementHandle> {
     let (mut screen, mut header) = (Vec::new(), Vec::new());
     app.root_element().visit_descendants(|e| {

@@ -93,8 +93,10 @@ pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
         kiosk.set_focused(slint::SharedString::new());
     }
     if was.0 != kind {
-        // The language chooser belongs to the screen it was opened on.
+        // The language chooser and the about panel belong to the screen
+        // they were opened on.
         kiosk.set_choosing_language(false);
+        kiosk.set_showing_about(false);
     }
     if was.0 != kind && kind == ScreenKind::Idle {
         // The next patient starts with the standard text and time (the

@@ -42,8 +42,9 @@ impl Runner {
                 if let Ok(mut b) = self.board.lock() {
                     b.visual_check = Some(VisualCheck { id: hex::encode(id), confirmed_by: None });
                 }
-                if let Some(photo) = self.with_session(|s| s.record.as_ref().map(|r| r.photo.clone())).flatten() {
-                    self.face.start_visual_check(photo);
+                let images = |s: &Session| s.record.as_ref().map(|r| (r.photo.clone(), r.name_image.clone()));
+                if let Some((photo, name)) = self.with_session(images).flatten() {
+                    self.face.start_visual_check(photo, name);
                     self.visual_live = true;
                 }
                 let _ = self.events.send(KioskEvent::Staff("visual check requested".into()));
@@ -235,6 +236,7 @@ impl Runner {
         self.face.end_visual_check();
         if let Ok(mut b) = self.board.lock() {
             b.card_photo = None;
+            b.card_name = None;
             b.live_image = None;
             b.visual_check = None;
         }

@@ -35,9 +35,16 @@ const LIVE_VIEW_PERIOD: Duration = Duration::from_millis(300);
 const FRAME_WAIT: Duration = Duration::from_millis(500);
 
 enum Command {
-    Check { photo: PersonalBytes, generation: u64 },
+    Check {
+        photo: PersonalBytes,
+        generation: u64,
+    },
     LiveView(bool),
-    ShowCardPhoto(PersonalBytes),
+    /// The chip photo and the card face's name image, for the console.
+    ShowCardImages {
+        photo: PersonalBytes,
+        name: PersonalBytes,
+    },
 }
 
 /// Handle to the face worker thread.
@@ -101,9 +108,10 @@ impl FaceWorker {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Puts the chip photo on the staff console (as PNG) and starts the live view.
-    pub fn start_visual_check(&self, photo: PersonalBytes) {
-        let _ = self.commands.send(Command::ShowCardPhoto(photo));
+    /// Puts the chip photo and the card face's name image (DF25) on the
+    /// staff console (as PNG) and starts the live view.
+    pub fn start_visual_check(&self, photo: PersonalBytes, name: PersonalBytes) {
+        let _ = self.commands.send(Command::ShowCardImages { photo, name });
         let _ = self.commands.send(Command::LiveView(true));
     }
 
@@ -132,13 +140,18 @@ impl Worker {
                 None => self.refresh_live_view(),
                 Some(Command::Check { photo, generation }) => self.check(&photo, generation),
                 Some(Command::LiveView(on)) => self.live_view(on),
-                Some(Command::ShowCardPhoto(photo)) => {
+                Some(Command::ShowCardImages { photo, name }) => {
                     let png = encode_photo(&photo);
                     if let Err(e) = &png {
                         warn!(error = %e, "the card photo cannot be shown on the staff console");
                     }
+                    let name_png = encode_photo(&name);
+                    if let Err(e) = &name_png {
+                        warn!(error = %e, "the card face's name image cannot be shown on the staff console");
+                    }
                     if let Ok(mut b) = self.board.lock() {
                         b.card_photo = png.ok();
+                        b.card_name = name_png.ok();
                     }
                 }
             }
@@ -150,6 +163,7 @@ impl Worker {
             self.live = None;
             if let Ok(mut b) = self.board.lock() {
                 b.card_photo = None;
+                b.card_name = None;
                 b.live_image = None;
             }
             return;

@@ -31,8 +31,13 @@ impl VoiceGuide {
     /// says the new screen, or only what changed on the same one.
     pub fn shown(&mut self, app: &App) {
         let kiosk = app.global::<Kiosk>();
-        let screen =
-            format!("{:?}/{}/{}", kiosk.get_screen(), kiosk.get_timeout_warning(), kiosk.get_choosing_language());
+        let screen = format!(
+            "{:?}/{}/{}/{}",
+            kiosk.get_screen(),
+            kiosk.get_timeout_warning(),
+            kiosk.get_choosing_language(),
+            kiosk.get_showing_about()
+        );
         let lang = language_code(app);
         match self.announcer.next(&screen, kiosk.get_language(), screen_words(app)) {
             Some(text) => self.speaker.say(lang, &text),
@@ -42,12 +47,15 @@ impl VoiceGuide {
     }
 
     /// A touch on the screen, for what the voice must do about it: the
-    /// repeat button says the screen again; the language button and a
-    /// language chosen (the screen already switched) say what is shown now.
+    /// repeat button says the screen again; the language button, a language
+    /// chosen (the screen already switched) and a panel opened or closed say
+    /// what is shown now.
     pub fn touched(&mut self, app: &App, touch: uketsuke_screen::Touch) {
         match touch {
             uketsuke_screen::Touch::Repeat => self.repeat(app),
-            uketsuke_screen::Touch::Language => self.shown(app),
+            // The language switched, or a panel over the screen opened or
+            // closed: say what is shown now (nothing, if nothing changed).
+            uketsuke_screen::Touch::Language | uketsuke_screen::Touch::KeepAlive => self.shown(app),
             _ => {}
         }
     }

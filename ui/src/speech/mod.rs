@@ -94,9 +94,10 @@ pub fn screen_words(app: &App) -> Vec<String> {
 }
 
 /// Whether an element of this type covers the whole screen while it is up
-/// (it is there only then): the language chooser and the inactivity warning.
+/// (it is there only then): the language chooser, the about panel and the
+/// inactivity warning.
 pub fn covers_the_screen(type_name: &str) -> bool {
-    matches!(type_name, "TimeoutBanner" | "LanguageChooser")
+    matches!(type_name, "TimeoutBanner" | "LanguageChooser" | "AboutPanel")
 }
 
 /// The screen language's code, for the voice.

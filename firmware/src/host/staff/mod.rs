@@ -41,6 +41,11 @@ pub struct StaffBoard {
     pub patient: Option<String>,
     /// The chip photo as PNG, during a visual check.
     pub card_photo: Option<Zeroizing<Vec<u8>>>,
+    /// The name as the card face shows it (the card-face record's DF25
+    /// image) as PNG, during a visual check: it shows every 旧字 of the
+    /// name as printed on the card, where text in the console's fonts
+    /// could not.
+    pub card_name: Option<Zeroizing<Vec<u8>>>,
     /// The latest camera image as JPEG, during a visual check.
     pub live_image: Option<Zeroizing<Vec<u8>>>,
     /// The visual check under way, if any.
@@ -135,6 +140,7 @@ enum Action {
     SignOut,
     State,
     ViewCardPhoto,
+    ViewCardName,
     ViewLiveImage,
     VisualCheckStart,
     VisualCheckConfirm,
@@ -222,6 +228,7 @@ impl StaffApi {
             ("POST", "/staff/v1/sign-out") => Action::SignOut,
             ("GET", "/staff/v1/state") => Action::State,
             ("GET", "/staff/v1/visual-check/card-photo.png") => Action::ViewCardPhoto,
+            ("GET", "/staff/v1/visual-check/card-name.png") => Action::ViewCardName,
             ("GET", "/staff/v1/visual-check/live.jpg") => Action::ViewLiveImage,
             ("POST", "/staff/v1/visual-check/start") => Action::VisualCheckStart,
             ("POST", "/staff/v1/visual-check/confirm") => Action::VisualCheckConfirm,
@@ -297,7 +304,9 @@ impl StaffApi {
                 let (alert, patient) = (board.alert.as_deref(), board.patient.as_deref());
                 return Reply::json(200, &StateReply { screen, alert, patient, visual_check, operator });
             }
-            Action::ViewCardPhoto | Action::ViewLiveImage => return image(&board, action, check),
+            Action::ViewCardPhoto | Action::ViewCardName | Action::ViewLiveImage => {
+                return image(&board, action, check);
+            }
             Action::VisualCheckStart => {
                 let Ok(StartBody { session }) = serde_json::from_slice(body) else {
                     return Reply::error(400, "send {\"session\": …} from the state");
@@ -358,10 +367,10 @@ fn image(board: &StaffBoard, action: Action, check: Option<&str>) -> Reply {
     if board.visual_check.as_ref().map(|c| c.id.as_str()) != check || check.is_none() {
         return Reply::error(404, "no such visual check is under way");
     }
-    let image = if action == Action::ViewCardPhoto {
-        board.card_photo.as_ref().map(|p| ("image/png", p.clone()))
-    } else {
-        board.live_image.as_ref().map(|p| ("image/jpeg", p.clone()))
+    let image = match action {
+        Action::ViewCardPhoto => board.card_photo.as_ref().map(|p| ("image/png", p.clone())),
+        Action::ViewCardName => board.card_name.as_ref().map(|p| ("image/png", p.clone())),
+        _ => board.live_image.as_ref().map(|p| ("image/jpeg", p.clone())),
     };
     match image {
         Some((content_type, body)) => Reply { status: 200, content_type, body },

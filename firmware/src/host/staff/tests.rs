@@ -107,6 +107,16 @@ fn the_images_are_served_only_for_the_check_under_way() {
     let reply = api.handle(&request("GET", &photo("c1"), Some(&auth), b""), Instant::now());
     assert_eq!((reply.status, reply.content_type), (200, "image/png"));
     assert_eq!(reply.body.as_slice(), &[0x89, b'P', b'N', b'G']);
+    // The card face's name image, the same way.
+    let name = |check: &str| format!("/staff/v1/visual-check/card-name.png?check={check}");
+    assert_eq!(api.handle(&request("GET", &name("c1"), Some(&auth), b""), Instant::now()).status, 404);
+    if let Ok(mut b) = api.board.lock() {
+        b.card_name = Some(Zeroizing::new(vec![0x89, b'P', b'N', b'G', 1]));
+    }
+    assert_eq!(api.handle(&request("GET", &name("c1"), None, b""), Instant::now()).status, 401);
+    assert_eq!(api.handle(&request("GET", &name("c0"), Some(&auth), b""), Instant::now()).status, 404);
+    let reply = api.handle(&request("GET", &name("c1"), Some(&auth), b""), Instant::now());
+    assert_eq!((reply.status, reply.body.as_slice()), (200, &[0x89, b'P', b'N', b'G', 1][..]));
 }
 
 #[test]
