@@ -110,9 +110,11 @@ fn every_screen_and_guidance_is_spoken_in_japanese_and_english_and_nothing_perso
                     faults.push(format!("{lang}: {file} speaks the {what}"));
                 }
             }
-            // No run of four digits at all: nothing like a PIN or a date is said.
+            // No run of four digits at all: nothing like a PIN or a date is
+            // said (but the about panel's credits, years of the voice's
+            // copyright, fixed text).
             let longest = text.split(|c: char| !c.is_ascii_digit()).map(str::len).max().unwrap_or(0);
-            if longest >= 4 {
+            if longest >= 4 && file != "40-about.wav" {
                 faults.push(format!("{lang}: {file} speaks a number of {longest} digits: {text}"));
             }
         }

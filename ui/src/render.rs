@@ -72,6 +72,9 @@ impl OffScreen {
             .map_err(|e| RenderError::Platform(e.to_string()))?;
         let app = App::new()?;
         app.show()?;
+        // The kiosk's usual size until a render asks for another: what is
+        // on screen (and so what the voice reads) depends on the size.
+        window.set_size(PhysicalSize::new(1024, 600));
         Ok(Self { window, app })
     }
 

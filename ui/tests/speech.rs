@@ -56,6 +56,11 @@ fn each_screen_is_spoken_as_shown_in_the_language_shown() {
         Some("もう少し近づいてください。")
     );
 
+    // A panel over the screen is read whole (the about panel's credits).
+    let about = words_of(&screen, "40-about");
+    assert_eq!(about.first().map(String::as_str), Some("このキオスクについて"), "{about:?}");
+    assert!(about.iter().any(|w| w.contains("Nagoya Institute of Technology")), "{about:?}");
+
     // The same screen in English is spoken in English.
     screen.set_language("en").unwrap();
     let method_en = words_of(&screen, "05-method-select");
