@@ -178,8 +178,9 @@ pub struct FaceConfig {
 
 /// The touchscreen's language at idle (a patient may choose another for
 /// their session).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Language {
     /// 日本語.
     #[default]
@@ -201,18 +202,10 @@ pub enum Language {
 }
 
 impl Language {
-    /// The language's code: `ja`, `en`, `zh`, `ko`, `vi`, `pt`, `es`, `tl`.
+    /// The language's code: `ja`, `en`, `zh`, `ko`, `vi`, `pt`, `es`, `tl`
+    /// (the touchscreen's translation of the same code).
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Ja => "ja",
-            Self::En => "en",
-            Self::Zh => "zh",
-            Self::Ko => "ko",
-            Self::Vi => "vi",
-            Self::Pt => "pt",
-            Self::Es => "es",
-            Self::Tl => "tl",
-        }
+        self.into()
     }
 }
 
@@ -359,6 +352,15 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, String> {
         Config::parse(text, Path::new("kiosk.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_configured_language_is_one_the_touchscreen_has() {
+        for code in ["ja", "en", "zh", "ko", "vi", "pt", "es", "tl"] {
+            let cfg = parse(&format!("language = \"{code}\"")).unwrap();
+            assert_eq!(cfg.language.code(), code);
+        }
+        assert!(parse("language = \"fr\"").is_err());
     }
 
     #[test]
