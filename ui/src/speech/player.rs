@@ -77,6 +77,9 @@ impl Speaker {
 fn run(config: &SpeakerConfig, inbox: &Receiver<Order>) {
     let mut playing: Option<Child> = None;
     let mut reported_silent = false;
+    // Each kind of synthesis failure (a voice file missing, a program
+    // failing) is logged once, not once per screen.
+    let mut reported_failures: Vec<String> = Vec::new();
     loop {
         let order = match inbox.recv_timeout(Duration::from_millis(100)) {
             Ok(order) => order,
@@ -97,7 +100,11 @@ fn run(config: &SpeakerConfig, inbox: &Receiver<Order>) {
         let wav = match config.cache.wav_at_volume(&lang, &text, config.volume) {
             Ok(wav) => wav,
             Err(e) => {
-                tracing::warn!(error = %e, lang, "voice guidance: could not synthesise a screen's text");
+                let failure = e.to_string();
+                if !reported_failures.contains(&failure) {
+                    tracing::warn!(error = %failure, lang, "voice guidance: could not synthesise a screen's text");
+                    reported_failures.push(failure);
+                }
                 continue;
             }
         };
@@ -150,5 +157,77 @@ fn report_silent(reported: &mut bool, reason: &str) {
             reason,
             "voice guidance: no sound device; the kiosk runs silently (the screens still show every text)"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Instant;
+
+    use super::*;
+    use crate::speech::engine::VoiceFiles;
+
+    /// A stand-in for `aplay` that notes each file it is asked to play.
+    fn recording_player(dir: &Path) -> PathBuf {
+        let script = dir.join("aplay");
+        let log = dir.join("played");
+        std::fs::write(&script, format!("#!/bin/sh\nfor a; do last=$a; done\necho \"$last\" >> {}\n", log.display()))
+            .unwrap_or_default();
+        let _ = std::process::Command::new("chmod").arg("+x").arg(&script).status();
+        script
+    }
+
+    fn played(dir: &Path, at_least: usize) -> Vec<String> {
+        let until = Instant::now() + Duration::from_secs(20);
+        loop {
+            let lines: Vec<String> =
+                std::fs::read_to_string(dir.join("played")).unwrap_or_default().lines().map(str::to_owned).collect();
+            if lines.len() >= at_least || Instant::now() > until {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn speaker(dir: &Path, muted: bool) -> Speaker {
+        let cache = SpeechCache::new(&dir.join("speech"), VoiceFiles::in_dir(&dir.join("voice")));
+        let config = SpeakerConfig { cache, volume: 50, muted, device: "default".into(), aplay: recording_player(dir) };
+        Speaker::start(config).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[test]
+    fn a_text_is_synthesised_once_and_played_at_the_configured_volume() {
+        let dir = std::env::temp_dir().join(format!("uketsuke-speaker-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_default();
+        let s = speaker(&dir, false);
+        s.say("en", "Please place your card.");
+        let first = played(&dir, 1);
+        assert_eq!(first.len(), 1, "nothing was played");
+        assert!(first[0].ends_with("-v50.wav"), "not the half-volume file: {first:?}");
+        s.say("en", "Please place your card.");
+        let both = played(&dir, 2);
+        assert_eq!(both.len(), 2);
+        assert_eq!(both[0], both[1], "the same text was synthesised again");
+        let wavs = std::fs::read_dir(dir.join("speech")).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(wavs, 2, "one full-volume and one half-volume file");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_muted_speaker_plays_nothing_and_a_missing_voice_plays_nothing() {
+        let dir = std::env::temp_dir().join(format!("uketsuke-speaker-muted-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_default();
+        let muted = speaker(&dir, true);
+        muted.say("en", "Please place your card.");
+        // The Japanese voice file is not in this directory.
+        let unvoiced = speaker(&dir, false);
+        unvoiced.say("ja", "カードを置いてください。");
+        unvoiced.say("ja", "カードを置いてください。");
+        std::thread::sleep(Duration::from_secs(2));
+        assert!(played(&dir, 0).is_empty(), "something was played");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
