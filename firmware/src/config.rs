@@ -176,6 +176,8 @@ pub struct FaceConfig {
     pub quality: QualityConfig,
     /// The decision policy.
     pub policy: PolicyConfig,
+    /// The liveness challenge (`[face.challenge]`).
+    pub challenge: crate::face::liveness::ChallengeConfig,
 }
 
 /// The whole configuration.

@@ -106,7 +106,7 @@ pub fn sample_screens() -> Vec<Screen> {
         View::Idle,
         View::Reading,
         View::MethodSelect { pin_offered: true },
-        View::FaceCapture { guidance: None },
+        View::FaceCapture { guidance: None, challenge: None },
         View::PinEntry { entered: 2, tries_left: 3, last_try_warning: false, previous_wrong: false },
         View::VisualCheck,
         View::Consent { question: ConsentQuestion::Surgery, number: 1, of: 3 },
@@ -156,6 +156,7 @@ fn face_code(reason: FaceFailure) -> &'static str {
         FaceFailure::CardFaceUnreadable => "06",
         FaceFailure::CardFaceNotUsable => "07",
         FaceFailure::FailedTwice => "08",
+        FaceFailure::ChallengeFailed => "09",
     }
 }
 
@@ -168,7 +169,7 @@ mod tests {
     fn each_screen_of_a_session_maps_to_the_state_staff_expect() {
         let s = |v| PanelState::from(&Screen::new(v));
         assert_eq!(s(View::Idle), PanelState::Idle);
-        assert_eq!(s(View::FaceCapture { guidance: Some(Guidance::TooDark) }), PanelState::Face);
+        assert_eq!(s(View::FaceCapture { guidance: Some(Guidance::TooDark), challenge: None }), PanelState::Face);
         assert_eq!(s(View::PinChecking), PanelState::Pin);
         assert_eq!(s(View::Result(ResultView::Done { method: Method::Pin })), PanelState::Done);
         assert_eq!(s(View::PinBlocked).code().map(Code::shown).as_deref(), Some("E-P01"));

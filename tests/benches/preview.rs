@@ -73,7 +73,7 @@ fn main() -> Result<()> {
 
     let screen = OffScreen::new()?;
     let kiosk = screen.app.global::<Kiosk>();
-    uketsuke_ui::show(&kiosk, &Screen::new(View::FaceCapture { guidance: None }));
+    uketsuke_ui::show(&kiosk, &Screen::new(View::FaceCapture { guidance: None, challenge: None }));
     screen.render_current(1024, 600);
 
     worker.start_check(PersonalBytes::new(images.photo));

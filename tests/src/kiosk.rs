@@ -164,9 +164,16 @@ pub fn run_scenario(sb: &PcscSandbox, host: Option<&HostLink>, name: &str) -> Re
     run_scenario_logging(sb, host, name, "info")
 }
 
+/// The kiosk configuration a scenario asks for: its lines starting `#! `
+/// (comments to the script player), as TOML.
+pub fn scenario_config(name: &str) -> Result<String> {
+    let text = std::fs::read_to_string(scenario(name))?;
+    Ok(text.lines().filter_map(|l| l.strip_prefix("#! ")).map(|l| format!("{l}\n")).collect())
+}
+
 /// Runs a scenario to its end with `RUST_LOG` set to `filter`.
 pub fn run_scenario_logging(sb: &PcscSandbox, host: Option<&HostLink>, name: &str, filter: &str) -> Result<Transcript> {
-    let config = write_config(sb, host, "")?;
+    let config = write_config(sb, host, &scenario_config(name)?)?;
     let output = kiosk_cmd(sb, &config, &scenario(name)).env("RUST_LOG", filter).output().with_context(|| {
         format!("running {} (build it with cargo build --bins)", bin_path("uketsuke-sim-kiosk").display())
     })?;

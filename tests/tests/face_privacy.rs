@@ -64,11 +64,24 @@ fn has_number_run(text: &str, n: usize) -> bool {
 
 #[test]
 fn a_normal_face_check_writes_nothing_and_logs_no_score_or_embedding() {
+    check_writes_and_logs_nothing(&["scene", "--persona", "under-40", "--scene", "genuine", "--json"]);
+}
+
+#[test]
+fn a_face_check_with_the_liveness_challenge_logs_no_landmarks_crops_or_scores() {
+    let args =
+        ["scene", "--persona", "under-40", "--scene", "genuine", "--challenge", "turn_left", "--seed", "2", "--json"];
+    let logs = check_writes_and_logs_nothing(&args);
+    assert!(logs.contains("liveness challenge asked") && logs.contains("liveness challenge passed"), "{logs}");
+}
+
+/// Runs `uketsuke-face ARGS` at trace level in kiosk mode: a match, no file
+/// anywhere, no score or number series in the logs, which it returns.
+fn check_writes_and_logs_nothing(args: &[&str]) -> String {
     let cwd = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let before = snapshot(&data_dir());
-    let out =
-        face_tool(&["scene", "--persona", "under-40", "--scene", "genuine", "--json"], cwd.path(), tmp.path(), true);
+    let out = face_tool(args, cwd.path(), tmp.path(), true);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let outcome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(outcome["outcome"], "match");
@@ -81,7 +94,8 @@ fn a_normal_face_check_writes_nothing_and_logs_no_score_or_embedding() {
     assert!(logs.contains("face_check") && logs.contains("outcome=\"match\""), "logs are not at trace level: {logs}");
     let score = outcome["score"].as_f64().unwrap();
     assert!(!logs.contains(&format!("{score:.4}")[..6]), "the score reached the logs");
-    assert!(!has_number_run(&logs, 8), "an embedding or pixel row reached the logs");
+    assert!(!has_number_run(&logs, 8), "an embedding, landmarks or a pixel row reached the logs");
+    logs.into_owned()
 }
 
 #[test]

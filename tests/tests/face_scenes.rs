@@ -4,9 +4,15 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use uketsuke_firmware::face::decision::{InconclusiveReason, NoMatchReason, Outcome, PolicyConfig};
+use std::time::Duration;
+
+use uketsuke_driver::hal::camera::FrameSource;
+use uketsuke_firmware::face::decision::{
+    Decider, FrameResult, InconclusiveReason, NoMatchReason, Outcome, PolicyConfig,
+};
+use uketsuke_firmware::face::liveness::{Challenge, ChallengeConfig};
 use uketsuke_firmware::face::models::ModelPaths;
-use uketsuke_firmware::face::pipeline::Engine;
+use uketsuke_firmware::face::pipeline::{Engine, Need};
 use uketsuke_firmware::face::quality::{Guidance, QualityConfig};
 use uketsuke_hw_sim::camera::Scene;
 use uketsuke_hw_sim::persona;
@@ -33,7 +39,7 @@ impl Kiosk {
     fn run_with(&mut self, persona_id: &str, scene: Scene, seed: u64, policy: &PolicyConfig) -> Outcome {
         let (p, reference) = sim::persona_reference(&mut self.engine, persona_id).unwrap();
         let mut cam = sim::camera(&p, scene, seed).unwrap();
-        self.engine.check(&QualityConfig::default(), policy, &reference, &mut cam, sim::frame_budget(policy)).unwrap()
+        sim::run_check(&mut self.engine, &reference, &mut cam, policy, None).unwrap()
     }
 }
 
@@ -122,5 +128,101 @@ fn a_face_too_low_too_high_or_tilted_gets_its_own_guidance_and_never_a_decision(
     ] {
         let out = k.run("adult-registered", scene, 21);
         assert_eq!(out, Outcome::Inconclusive(InconclusiveReason::Guidance(guidance)), "{scene:?}");
+    }
+}
+
+/// The first look (of 15 a second) whose guidance is `want`, within the
+/// first `secs` seconds of `scene`; `None` if there is none.
+fn first_guidance(k: &mut Kiosk, persona_id: &str, scene: Scene, want: Guidance, secs: u64) -> Option<Duration> {
+    let (p, reference) = sim::persona_reference(&mut k.engine, persona_id).unwrap();
+    let mut cam = sim::camera(&p, scene, 31).unwrap();
+    let mut source = sim::EveryOther(&mut cam);
+    loop {
+        let frame = source.next_frame().unwrap();
+        if frame.timestamp > Duration::from_secs(secs) {
+            return None;
+        }
+        let r = k.engine.analyse_frame(&QualityConfig::default(), &reference, &frame, Need::Score).unwrap();
+        if r == FrameResult::Unusable(want) {
+            return Some(frame.timestamp);
+        }
+    }
+}
+
+#[test]
+fn a_mask_or_sunglasses_get_their_guidance_within_two_seconds_and_never_a_decision() {
+    let mut k = Kiosk::new();
+    let cases = [
+        (Scene::Mask, Guidance::Mask, &WITH_LIVE_IMAGES[..]),
+        (Scene::Sunglasses, Guidance::Sunglasses, &["adult-registered", "under-40", "face-only", "pin-blocked"][..]),
+    ];
+    for (scene, guidance, personas) in cases {
+        for p in personas {
+            let at = first_guidance(&mut k, p, scene, guidance, 2);
+            assert!(at.is_some(), "{p} {scene:?}: no {guidance:?} within 2 s");
+            let out = k.run(p, scene, 17);
+            assert_eq!(out, Outcome::Inconclusive(InconclusiveReason::Guidance(guidance)), "{p} {scene:?}");
+        }
+    }
+}
+
+#[test]
+fn the_check_completes_once_the_mask_comes_off() {
+    let mut k = Kiosk::new();
+    let (p, reference) = sim::persona_reference(&mut k.engine, "adult-registered").unwrap();
+    let mut cam = sim::camera(&p, Scene::Mask, 18).unwrap();
+    let mut decider = Decider::new(PolicyConfig::default());
+    let mut guided = false;
+    let outcome = loop {
+        let frame = sim::EveryOther(&mut cam).next_frame().unwrap();
+        if frame.timestamp >= Duration::from_secs(2) && cam.scene() == Scene::Mask {
+            assert!(guided, "told to take the mask off first");
+            cam.set_scene(Scene::Genuine).unwrap();
+        }
+        let r = k.engine.analyse_frame(&QualityConfig::default(), &reference, &frame, Need::Score).unwrap();
+        guided |= r == FrameResult::Unusable(Guidance::Mask);
+        assert!(
+            cam.scene() == Scene::Genuine || !matches!(r, FrameResult::Scored { .. }),
+            "a masked face is never scored"
+        );
+        if let Some(out) = decider.push(frame.timestamp, r) {
+            break out;
+        }
+    };
+    assert!(matches!(outcome, Outcome::Match { .. }), "{outcome:?}");
+}
+
+#[test]
+fn clear_glasses_change_nothing() {
+    let mut k = Kiosk::new();
+    for p in WITH_LIVE_IMAGES {
+        let out = k.run(p, Scene::ClearGlasses, 19);
+        assert!(matches!(out, Outcome::Match { frames: 3, .. }), "{p}: {out:?}");
+    }
+}
+
+#[test]
+fn a_live_patient_turning_as_asked_passes_the_challenge_and_one_who_does_not_fails_it() {
+    let mut k = Kiosk::new();
+    let cfg = ChallengeConfig { enabled: true, ..ChallengeConfig::default() };
+    for p in ["adult-registered", "pin-blocked"] {
+        let (persona, reference) = sim::persona_reference(&mut k.engine, p).unwrap();
+        for challenge in [Challenge::TurnLeft, Challenge::TurnRight] {
+            let mut cam = sim::camera(&persona, Scene::Genuine, 1).unwrap();
+            let policy = PolicyConfig::default();
+            let out =
+                sim::run_check(&mut k.engine, &reference, &mut cam, &policy, Some((cfg.clone(), challenge))).unwrap();
+            assert!(
+                matches!(out, Outcome::Match { challenge: Some(c), .. } if c == challenge),
+                "{p} {challenge:?}: {out:?}"
+            );
+            let mut still = sim::camera(&persona, Scene::Unresponsive, 1).unwrap();
+            let out =
+                sim::run_check(&mut k.engine, &reference, &mut still, &policy, Some((cfg.clone(), challenge))).unwrap();
+            assert!(
+                matches!(out, Outcome::NoMatch { reason: NoMatchReason::ChallengeFailed, .. }),
+                "{p} {challenge:?} unresponsive: {out:?}"
+            );
+        }
     }
 }

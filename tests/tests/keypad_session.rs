@@ -117,7 +117,9 @@ impl Reception {
                 outcome: CardFaceOutcome::Ready { birth_date: jiff::civil::date(1971, 5, 12) },
                 face_only: false,
             },
-            Action::StartFaceCapture => Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }),
+            Action::StartFaceCapture => {
+                Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None })
+            }
             Action::VerifyPin(pin) => {
                 self.pins_sent.push(String::from_utf8_lossy(pin.expose()).into_owned());
                 Input::PinResult(self.pin_answers.pop_front().expect("a VERIFY the test did not expect"))

@@ -66,6 +66,39 @@ fn a_face_auth_only_card_is_confirmed_by_staff_through_the_staff_api() {
 }
 
 #[test]
+fn a_patient_who_turns_as_asked_passes_the_liveness_challenge() {
+    let (t, records) = scenario("face-challenge-turn.txt");
+    assert_eq!(t.outcome(), "result=done method=face");
+    assert!(t.has("screen", "face_capture challenge=turn_left"), "{}", t.text);
+    assert_eq!(records["authentications"][0]["liveness"]["challenge"], "turn_left", "{records}");
+}
+
+#[test]
+fn a_patient_who_does_not_make_the_movement_is_offered_the_other_ways() {
+    let (t, _) = scenario("face-challenge-failed.txt");
+    assert_eq!(t.outcome(), "result=done method=pin");
+    assert!(t.has("screen", "reason=challenge_failed"), "{}", t.text);
+    assert!(!t.has("host", "authenticate face"), "a face that failed the challenge reached the terminal");
+}
+
+#[test]
+fn a_colour_print_of_the_card_holder_is_refused() {
+    let (t, _) = scenario("colour-print-refused.txt");
+    assert_eq!(t.outcome(), "result=done method=visual");
+    assert!(t.has("screen", "reason=presentation_attack") || t.has("screen", "reason=challenge_failed"), "{}", t.text);
+    assert!(!t.has("host", "authenticate face"), "a print reached the terminal as a face");
+}
+
+#[test]
+fn a_patient_in_a_mask_is_asked_to_take_it_off_and_then_matched() {
+    let (t, _) = scenario("mask-removed.txt");
+    assert_eq!(t.outcome(), "result=done method=face");
+    let masked = t.text.lines().position(|l| l.starts_with("screen") && l.contains("guidance=mask"));
+    let decided = t.text.lines().position(|l| l.starts_with("host") && l.contains("authenticate face"));
+    assert!(matches!((masked, decided), (Some(m), Some(d)) if m < d), "{}", t.text);
+}
+
+#[test]
 fn a_wheelchair_user_below_the_camera_gets_the_height_guidance_then_the_staff_check() {
     let (t, records) = scenario("seated-low-visual-offer.txt");
     assert_eq!(t.outcome(), "result=done method=visual");

@@ -2,7 +2,7 @@
 //! `uketsuke-ui gallery` renders and the screenshot tests compare.
 
 use uketsuke_screen::{
-    CardProblem, ConsentQuestion as Question, FaceFailure, Guidance, Method, ResultView, Screen, View,
+    CardProblem, Challenge, ConsentQuestion as Question, FaceFailure, Guidance, Method, ResultView, Screen, View,
 };
 
 fn s(view: View) -> Screen {
@@ -22,8 +22,8 @@ pub fn states() -> Vec<(&'static str, Screen)> {
         ("04-unreadable-card", s(View::CardProblem { problem: CardProblem::Unreadable })),
         ("05-method-select", s(View::MethodSelect { pin_offered: true })),
         ("06-method-select-face-only", s(View::MethodSelect { pin_offered: false })),
-        ("07-face-capture", s(View::FaceCapture { guidance: None })),
-        ("08-face-capture-too-far", s(View::FaceCapture { guidance: Some(Guidance::TooFar) })),
+        ("07-face-capture", s(View::FaceCapture { guidance: None, challenge: None })),
+        ("08-face-capture-too-far", s(View::FaceCapture { guidance: Some(Guidance::TooFar), challenge: None })),
         (
             "09-face-failed",
             s(View::FaceFailed { reason: FaceFailure::NoMatch, pin_offered: true, visual_offered: true }),
@@ -71,12 +71,19 @@ pub fn states() -> Vec<(&'static str, Screen)> {
             s(View::FaceFailed { reason: FaceFailure::CardFaceNotUsable, pin_offered: true, visual_offered: false }),
         ),
         (LANGUAGE_CHOOSER, s(View::MethodSelect { pin_offered: true })),
-        ("38-face-capture-too-low", s(View::FaceCapture { guidance: Some(Guidance::TooLow) })),
+        ("38-face-capture-too-low", s(View::FaceCapture { guidance: Some(Guidance::TooLow), challenge: None })),
         (
             "39-face-failed-twice",
             s(View::FaceFailed { reason: FaceFailure::FailedTwice, pin_offered: true, visual_offered: true }),
         ),
         (ABOUT, s(View::Idle)),
+        ("41-face-capture-turn-left", s(View::FaceCapture { guidance: None, challenge: Some(Challenge::TurnLeft) })),
+        ("42-face-capture-blink", s(View::FaceCapture { guidance: None, challenge: Some(Challenge::Blink) })),
+        ("43-face-capture-mask", s(View::FaceCapture { guidance: Some(Guidance::Mask), challenge: None })),
+        (
+            "44-face-failed-challenge",
+            s(View::FaceFailed { reason: FaceFailure::ChallengeFailed, pin_offered: true, visual_offered: true }),
+        ),
     ]
 }
 
@@ -112,10 +119,19 @@ pub fn spoken_states() -> Vec<(String, Screen)> {
         Guidance::HeadTurned,
         Guidance::TooHigh,
         Guidance::Tilted,
+        Guidance::Sunglasses,
+        Guidance::HatShadow,
     ] {
         let name: &'static str = g.into();
-        all.push((format!("guidance-{}", name.replace('_', "-")), s(View::FaceCapture { guidance: Some(g) })));
+        all.push((
+            format!("guidance-{}", name.replace('_', "-")),
+            s(View::FaceCapture { guidance: Some(g), challenge: None }),
+        ));
     }
+    all.push((
+        "face-capture-turn-right".to_owned(),
+        s(View::FaceCapture { guidance: None, challenge: Some(Challenge::TurnRight) }),
+    ));
     for reason in [FaceFailure::Inconclusive, FaceFailure::CardFaceGlare, FaceFailure::CardFaceUnreadable] {
         let name: &'static str = reason.into();
         let view = View::FaceFailed { reason, pin_offered: true, visual_offered: true };

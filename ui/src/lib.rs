@@ -11,7 +11,8 @@ mod generated {
 }
 
 pub use generated::{
-    App, Button, CardProblem, FaceFailure, Guidance, Kiosk, Language, Question, ResultKind, ScreenKind, Theme,
+    App, Button, CardProblem, Challenge, FaceFailure, Guidance, Kiosk, Language, Question, ResultKind, ScreenKind,
+    Theme,
 };
 
 pub mod gallery;

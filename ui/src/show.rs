@@ -4,10 +4,13 @@
 
 use slint::ComponentHandle;
 use uketsuke_screen::{
-    CardProblem as Problem, ConsentQuestion, FaceFailure as Failure, Guidance as Hint, ResultView, Screen, Touch, View,
+    CardProblem as Problem, Challenge as Movement, ConsentQuestion, FaceFailure as Failure, Guidance as Hint,
+    ResultView, Screen, Touch, View,
 };
 
-use crate::{App, Button, CardProblem, FaceFailure, Guidance, Kiosk, Language, Question, ResultKind, ScreenKind};
+use crate::{
+    App, Button, CardProblem, Challenge, FaceFailure, Guidance, Kiosk, Language, Question, ResultKind, ScreenKind,
+};
 
 /// Puts `screen` on the adapter the screens read.
 pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
@@ -27,8 +30,14 @@ pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
             kiosk.set_pin_offered(*pin_offered);
             ScreenKind::MethodSelect
         }
-        View::FaceCapture { guidance } => {
+        View::FaceCapture { guidance, challenge } => {
             kiosk.set_guidance(guidance.map_or(Guidance::None, guidance_of));
+            kiosk.set_challenge(match challenge {
+                None => Challenge::None,
+                Some(Movement::TurnLeft) => Challenge::TurnLeft,
+                Some(Movement::TurnRight) => Challenge::TurnRight,
+                Some(Movement::Blink) => Challenge::Blink,
+            });
             ScreenKind::FaceCapture
         }
         View::FaceFailed { reason, pin_offered, visual_offered } => {
@@ -43,6 +52,7 @@ pub fn show(kiosk: &Kiosk<'_>, screen: &Screen) {
                 Failure::CardFaceUnreadable => FaceFailure::CardFaceUnreadable,
                 Failure::CardFaceNotUsable => FaceFailure::CardFaceNotUsable,
                 Failure::FailedTwice => FaceFailure::FailedTwice,
+                Failure::ChallengeFailed => FaceFailure::ChallengeFailed,
             });
             ScreenKind::FaceFailed
         }
@@ -121,6 +131,9 @@ fn guidance_of(g: Hint) -> Guidance {
         Hint::TooLow => Guidance::TooLow,
         Hint::TooHigh => Guidance::TooHigh,
         Hint::Tilted => Guidance::Tilted,
+        Hint::Mask => Guidance::Mask,
+        Hint::Sunglasses => Guidance::Sunglasses,
+        Hint::HatShadow => Guidance::HatShadow,
     }
 }
 

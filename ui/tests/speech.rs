@@ -48,9 +48,9 @@ fn each_screen_is_spoken_as_shown_in_the_language_shown() {
 
     // A guidance appearing on the face screen is all that is said again.
     let mut announcer = Announcer::default();
-    screen.show(&Screen::new(View::FaceCapture { guidance: None }));
+    screen.show(&Screen::new(View::FaceCapture { guidance: None, challenge: None }));
     assert!(announcer.next("face", Language::Ja, screen_words(&screen.app)).unwrap().contains("顔を枠内に"));
-    screen.show(&Screen::new(View::FaceCapture { guidance: Some(Guidance::TooFar) }));
+    screen.show(&Screen::new(View::FaceCapture { guidance: Some(Guidance::TooFar), challenge: None }));
     assert_eq!(
         announcer.next("face", Language::Ja, screen_words(&screen.app)).as_deref(),
         Some("もう少し近づいてください。")

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use uketsuke_screen::Guidance;
 
+use super::liveness::{Challenge, ChallengeConfig, ChallengeTracker, Observation, Progress};
+
 /// Policy settings, from the kiosk's config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -49,6 +51,8 @@ pub enum NoMatchReason {
     DifferentPerson,
     /// The card's own photo was held up to the camera.
     PresentationAttack,
+    /// The face did not make the movement the liveness challenge asked for.
+    ChallengeFailed,
 }
 
 /// Why no decision could be reached: the flow offers the PIN or a visual check.
@@ -73,6 +77,8 @@ pub enum Outcome {
         frames: usize,
         /// Of those, frames with a live face's colour (the presentation-attack check).
         colour_frames: usize,
+        /// The liveness challenge the face passed (`None`: none was asked).
+        challenge: Option<Challenge>,
     },
     /// Not the card holder.
     NoMatch {
@@ -94,6 +100,7 @@ impl Outcome {
             Self::Match { .. } => "match",
             Self::NoMatch { reason: NoMatchReason::DifferentPerson, .. } => "no_match",
             Self::NoMatch { reason: NoMatchReason::PresentationAttack, .. } => "presentation_attack",
+            Self::NoMatch { reason: NoMatchReason::ChallengeFailed, .. } => "challenge_failed",
             Self::Inconclusive(_) => "inconclusive",
         }
     }
@@ -102,18 +109,41 @@ impl Outcome {
 /// One frame's result, as the pipeline saw it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FrameResult {
-    /// A usable face: its score against the card photo, and its colour.
+    /// A usable face: its score against the card photo, its colour, and
+    /// the look the liveness challenge follows.
     Scored {
         /// Cosine similarity to the card photo.
         similarity: f32,
         /// Colour of the face (see `quality::face_chroma`).
         chroma: f64,
+        /// Landmarks, and what changed since the previous look.
+        look: Observation,
     },
+    /// A face followed during the challenge, not scored (it may be turned).
+    Tracked(Observation),
     /// Unusable, with guidance.
     Unusable(Guidance),
 }
 
-/// Collects frame results until it can decide.
+/// Where the liveness challenge stands.
+#[derive(Clone, Debug)]
+enum Liveness {
+    /// None is asked (switched off by configuration).
+    Off,
+    /// To be asked once enough usable frames are in.
+    Pending(Challenge),
+    /// Asked; the face is being followed.
+    Running(Box<ChallengeTracker>),
+    /// Made at `at`; `scored_before` scores were taken before it was.
+    Passed { challenge: Challenge, at: Duration, scored_before: usize },
+}
+
+/// Collects frame results until it can decide: the match on the median
+/// of `min_frames` scores, the presentation-attack checks, and (when
+/// configured) a liveness challenge asked after the first usable frames, all
+/// on one continuous face: if the face leaves the view or jumps (another
+/// picture, a swap), the scores gathered so far are dropped and the
+/// challenge starts again, so the face that matched is the face that moved.
 #[derive(Debug)]
 pub struct Decider {
     cfg: PolicyConfig,
@@ -121,13 +151,51 @@ pub struct Decider {
     scores: Vec<f32>,
     colourless: usize,
     guidance: HashMap<Guidance, usize>,
+    liveness: Liveness,
+    challenge_cfg: ChallengeConfig,
+    last_look: Option<Observation>,
     outcome: Option<Outcome>,
 }
 
+/// After the challenge, this long at least to score the frontal face again.
+const AFTER_CHALLENGE: Duration = Duration::from_secs(2);
+
 impl Decider {
-    /// A decider with these settings.
+    /// A decider with these settings and no liveness challenge.
     pub fn new(cfg: PolicyConfig) -> Self {
-        Self { cfg, started: None, scores: Vec::new(), colourless: 0, guidance: HashMap::new(), outcome: None }
+        Self {
+            cfg,
+            started: None,
+            scores: Vec::new(),
+            colourless: 0,
+            guidance: HashMap::new(),
+            liveness: Liveness::Off,
+            challenge_cfg: ChallengeConfig::default(),
+            last_look: None,
+            outcome: None,
+        }
+    }
+
+    /// A decider that asks for `challenge` (the caller draws it at random)
+    /// unless `challenge_cfg.enabled` is off.
+    pub fn with_challenge(cfg: PolicyConfig, challenge_cfg: ChallengeConfig, challenge: Challenge) -> Self {
+        let liveness = if challenge_cfg.enabled { Liveness::Pending(challenge) } else { Liveness::Off };
+        Self { liveness, challenge_cfg, ..Self::new(cfg) }
+    }
+
+    /// The movement to ask the patient for now, if any.
+    pub fn challenge(&self) -> Option<Challenge> {
+        match &self.liveness {
+            Liveness::Running(t) if self.outcome.is_none() => Some(t.challenge()),
+            _ => None,
+        }
+    }
+
+    /// Whether the next frame should be scored (embedded). While the
+    /// challenge runs the face is only followed: a turned head is no
+    /// frame to match on, and the time goes to following it closely.
+    pub fn wants_score(&self) -> bool {
+        !matches!(self.liveness, Liveness::Running(_))
     }
 
     /// Adds a frame captured at `now` (any monotonic clock). Returns the
@@ -137,47 +205,140 @@ impl Decider {
             return self.outcome;
         }
         self.started.get_or_insert(now);
-        match frame {
-            FrameResult::Scored { similarity, .. } if similarity >= self.cfg.replay_similarity => {
-                self.scores.push(similarity);
+        let look = match frame {
+            FrameResult::Scored { look, .. } | FrameResult::Tracked(look) => Some(look),
+            FrameResult::Unusable(g) => {
+                *self.guidance.entry(g).or_default() += 1;
+                if matches!(g, Guidance::NoFace | Guidance::MultipleFaces) {
+                    // The face left, or someone else came: start over.
+                    self.break_track();
+                }
+                None
+            }
+        };
+        if let Some(look) = look {
+            let jumped = self
+                .last_look
+                .is_some_and(|last| !super::liveness::continuous(&last, &look, self.challenge_cfg.max_jump));
+            if jumped {
+                self.break_track();
+            }
+            self.last_look = Some(look);
+        }
+        if let FrameResult::Scored { similarity, chroma, .. } = frame {
+            self.scores.push(similarity);
+            if similarity >= self.cfg.replay_similarity {
+                let frames = self.scores.len();
                 return self.finish(Outcome::NoMatch {
                     score: similarity,
-                    frames: self.scores.len(),
+                    frames,
                     reason: NoMatchReason::PresentationAttack,
                 });
             }
-            FrameResult::Scored { similarity, chroma } => {
-                self.scores.push(similarity);
-                self.colourless += usize::from(chroma < self.cfg.min_face_chroma);
-            }
-            FrameResult::Unusable(g) => *self.guidance.entry(g).or_default() += 1,
+            self.colourless += usize::from(chroma < self.cfg.min_face_chroma);
         }
-        if self.scores.len() >= self.cfg.min_frames.max(1) {
-            let score = median(&self.scores);
-            let frames = self.scores.len();
-            let colour_frames = frames - self.colourless;
-            let outcome = if !presentation_check_passed(frames, colour_frames) {
-                Outcome::NoMatch { score, frames, reason: NoMatchReason::PresentationAttack }
-            } else if score >= self.cfg.threshold {
-                Outcome::Match { score, frames, colour_frames }
-            } else {
-                Outcome::NoMatch { score, frames, reason: NoMatchReason::DifferentPerson }
-            };
+        if let Some(outcome) = self.follow_challenge(now, look) {
+            return self.finish(outcome);
+        }
+        if let Some(outcome) = self.decide() {
             return self.finish(outcome);
         }
         self.handle_timeout(now)
     }
 
-    /// When to call [`Decider::handle_timeout`], if capture has started.
-    pub fn poll_deadline(&self) -> Option<Duration> {
-        if self.outcome.is_some() { None } else { self.started.map(|s| s + self.cfg.max_duration) }
+    /// Starts, feeds or ends the challenge with this look.
+    fn follow_challenge(&mut self, now: Duration, look: Option<Observation>) -> Option<Outcome> {
+        let min = self.cfg.min_frames.max(1);
+        if let Liveness::Pending(challenge) = self.liveness
+            && self.scores.len() + 1 >= min
+            && let Some(look) = look
+        {
+            let mut tracker = ChallengeTracker::new(self.challenge_cfg.clone(), challenge, now);
+            tracker.observe(now, look);
+            tracing::debug!(challenge = <&str>::from(challenge), "liveness challenge asked");
+            self.liveness = Liveness::Running(Box::new(tracker));
+            return None;
+        }
+        let Liveness::Running(tracker) = &mut self.liveness else { return None };
+        let progress = match look {
+            Some(look) => tracker.observe(now, look),
+            None => tracker.handle_timeout(now),
+        };
+        match progress {
+            Progress::Waiting => None,
+            Progress::Passed => {
+                tracing::debug!("liveness challenge passed");
+                let (challenge, scored_before) = (tracker.challenge(), self.scores.len());
+                self.liveness = Liveness::Passed { challenge, at: now, scored_before };
+                None
+            }
+            Progress::Failed(why) => {
+                tracing::info!(reason = <&str>::from(why), "liveness challenge failed");
+                let (score, frames) = (median(&self.scores), self.scores.len());
+                Some(Outcome::NoMatch { score, frames, reason: NoMatchReason::ChallengeFailed })
+            }
+        }
     }
 
-    /// Gives up if the time is over: inconclusive, with the commonest guidance.
+    /// The decision, once enough frames (and the challenge, and a frame
+    /// after it) are in.
+    fn decide(&self) -> Option<Outcome> {
+        let frames = self.scores.len();
+        let challenge = match self.liveness {
+            Liveness::Off => None,
+            Liveness::Passed { challenge, scored_before, .. } if frames > scored_before => Some(challenge),
+            _ => return None,
+        };
+        if frames < self.cfg.min_frames.max(1) {
+            return None;
+        }
+        let score = median(&self.scores);
+        let colour_frames = frames - self.colourless;
+        Some(if !presentation_check_passed(frames, colour_frames) {
+            Outcome::NoMatch { score, frames, reason: NoMatchReason::PresentationAttack }
+        } else if score >= self.cfg.threshold {
+            Outcome::Match { score, frames, colour_frames, challenge }
+        } else {
+            Outcome::NoMatch { score, frames, reason: NoMatchReason::DifferentPerson }
+        })
+    }
+
+    /// Drops what was gathered on a face that is no longer in view; the
+    /// challenge, if asked, starts again on the next face (its time runs on).
+    fn break_track(&mut self) {
+        self.scores.clear();
+        self.colourless = 0;
+        self.last_look = None;
+        if let Liveness::Passed { challenge, .. } = self.liveness {
+            self.liveness = Liveness::Pending(challenge);
+        }
+        if let Liveness::Running(t) = &mut self.liveness {
+            t.forget_face();
+        }
+    }
+
+    /// When to call [`Decider::handle_timeout`], if capture has started.
+    pub fn poll_deadline(&self) -> Option<Duration> {
+        if self.outcome.is_some() {
+            return None;
+        }
+        let overall = self.started.map(|s| s + self.cfg.max_duration)?;
+        Some(match &self.liveness {
+            Liveness::Running(t) => t.deadline(),
+            Liveness::Passed { at, .. } => overall.max(*at + AFTER_CHALLENGE),
+            _ => overall,
+        })
+    }
+
+    /// Gives up if the time is over: the challenge failed, or inconclusive
+    /// with the commonest guidance.
     pub fn handle_timeout(&mut self, now: Duration) -> Option<Outcome> {
         let deadline = self.poll_deadline()?;
         if now < deadline {
             return None;
+        }
+        if let Some(outcome) = self.follow_challenge(now, None) {
+            return self.finish(outcome);
         }
         let commonest = self.guidance.iter().max_by_key(|(g, n)| (**n, **g as u8)).map(|(g, _)| *g);
         let reason = commonest.map_or(InconclusiveReason::NoFrames, InconclusiveReason::Guidance);
@@ -210,77 +371,5 @@ fn median(values: &[f32]) -> f32 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
-
-    fn live(similarity: f32) -> FrameResult {
-        FrameResult::Scored { similarity, chroma: 20.0 }
-    }
-
-    #[test]
-    fn a_colourless_face_is_a_presentation_attack_even_with_a_modest_score() {
-        let mut d = Decider::new(PolicyConfig::default());
-        let grey = |similarity| FrameResult::Scored { similarity, chroma: 1.0 };
-        d.push(ms(0), grey(0.7));
-        d.push(ms(100), live(0.7));
-        let out = d.push(ms(200), grey(0.7));
-        assert!(matches!(out, Some(Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. })), "{out:?}");
-    }
-
-    #[test]
-    fn three_good_frames_match_on_their_median() {
-        let mut d = Decider::new(PolicyConfig::default());
-        assert_eq!(d.push(ms(0), live(0.6)), None);
-        assert_eq!(d.push(ms(100), FrameResult::Unusable(Guidance::Blurred)), None);
-        assert_eq!(d.push(ms(200), live(0.2)), None);
-        assert_eq!(d.push(ms(300), live(0.7)), Some(Outcome::Match { score: 0.6, frames: 3, colour_frames: 3 }));
-    }
-
-    #[test]
-    fn one_lucky_frame_does_not_make_an_impostor_match() {
-        let mut d = Decider::new(PolicyConfig::default());
-        d.push(ms(0), live(0.5));
-        d.push(ms(100), live(0.1));
-        let out = d.push(ms(200), live(0.15));
-        assert!(matches!(out, Some(Outcome::NoMatch { reason: NoMatchReason::DifferentPerson, .. })), "{out:?}");
-    }
-
-    #[test]
-    fn a_replayed_chip_photo_is_rejected_at_once() {
-        let mut d = Decider::new(PolicyConfig::default());
-        let out = d.push(ms(0), live(0.97));
-        assert!(matches!(out, Some(Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. })));
-        assert_eq!(d.push(ms(10), live(0.6)), out, "the decision is final");
-    }
-
-    #[test]
-    fn time_running_out_is_inconclusive_with_the_commonest_guidance() {
-        let mut d = Decider::new(PolicyConfig::default());
-        d.push(ms(0), FrameResult::Unusable(Guidance::TooDark));
-        d.push(ms(100), FrameResult::Unusable(Guidance::TooDark));
-        d.push(ms(200), FrameResult::Unusable(Guidance::NoFace));
-        assert_eq!(d.poll_deadline(), Some(ms(8000)));
-        assert_eq!(d.handle_timeout(ms(7999)), None);
-        assert_eq!(
-            d.handle_timeout(ms(8000)),
-            Some(Outcome::Inconclusive(InconclusiveReason::Guidance(Guidance::TooDark)))
-        );
-        assert_eq!(d.poll_deadline(), None);
-    }
-
-    #[test]
-    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
-        assert!((median(&[0.1, 0.9, 0.3, 0.5]) - 0.4).abs() < 1e-6);
-        assert!(median(&[]).is_nan());
-    }
-
-    #[test]
-    fn a_config_asking_for_zero_frames_still_decides_on_one() {
-        let mut d = Decider::new(PolicyConfig { min_frames: 0, ..PolicyConfig::default() });
-        assert_eq!(d.push(ms(0), live(0.6)), Some(Outcome::Match { score: 0.6, frames: 1, colour_frames: 1 }));
-    }
-}
+#[path = "decision_tests.rs"]
+mod tests;

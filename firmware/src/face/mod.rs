@@ -9,8 +9,13 @@ pub mod detect;
 pub mod embed;
 #[cfg(feature = "kiosk")]
 pub mod eval;
+pub mod liveness;
 #[cfg(feature = "kiosk")]
 pub mod models;
+#[cfg(feature = "kiosk")]
+pub mod occlusion;
+#[cfg(feature = "kiosk")]
+pub mod offline;
 #[cfg(feature = "kiosk")]
 pub mod pipeline;
 #[cfg(feature = "kiosk")]

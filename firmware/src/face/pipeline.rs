@@ -7,11 +7,23 @@ use uketsuke_driver::hal::camera::{Frame, FrameSource, PixelFormat};
 
 use super::FaceError;
 use super::decision::{Decider, FrameResult, Outcome, PolicyConfig};
-use super::detect::{Detector, to_grey_bgr};
+use super::detect::{Detector, Face, to_grey_bgr};
 use super::embed::{Embedder, Embedding};
+use super::liveness::{ChallengeConfig, Observation};
 use super::models::ModelPaths;
-use super::quality::{Assessment, QualityConfig, assess, face_chroma};
+use super::occlusion;
+use super::quality::{Assessment, QualityConfig, assess_image, assess_placement, face_chroma};
 use super::reference::reference_embedding;
+
+/// What the decision needs from the next frame ([`Decider::wants_score`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// The full quality gate and a score against the card photo.
+    Score,
+    /// Only where the face is and how it moves (the liveness challenge):
+    /// no embedding, and a turned head is fine.
+    Track,
+}
 
 /// The loaded models.
 pub struct Engine {
@@ -19,13 +31,15 @@ pub struct Engine {
     pub detector: Detector,
     /// Face recogniser.
     pub embedder: Embedder,
+    /// The previous look's eyes and face, to see what changed (a blink).
+    last_look: Option<occlusion::Patches>,
 }
 
 impl Engine {
     /// Verifies and loads both models.
     pub fn load(models: &ModelPaths) -> Result<Self, FaceError> {
         models.verify()?;
-        Ok(Self { detector: Detector::new(&models.yunet)?, embedder: Embedder::new(&models.sface)? })
+        Ok(Self { detector: Detector::new(&models.yunet)?, embedder: Embedder::new(&models.sface)?, last_look: None })
     }
 
     /// The reference embedding from the chip's photo.
@@ -40,49 +54,98 @@ impl Engine {
         reference: &Embedding,
         frame: &Frame,
     ) -> Result<FrameResult, FaceError> {
+        self.analyse_frame(quality, reference, frame, Need::Score)
+    }
+
+    /// Looks at one frame for what the decision needs: placement, then
+    /// what covers the face (a mask, sunglasses, a hat's shadow: never
+    /// matched on), then for [`Need::Score`] the image's quality and the
+    /// score, for [`Need::Track`] the landmarks and eye openness only.
+    pub fn analyse_frame(
+        &mut self,
+        quality: &QualityConfig,
+        reference: &Embedding,
+        frame: &Frame,
+        need: Need,
+    ) -> Result<FrameResult, FaceError> {
         let mut colour = frame_to_mat(frame)?;
         let mut grey = to_grey_bgr(&colour)?;
-        let result = self.score_frame(quality, reference, &colour, &grey);
+        let result = self.analyse(quality, reference, &colour, &grey, need);
         // Frames are biometric: clear our copies before OpenCV frees them.
         wipe(&mut colour);
         wipe(&mut grey);
         result
     }
 
-    fn score_frame(
+    fn analyse(
         &mut self,
         quality: &QualityConfig,
         reference: &Embedding,
         colour: &Mat,
         grey: &Mat,
+        need: Need,
     ) -> Result<FrameResult, FaceError> {
         let faces = self.detector.detect(grey)?;
-        Ok(match assess(quality, grey, &faces)? {
-            Assessment::Usable(face) => FrameResult::Scored {
-                similarity: reference.cosine(&self.embedder.embed(grey, &face)?),
-                chroma: face_chroma(colour, &face)?,
-            },
-            Assessment::Unusable(g) => FrameResult::Unusable(g),
+        // Only consecutive looks at one face are compared.
+        let last_look = self.last_look.take();
+        let face = match assess_placement(quality, grey, &faces)? {
+            Assessment::Usable(face) => face,
+            Assessment::Unusable(g) => return Ok(FrameResult::Unusable(g)),
+        };
+        let (regions, patches) = occlusion::measure(&mut self.embedder, colour, &face)?;
+        if let Some(g) = regions.occlusion {
+            return Ok(FrameResult::Unusable(g));
+        }
+        let (eye_change, rest_change) = last_look.map_or((0.0, 0.0), |before| patches.change_from(&before));
+        self.last_look = Some(patches);
+        let look = Observation { landmarks: face.landmarks, eye_change, rest_change };
+        if need == Need::Track {
+            return Ok(FrameResult::Tracked(look));
+        }
+        if let Assessment::Unusable(g) = assess_image(quality, grey, &face)? {
+            return Ok(FrameResult::Unusable(g));
+        }
+        Ok(FrameResult::Scored {
+            similarity: reference.cosine(&self.embedder.embed(grey, &face)?),
+            chroma: face_chroma(colour, &face)?,
+            look,
         })
+    }
+
+    /// Forgets the previous look (a new check, or the end of one: the
+    /// patches are zeroized as they drop).
+    pub fn forget_looks(&mut self) {
+        self.last_look = None;
+    }
+
+    /// The first face in a BGR image and its measures, for the offline tools.
+    pub fn detect_one(&mut self, bgr: &Mat) -> Result<Option<Face>, FaceError> {
+        Ok(self.detector.detect(bgr)?.into_iter().next())
     }
 
     /// Runs a face check on `source` until the policy decides. Logs carry
     /// guidance and the outcome kind only: no scores, frames or embeddings.
     /// `max_frames` bounds a source whose clock never reaches the deadline.
+    /// `decider` carries the policy and the challenge (if any);
+    /// `on_look` is given the decider (what the screen would show: the
+    /// movement asked for) and the source after each frame, for a
+    /// simulated patient in front of the camera to follow.
     pub fn check<S: FrameSource>(
         &mut self,
         quality: &QualityConfig,
-        policy: &PolicyConfig,
+        mut decider: Decider,
         reference: &Embedding,
         source: &mut S,
         max_frames: usize,
+        mut on_look: impl FnMut(&Decider, &mut S),
     ) -> Result<Outcome, CheckError<S::Error>> {
         let span = tracing::info_span!("face_check");
         let _guard = span.enter();
-        let mut decider = Decider::new(policy.clone());
+        self.forget_looks();
         for _ in 0..max_frames {
             let frame = source.next_frame().map_err(CheckError::Camera)?;
-            let result = self.assess_frame(quality, reference, &frame).map_err(CheckError::Face)?;
+            let need = if decider.wants_score() { Need::Score } else { Need::Track };
+            let result = self.analyse_frame(quality, reference, &frame, need).map_err(CheckError::Face)?;
             if let FrameResult::Unusable(g) = result {
                 tracing::trace!(guidance = ?g, "frame unusable");
             }
@@ -90,8 +153,23 @@ impl Engine {
                 tracing::info!(outcome = outcome.kind(), "face check decided");
                 return Ok(outcome);
             }
+            on_look(&decider, source);
         }
         Err(CheckError::Face(FaceError::NoDecision))
+    }
+
+    /// [`Engine::check`] with the policy alone (no challenge).
+    pub fn check_without_challenge<S: FrameSource>(
+        &mut self,
+        quality: &QualityConfig,
+        policy: &PolicyConfig,
+        reference: &Embedding,
+        source: &mut S,
+        max_frames: usize,
+    ) -> Result<Outcome, CheckError<S::Error>> {
+        let cfg = ChallengeConfig { enabled: false, ..ChallengeConfig::default() };
+        let decider = Decider::with_challenge(policy.clone(), cfg, super::liveness::Challenge::Blink);
+        self.check(quality, decider, reference, source, max_frames, |_, _| {})
     }
 }
 

@@ -21,8 +21,18 @@ pub enum Assessment {
     Unusable(Guidance),
 }
 
-/// Assesses a frame (BGR, 3-channel) given the faces the detector found.
+/// Assesses a frame (BGR, 3-channel) given the faces the detector found:
+/// [`assess_placement`], then [`assess_image`].
 pub fn assess(cfg: &QualityConfig, frame: &Mat, faces: &[Face]) -> Result<Assessment, FaceError> {
+    match assess_placement(cfg, frame, faces)? {
+        Assessment::Usable(face) => assess_image(cfg, frame, &face),
+        unusable => Ok(unusable),
+    }
+}
+
+/// Where the face is: one face, its size, its height and its centre.
+/// Enough to follow a face that turns during the liveness challenge.
+pub fn assess_placement(cfg: &QualityConfig, frame: &Mat, faces: &[Face]) -> Result<Assessment, FaceError> {
     let Some(face) = faces.first() else {
         // No face found in a frame this dark is the darkness's doing (a dark
         // room, a covered lens, a dead sensor): say so, not "no face".
@@ -57,6 +67,12 @@ pub fn assess(cfg: &QualityConfig, frame: &Mat, faces: &[Face]) -> Result<Assess
     if cx < gx || cx > gx + gw || cy < gy || cy > gy + gh {
         return Ok(Assessment::Unusable(Guidance::OffCentre));
     }
+    Ok(Assessment::Usable(*face))
+}
+
+/// Whether a well-placed face is fit to match on: its light, its
+/// sharpness, and a head upright and facing the camera.
+pub fn assess_image(cfg: &QualityConfig, frame: &Mat, face: &Face) -> Result<Assessment, FaceError> {
     let roi = face_roi(frame, face)?;
     let brightness = core::mean(&roi, &core::no_array())?[0];
     if brightness < cfg.min_brightness {

@@ -35,7 +35,7 @@ pub struct Flow {
     card_face: CardFaceState,
     pin: Zeroizing<Vec<u8>>,
     tries: u8,
-    guidance: Option<uketsuke_screen::Guidance>,
+    face_live: types::FaceLive,
     warning_at: Option<Duration>,
     reset_at: Option<Duration>,
     warned: bool,
@@ -58,7 +58,7 @@ impl Flow {
             card_face: CardFaceState::Unknown,
             pin: Zeroizing::new(Vec::new()),
             tries: 0,
-            guidance: None,
+            face_live: types::FaceLive::default(),
             warning_at: None,
             reset_at: None,
             warned: false,
@@ -193,13 +193,20 @@ impl Flow {
                 self.when_card_face_ready(now, Waiting::Visual)
             }
             (State::Face, Input::FaceGuidance(g)) => {
-                self.guidance = Some(g);
+                self.face_live.guidance = Some(g);
+                self.screen_changed = true;
+            }
+            (State::Face, Input::FaceChallenge(c)) => {
+                self.face_live = types::FaceLive { guidance: None, challenge: c };
                 self.screen_changed = true;
             }
             (State::Face, Input::FaceDone(outcome)) => match outcome {
                 Outcome::Match { .. } => self.authenticate(now, Method::Face),
                 Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. } => {
                     self.go(now, State::FaceFailed(FaceFailure::PresentationAttack))
+                }
+                Outcome::NoMatch { reason: NoMatchReason::ChallengeFailed, .. } => {
+                    self.face_failed(now, FaceFailure::ChallengeFailed)
                 }
                 Outcome::NoMatch { .. } => self.face_failed(now, FaceFailure::NoMatch),
                 Outcome::Inconclusive(_) => self.face_failed(now, FaceFailure::Inconclusive),
@@ -332,7 +339,7 @@ impl Flow {
     }
 
     fn start_face(&mut self, now: Duration) {
-        self.guidance = None;
+        self.face_live = types::FaceLive::default();
         self.actions.push_back(Action::StartFaceCapture);
         self.go(now, State::Face);
     }
@@ -389,7 +396,7 @@ impl Flow {
         self.facts = None;
         self.card_face = CardFaceState::Unknown;
         self.tries = 0;
-        self.guidance = None;
+        self.face_live = types::FaceLive::default();
         self.result_until = None;
         self.warning_at = None;
         self.reset_at = None;

@@ -64,7 +64,7 @@ impl Flow {
             State::CardProblem(p) => View::CardProblem { problem: *p },
             State::MethodSelect => View::MethodSelect { pin_offered: self.pin_shown() },
             State::PreparingFace(_) => View::Reading,
-            State::Face => View::FaceCapture { guidance: self.guidance },
+            State::Face => View::FaceCapture { guidance: self.face_live.guidance, challenge: self.face_live.challenge },
             State::FaceFailed(reason) => View::FaceFailed {
                 reason: *reason,
                 pin_offered: self.pin_shown() && *reason != FaceFailure::PresentationAttack,

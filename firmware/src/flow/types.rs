@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uketsuke_driver::secret::Pin;
 
 use crate::face::decision::Outcome;
-pub use uketsuke_screen::{CardProblem, ConsentQuestion, Guidance, Method, Touch};
+pub use uketsuke_screen::{CardProblem, Challenge, ConsentQuestion, Guidance, Method, Touch};
 
 pub use jiff::civil::Date;
 
@@ -109,6 +109,9 @@ pub enum Input {
     },
     /// Live guidance while the face is being captured.
     FaceGuidance(Guidance),
+    /// The liveness challenge's movement to ask for now (`None`: made, or
+    /// no longer asked).
+    FaceChallenge(Option<Challenge>),
     /// The answer to [`Action::StartFaceCapture`].
     FaceDone(Outcome),
     /// The answer to [`Action::VerifyPin`].
@@ -216,4 +219,13 @@ impl Default for FlowConfig {
             result_display: Duration::from_secs(5),
         }
     }
+}
+
+/// What the face screen shows while the check runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FaceLive {
+    /// The latest guidance on an unusable frame.
+    pub guidance: Option<Guidance>,
+    /// The movement asked for, while the challenge runs.
+    pub challenge: Option<Challenge>,
 }

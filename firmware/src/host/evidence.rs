@@ -83,6 +83,9 @@ pub struct Liveness {
     pub frames: usize,
     /// Of those, frames with a live face's colour (the chip photo is greyscale).
     pub colour_frames: usize,
+    /// The movement the liveness challenge asked for and the face made
+    /// (`None`: the kiosk is configured to ask none).
+    pub challenge: Option<uketsuke_screen::Challenge>,
 }
 
 /// The evidence for one method.

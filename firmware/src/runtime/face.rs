@@ -21,7 +21,7 @@ use super::capture::{Capture, Captured};
 use crate::config::FaceConfig;
 use crate::face::decision::{Decider, FrameResult, InconclusiveReason, Outcome};
 use crate::face::models::ModelPaths;
-use crate::face::pipeline::{Engine, frame_to_mat, wipe};
+use crate::face::pipeline::{Engine, Need, frame_to_mat, wipe};
 use crate::face::reference::decode_card_photo;
 use crate::face::{ANALYSIS_PERIOD, FaceError};
 use crate::flow::types::Input;
@@ -233,9 +233,11 @@ impl Worker {
                 return self.report(generation, Input::FaceDone(no_frames));
             }
         };
-        let mut decider = Decider::new(self.cfg.policy.clone());
+        let challenge = self.cfg.challenge.draw(random());
+        let mut decider = Decider::with_challenge(self.cfg.policy.clone(), self.cfg.challenge.clone(), challenge);
         let started = Instant::now();
         let mut last_guidance = None;
+        let mut asked = None;
         let mut last_failure = None;
         let mut assessed = 0u32;
         let mut next_look = Instant::now();
@@ -245,8 +247,9 @@ impl Worker {
             let result = match capture.next(FRAME_WAIT) {
                 Captured::Frame(frame) => {
                     assessed += 1;
+                    let need = if decider.wants_score() { Need::Score } else { Need::Track };
                     engine
-                        .assess_frame(&self.cfg.quality, &reference, &frame)
+                        .analyse_frame(&self.cfg.quality, &reference, &frame, need)
                         .map(|r| Some((frame.timestamp, r)))
                         .map_err(|e| e.to_string())
                 }
@@ -274,6 +277,12 @@ impl Worker {
                     (started.elapsed() >= self.cfg.policy.max_duration).then_some(no_frames)
                 }
             };
+            if decided.is_none() && decider.challenge() != asked {
+                asked = decider.challenge();
+                // The screen shows the movement alone now; guidance after it is new.
+                last_guidance = None;
+                self.report(generation, Input::FaceChallenge(asked));
+            }
             if let Some(outcome) = decided {
                 let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
                 let (read, shown) = (capture.frames(), self.preview.is_some());
@@ -283,6 +292,13 @@ impl Worker {
         }
         info!("face check stopped");
     }
+}
+
+/// A number from the operating system's randomness, to draw the
+/// challenge with: a replay cannot know in advance which movement is asked.
+fn random() -> u64 {
+    use rand_core::RngCore;
+    rand_core::OsRng.next_u64()
 }
 
 fn encode(mat: &Mat, ext: &str) -> Result<Zeroizing<Vec<u8>>, FaceError> {

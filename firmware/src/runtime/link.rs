@@ -86,6 +86,7 @@ pub fn authenticate<T: Transport>(
                     passed: presentation_check_passed(face.frames, face.colour_frames),
                     frames: face.frames,
                     colour_frames: face.colour_frames,
+                    challenge: face.challenge,
                 },
             }
         }

@@ -164,11 +164,11 @@ impl Runner {
     }
 
     fn input(&mut self, input: Input) {
-        if let Input::FaceDone(Outcome::Match { score, frames, colour_frames }) = &input
+        if let Input::FaceDone(Outcome::Match { score, frames, colour_frames, challenge }) = input
             && let Ok(mut held) = self.held.lock()
             && let Some(s) = held.session.as_mut()
         {
-            s.face = Some(FaceResult { score: *score, frames: *frames, colour_frames: *colour_frames });
+            s.face = Some(FaceResult { score, frames, colour_frames, challenge });
         }
         let _guard = self.span.clone().entered();
         self.flow.handle_input(self.epoch_start.elapsed(), input);

@@ -20,6 +20,8 @@ pub struct FaceResult {
     pub frames: usize,
     /// Of those, frames with a live face's colour.
     pub colour_frames: usize,
+    /// The liveness challenge made (`None`: none was asked).
+    pub challenge: Option<uketsuke_screen::Challenge>,
 }
 
 /// What the kiosk holds for the patient in front of it.

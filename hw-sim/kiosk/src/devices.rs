@@ -11,7 +11,7 @@ use std::time::Instant;
 use uketsuke_driver::hal::camera::{Camera, DynFrameSource, Frame, FrameSource};
 use uketsuke_driver::hal::{DeviceError, ErrorKind};
 use uketsuke_firmware::face::models::data_dir;
-use uketsuke_hw_sim::camera::{CameraFault, Scene, VirtualCamera};
+use uketsuke_hw_sim::camera::{CameraFault, Movement, Scene, VirtualCamera};
 use uketsuke_hw_sim::card_face::draw::Fonts;
 use uketsuke_hw_sim::card_face::slot::CardSlotCamera;
 use uketsuke_hw_sim::card_face::{CardFace, persona_seed};
@@ -34,6 +34,9 @@ pub struct SimStage {
     pub scans: usize,
     /// A fault of the face camera itself (none: it works).
     pub camera_fault: Option<CameraFault>,
+    /// The movement the kiosk's screen asks the patient for (the liveness
+    /// challenge), as the patient reads it.
+    pub movement: Option<Movement>,
 }
 
 /// The simulator's camera and card surface, following a shared stage.
@@ -69,6 +72,8 @@ fn unplugged() -> DeviceError {
 /// failing as the stage's [`CameraFault`] says.
 struct Paced {
     camera: VirtualCamera,
+    /// The scene the camera plays (the stage's may change: a mask taken off).
+    scene: Scene,
     started: Instant,
     stage: Arc<Mutex<SimStage>>,
     /// The last frame delivered (what a frozen camera delivers again).
@@ -86,7 +91,15 @@ impl FrameSource for Paced {
     fn next_frame(&mut self) -> Result<Frame, DeviceError> {
         let due = self.started + self.camera.next_timestamp();
         std::thread::sleep(due.saturating_duration_since(Instant::now()));
-        let fault = self.stage.lock().map_err(|_| lost())?.camera_fault;
+        let (fault, scene, movement) = {
+            let stage = self.stage.lock().map_err(|_| lost())?;
+            (stage.camera_fault, stage.scene.unwrap_or(Scene::Genuine), stage.movement)
+        };
+        if scene != self.scene {
+            self.camera.set_scene(scene).map_err(|e| DeviceError::of(&e))?;
+            self.scene = scene;
+        }
+        self.camera.follow(movement);
         let frame = match (fault, &self.last) {
             (Some(CameraFault::Unplugged), _) => return Err(unplugged()),
             (Some(CameraFault::Frozen), Some(last)) => copy(last, last.pixels().to_vec())?,
@@ -116,8 +129,9 @@ impl Camera for SimDevices {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(7, |d| u64::from(d.subsec_nanos()));
         let camera =
-            VirtualCamera::new(&persona, scene, &data_dir().join("faces"), seed).map_err(|e| DeviceError::of(&e))?;
-        Ok(Box::new(Paced { camera, started: Instant::now(), stage: Arc::clone(&self.stage), last: None }))
+            VirtualCamera::with_locator(&persona, scene, &data_dir().join("faces"), seed, crate::face_sim::locator())
+                .map_err(|e| DeviceError::of(&e))?;
+        Ok(Box::new(Paced { camera, scene, started: Instant::now(), stage: Arc::clone(&self.stage), last: None }))
     }
 }
 

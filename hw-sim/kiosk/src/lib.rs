@@ -25,6 +25,7 @@ pub mod devices;
 pub mod face_bench;
 pub mod face_sim;
 pub mod memory_reader;
+pub mod pad_eval;
 pub mod panel;
 pub mod script;
 pub mod staff_client;

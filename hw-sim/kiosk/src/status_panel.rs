@@ -46,6 +46,30 @@ impl StatusPanel for SimStatusPanel {
     }
 }
 
+/// The simulated patient's eyes on the kiosk: every screen the kiosk
+/// shows reaches the stage (the movement the liveness challenge asks for,
+/// which the virtual camera's card holder then makes), and the status
+/// panel behind it.
+pub struct PatientEyes {
+    /// The panel the screens go on to.
+    pub panel: SimStatusPanel,
+    /// The stage the patient stands on.
+    pub stage: Arc<Mutex<crate::devices::SimStage>>,
+}
+
+impl StatusPanel for PatientEyes {
+    fn show(&mut self, screen: &Screen) -> Result<(), PanelError> {
+        let movement = match &screen.view {
+            uketsuke_screen::View::FaceCapture { challenge: Some(c), .. } => Some(crate::face_sim::movement(*c)),
+            _ => None,
+        };
+        if let Ok(mut stage) = self.stage.lock() {
+            stage.movement = movement;
+        }
+        self.panel.show(screen)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use uketsuke_screen::View;

@@ -35,6 +35,7 @@ use uketsuke_firmware::runtime::face::PreviewSink;
 
 use crate::devices::SimDevices;
 use crate::memory_reader::MemoryCards;
+use crate::status_panel::PatientEyes;
 
 /// The simulator could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -345,7 +346,10 @@ impl SimWorld {
             staff_token,
             models: ModelPaths::default_location(),
             preview,
-            status_panel: Some(Box::new(self.status_panel.clone())),
+            status_panel: Some(Box::new(PatientEyes {
+                panel: self.status_panel.clone(),
+                stage: Arc::clone(&self.devices.stage),
+            })),
         })
     }
 

@@ -215,6 +215,8 @@ impl Terminal {
                 }
                 if method == "face" {
                     self.policy.check_face(body)?;
+                    // What the kiosk says it checked (kept for the audit).
+                    entry["liveness"] = body.get("liveness").cloned().unwrap_or(Value::Null);
                 } else {
                     entry["operator"] = json!(policy::check_staff(body)?);
                 }

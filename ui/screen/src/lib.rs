@@ -15,4 +15,4 @@ mod touch;
 mod view;
 
 pub use touch::Touch;
-pub use view::{CardProblem, ConsentQuestion, FaceFailure, Guidance, Method, ResultView, Screen, View};
+pub use view::{CardProblem, Challenge, ConsentQuestion, FaceFailure, Guidance, Method, ResultView, Screen, View};

@@ -74,6 +74,33 @@ pub enum Guidance {
     TooHigh,
     /// The head is strongly tilted sideways: hold it upright.
     Tilted,
+    /// A mask covers the nose and mouth: take it off for a moment.
+    Mask,
+    /// Sunglasses (or a dark visor) hide the eyes: take them off.
+    Sunglasses,
+    /// A hat's brim shades the eyes and forehead: take it off or lift it.
+    HatShadow,
+}
+
+/// The short movement the face check asks for, chosen at random for each
+/// check (an active liveness challenge): a flat photo or a replayed video
+/// cannot follow an instruction it did not know in advance. Directions are
+/// the patient's own (「左を向いてください」: their left).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, EnumString, IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Challenge {
+    /// Turn the head slightly to the patient's left.
+    TurnLeft,
+    /// Turn the head slightly to the patient's right.
+    TurnRight,
+    /// Close both eyes once and open them again.
+    Blink,
+}
+
+impl Challenge {
+    /// Every challenge.
+    pub const ALL: [Challenge; 3] = [Self::TurnLeft, Self::TurnRight, Self::Blink];
 }
 
 /// Why the face check did not identify the patient.
@@ -96,6 +123,10 @@ pub enum FaceFailure {
     /// The card face was read but cannot open the card (refused, no tries
     /// to spare, or a fault): use the PIN or ask staff.
     CardFaceNotUsable,
+    /// The face did not follow the movement asked for (a photo or a
+    /// video cannot; a patient who cannot turn or blink uses the PIN or
+    /// the staff's check).
+    ChallengeFailed,
     /// The face check failed twice in this session (no match, or no usable
     /// face: a wheelchair user below the camera, say): the staff's visual
     /// check is offered first, and no third try.
@@ -157,6 +188,9 @@ pub enum View {
     FaceCapture {
         /// Current guidance, if any.
         guidance: Option<Guidance>,
+        /// The movement asked for, while the liveness challenge runs.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        challenge: Option<Challenge>,
     },
     /// The face check failed: the alternatives.
     FaceFailed {
@@ -246,7 +280,7 @@ mod tests {
         let views = [
             View::Idle,
             View::MethodSelect { pin_offered: true },
-            View::FaceCapture { guidance: Some(Guidance::TooFar) },
+            View::FaceCapture { guidance: Some(Guidance::TooFar), challenge: None },
             View::Result(ResultView::Ended),
             View::ReaderUnavailable,
         ];

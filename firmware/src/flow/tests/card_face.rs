@@ -22,7 +22,7 @@ fn tapping_face_while_the_card_face_is_read_waits_then_starts_the_check() {
     assert!(!h.has_action(|a| matches!(a, Action::StartFaceCapture)));
     h.card_face(CardFaceOutcome::Ready { birth_date: adult().birth }, false);
     assert!(h.has_action(|a| matches!(a, Action::StartFaceCapture)));
-    assert_eq!(h.view(), &View::FaceCapture { guidance: None });
+    assert_eq!(h.view(), &View::FaceCapture { guidance: None, challenge: None });
 }
 
 #[test]

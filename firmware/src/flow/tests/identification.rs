@@ -11,8 +11,8 @@ fn a_face_match_goes_through_consent_to_the_result_and_take_your_card() {
     h.user(Touch::Face);
     assert!(h.has_action(|a| matches!(a, Action::StartFaceCapture)));
     h.input(Input::FaceGuidance(Guidance::TooFar));
-    assert_eq!(h.view(), &View::FaceCapture { guidance: Some(Guidance::TooFar) });
-    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
+    assert_eq!(h.view(), &View::FaceCapture { guidance: Some(Guidance::TooFar), challenge: None });
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None }));
     assert!(h.has_action(|a| matches!(a, Action::Authenticate(Method::Face))));
     h.input(Input::Host(HostAnswer::Eligible { registered: true }));
     assert_eq!(h.view(), &View::Consent { question: ConsentQuestion::Surgery, number: 1, of: 3 });
@@ -196,4 +196,24 @@ fn staff_can_start_a_visual_check_and_confirm_or_reject() {
             assert_eq!(h.view(), &View::Result(ResultView::RejectedByStaff));
         }
     }
+}
+
+#[test]
+fn the_movement_asked_for_replaces_the_guidance_and_a_failed_challenge_offers_the_other_ways() {
+    use uketsuke_screen::Challenge;
+    let mut h = Harness::new();
+    h.placed(adult());
+    h.user(Touch::Face);
+    h.input(Input::FaceGuidance(Guidance::Mask));
+    assert_eq!(h.view(), &View::FaceCapture { guidance: Some(Guidance::Mask), challenge: None });
+    h.input(Input::FaceChallenge(Some(Challenge::TurnLeft)));
+    assert_eq!(h.view(), &View::FaceCapture { guidance: None, challenge: Some(Challenge::TurnLeft) });
+    h.input(Input::FaceDone(Outcome::NoMatch { score: 0.6, frames: 2, reason: NoMatchReason::ChallengeFailed }));
+    assert_eq!(
+        h.view(),
+        &View::FaceFailed { reason: FaceFailure::ChallengeFailed, pin_offered: true, visual_offered: true }
+    );
+    // Another try shows no movement until the new check asks for one.
+    h.user(Touch::Face);
+    assert_eq!(h.view(), &View::FaceCapture { guidance: None, challenge: None });
 }

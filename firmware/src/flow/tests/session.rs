@@ -10,7 +10,7 @@ fn question_three_is_asked_only_from_the_fortieth_birthday() {
         let mut h = Harness::new();
         h.placed(Placed { birth, ..adult() });
         h.user(Touch::Face);
-        h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
+        h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None }));
         h.input(Input::Host(HostAnswer::Eligible { registered: true }));
         assert_eq!(consent_all(&mut h, false).len(), asked, "born {birth:?}");
     }
@@ -22,7 +22,7 @@ fn only_the_facilitys_enabled_questions_are_asked() {
     let mut h = Harness::with(cfg);
     h.placed(adult());
     h.user(Touch::Face);
-    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None }));
     h.input(Input::Host(HostAnswer::Eligible { registered: true }));
     assert_eq!(consent_all(&mut h, true), vec![(ConsentQuestion::TreatmentAndMedication, true)]);
 }
@@ -32,7 +32,7 @@ fn an_unregistered_card_is_offered_registration_then_consent() {
     let mut h = Harness::new();
     h.placed(adult());
     h.user(Touch::Face);
-    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None }));
     h.input(Input::Host(HostAnswer::Eligible { registered: false }));
     assert_eq!(h.view(), &View::Registration);
     h.user(Touch::Register);
@@ -48,7 +48,7 @@ fn declining_registration_ends_without_registering() {
     let mut h = Harness::new();
     h.placed(adult());
     h.user(Touch::Face);
-    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None }));
     h.input(Input::Host(HostAnswer::Eligible { registered: false }));
     h.user(Touch::SkipRegistration);
     assert_eq!(h.view(), &View::Result(ResultView::NotRegistered));
@@ -60,7 +60,7 @@ fn a_refusal_from_the_terminal_is_shown_with_its_code() {
     let mut h = Harness::new();
     h.placed(adult());
     h.user(Touch::Face);
-    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None }));
     let (code, message) = ("006".to_owned(), "電子証明書の有効期限が切れています".to_owned());
     h.input(Input::Host(HostAnswer::Refused { code: code.clone(), message: message.clone() }));
     assert_eq!(h.view(), &View::Result(ResultView::Refused { code, message }));
@@ -71,7 +71,7 @@ fn a_terminal_that_is_down_tells_the_patient_and_alerts_staff() {
     let mut h = Harness::new();
     h.placed(adult());
     h.user(Touch::Face);
-    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
+    h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None }));
     h.input(Input::Host(HostAnswer::Unavailable));
     assert_eq!(h.view(), &View::HostUnavailable);
     assert!(h.has_action(|a| matches!(a, Action::AlertStaffHostDown)));
@@ -107,12 +107,12 @@ fn pulling_the_card_at_any_step_aborts_and_returns_to_idle() {
         ("authenticating", |h| {
             h.placed(adult());
             h.user(Touch::Face);
-            h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
+            h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None }));
         }),
         ("consent", |h| {
             h.placed(adult());
             h.user(Touch::Face);
-            h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
+            h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None }));
             h.input(Input::Host(HostAnswer::Eligible { registered: true }));
             h.user(Touch::Agree);
         }),
@@ -180,7 +180,7 @@ fn every_patient_facing_screen_warns_then_resets_when_left_alone() {
         |h| {
             h.placed(adult());
             h.user(Touch::Face);
-            h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3 }));
+            h.input(Input::FaceDone(Outcome::Match { score: 0.7, frames: 3, colour_frames: 3, challenge: None }));
             h.input(Input::Host(HostAnswer::Eligible { registered: false }));
         },
     ];

@@ -3,6 +3,9 @@
 //! - `uketsuke-face verify --card CARD_PHOTO --probe IMAGE [--json]`
 //! - `uketsuke-face eval DIR [--json]`
 //! - `uketsuke-face bench [--json]`
+//! - `uketsuke-face scene --persona ID --scene SCENE [--challenge C] [--seed N]`
+//! - `uketsuke-face pad-eval [--runs N] [--scene SCENE …] [--json]`
+//! - `uketsuke-face check --card CHIP.jp2 --frames DIR [--challenge C] [--fps N] --json`
 //!
 //! Nothing is written to disk; images are read from the given files only.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -11,16 +14,17 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use uketsuke_driver::hal::camera::{Frame, FrameSource};
 use uketsuke_firmware::face::FaceError;
 use uketsuke_firmware::face::decision::PolicyConfig;
 use uketsuke_firmware::face::eval::{Report, embed_dir, report, score_pairs};
+use uketsuke_firmware::face::liveness::{Challenge, ChallengeConfig};
 use uketsuke_firmware::face::models::ModelPaths;
-use uketsuke_firmware::face::pipeline::{CheckError, Engine, frame_to_mat, wipe};
+use uketsuke_firmware::face::offline;
+use uketsuke_firmware::face::pipeline::Engine;
 use uketsuke_firmware::face::quality::{Assessment, QualityConfig, assess};
 use uketsuke_firmware::face::reference::decode_grey;
-use uketsuke_hw_sim::camera::{Scene, VirtualCamera};
-use uketsuke_sim_kiosk::{face_bench as bench, face_sim as sim};
+use uketsuke_hw_sim::camera::Scene;
+use uketsuke_sim_kiosk::{face_bench as bench, face_sim as sim, pad_eval};
 
 #[derive(Parser)]
 #[command(name = "uketsuke-face", version, about = "Uketsuke face pipeline (YuNet + SFace on OpenCV)")]
@@ -57,9 +61,16 @@ enum Command {
         #[arg(long)]
         persona: String,
         /// genuine, impostor, no-face, two-faces, far, close, dark, blurred, card-photo-held-up,
-        /// card-photo-on-phone, arrives-late.
+        /// card-photo-on-phone, arrives-late, seated-low, standing-high, head-tilted, mask,
+        /// sunglasses, clear-glasses, unresponsive, colour-print, colour-print-tilted,
+        /// colour-print-moved, phone-video.
         #[arg(long)]
         scene: String,
+        /// The liveness challenge: turn_left, turn_right, blink, random (drawn
+        /// from the seed, as the kiosk draws one) or none (default: as the
+        /// kiosk's default configuration).
+        #[arg(long)]
+        challenge: Option<String>,
         /// Noise seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -67,6 +78,38 @@ enum Command {
         /// kiosk mode (UKETSUKE_MODE=kiosk): frames are biometric data.
         #[arg(long, value_name = "DIR")]
         dev_dump_frames: Option<PathBuf>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Attack and bona fide error rates (APCER, BPCER) on the virtual camera.
+    PadEval {
+        /// Presentations per scene (200 bound a 0 % rate under 2 % at 95 %).
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+        /// Only these scenes (default: every attack and live scene).
+        #[arg(long)]
+        scene: Vec<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The whole face check on recorded frames: quality, occlusion, the
+    /// challenge, the presentation-attack signals and the decision.
+    Check {
+        /// The chip photo (JPEG 2000 from the chip, or any image).
+        #[arg(long)]
+        card: PathBuf,
+        /// A directory of frames (*.jpg, *.jpeg or *.png), taken in name order.
+        #[arg(long)]
+        frames: PathBuf,
+        /// The challenge the patient was shown while the frames were
+        /// recorded: turn_left, turn_right or blink (none: no challenge).
+        #[arg(long)]
+        challenge: Option<String>,
+        /// The frames' rate.
+        #[arg(long, default_value_t = 15)]
+        fps: u32,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -135,29 +178,71 @@ fn run(cli: Cli) -> Result<(), FaceError> {
             }
             Ok(())
         }
-        Command::Scene { persona, scene, seed, dev_dump_frames, json } => {
+        Command::Scene { persona, scene, challenge, seed, dev_dump_frames, json } => {
             if dev_dump_frames.is_some() && std::env::var("UKETSUKE_MODE").is_ok_and(|m| m == "kiosk") {
                 return Err(FaceError::Refused(
                     "--dev-dump-frames is refused in kiosk mode: frames are biometric data",
                 ));
             }
             let scene: Scene = scene.parse().map_err(|_| FaceError::Setup("unknown scene (see --help)".into()))?;
+            let defaults = ChallengeConfig::default();
+            let challenge = match challenge.as_deref() {
+                // As the kiosk's default configuration does.
+                None => defaults.enabled.then(|| pad_eval::challenge_for(&defaults, seed)),
+                Some("random") => Some(pad_eval::challenge_for(&defaults, seed)),
+                Some("none") => None,
+                Some(c) => Some(parse_challenge(c)?),
+            };
             let mut engine = Engine::load(&ModelPaths::default_location())?;
             let (p, reference) = sim::persona_reference(&mut engine, &persona)?;
-            let camera = sim::camera(&p, scene, seed)?;
-            let mut source = DevDump { camera, dir: dev_dump_frames, n: 0 };
+            let mut camera = sim::camera(&p, scene, seed)?;
+            if let Some(dir) = dev_dump_frames {
+                camera.dump_frames_to(dir);
+            }
             let policy = PolicyConfig::default();
-            let outcome = engine
-                .check(&QualityConfig::default(), &policy, &reference, &mut source, sim::frame_budget(&policy))
-                .map_err(|e| match e {
-                    CheckError::Face(f) => f,
-                    CheckError::Camera(c) => FaceError::Setup(c.to_string()),
-                    _ => FaceError::NoDecision,
-                })?;
+            let outcome = sim::run_check(
+                &mut engine,
+                &reference,
+                &mut camera,
+                &policy,
+                challenge.map(|c| (ChallengeConfig { enabled: true, ..ChallengeConfig::default() }, c)),
+            )?;
             if json {
                 println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
             } else {
-                println!("{scene:?}: {outcome:?}");
+                println!("{scene:?} (challenge {challenge:?}): {outcome:?}");
+            }
+            Ok(())
+        }
+        Command::PadEval { runs, scene, json } => {
+            let scenes = scene
+                .iter()
+                .map(|s| s.parse::<Scene>().map_err(|_| FaceError::Setup(format!("unknown scene {s}"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let rows = pad_eval::run(runs.max(1), &scenes, |row| {
+                if !json {
+                    eprintln!("{}: {} of {} errors", row.scene, row.errors, row.runs);
+                }
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+            } else {
+                print!("{}", pad_eval::markdown(&rows));
+            }
+            Ok(())
+        }
+        Command::Check { card, frames, challenge, fps, json } => {
+            let challenge = challenge.as_deref().map(parse_challenge).transpose()?;
+            let report = offline::check(&card, &frames, challenge, fps)?;
+            if json {
+                println!("{}", serde_json::to_string(&report).unwrap_or_default());
+            } else {
+                println!(
+                    "{} (reason: {}; guidance: {})",
+                    report.outcome,
+                    report.reason.unwrap_or("none"),
+                    report.guidance.unwrap_or("none")
+                );
             }
             Ok(())
         }
@@ -173,31 +258,8 @@ fn run(cli: Cli) -> Result<(), FaceError> {
     }
 }
 
-/// The virtual camera, optionally writing each frame for a developer.
-struct DevDump {
-    camera: VirtualCamera,
-    dir: Option<PathBuf>,
-    n: usize,
-}
-
-impl FrameSource for DevDump {
-    type Error = uketsuke_hw_sim::camera::CameraError;
-
-    fn next_frame(&mut self) -> Result<Frame, Self::Error> {
-        let frame = self.camera.next_frame()?;
-        if let Some(dir) = &self.dir {
-            self.n += 1;
-            if let Ok(mut mat) = frame_to_mat(&frame) {
-                let path = dir.join(format!("frame-{:04}.png", self.n));
-                let written = opencv::imgcodecs::imwrite(&path.to_string_lossy(), &mat, &opencv::core::Vector::new());
-                if !matches!(written, Ok(true)) {
-                    tracing::warn!(path = %path.display(), "could not write the frame");
-                }
-                wipe(&mut mat);
-            }
-        }
-        Ok(frame)
-    }
+fn parse_challenge(c: &str) -> Result<Challenge, FaceError> {
+    c.parse().map_err(|_| FaceError::Setup(format!("unknown challenge {c}: turn_left, turn_right or blink")))
 }
 
 fn print_report(r: &Report) {
