@@ -9,6 +9,7 @@
 
 mod card_face;
 mod consent;
+mod face;
 mod pin;
 mod state;
 pub mod types;
@@ -21,7 +22,6 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::face::decision::{NoMatchReason, Outcome};
 use card_face::{CardFaceState, Waiting};
 use state::State;
 use types::{Action, CardFacts, FlowConfig, HostAnswer, Input, Method, PinResult, StaffEvent, Timer};
@@ -200,17 +200,7 @@ impl Flow {
                 self.face_live = types::FaceLive { guidance: None, challenge: c };
                 self.screen_changed = true;
             }
-            (State::Face, Input::FaceDone(outcome)) => match outcome {
-                Outcome::Match { .. } => self.authenticate(now, Method::Face),
-                Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. } => {
-                    self.go(now, State::FaceFailed(FaceFailure::PresentationAttack))
-                }
-                Outcome::NoMatch { reason: NoMatchReason::ChallengeFailed, .. } => {
-                    self.face_failed(now, FaceFailure::ChallengeFailed)
-                }
-                Outcome::NoMatch { .. } => self.face_failed(now, FaceFailure::NoMatch),
-                Outcome::Inconclusive(_) => self.face_failed(now, FaceFailure::Inconclusive),
-            },
+            (State::Face, Input::FaceDone(outcome)) => self.face_done(now, outcome),
             (State::Pin { .. }, Input::User(Touch::Digit(d))) if d <= 9 => self.pin_digit(now, d),
             (State::Pin { .. }, Input::User(Touch::Backspace)) => {
                 self.pin.pop();
@@ -327,27 +317,6 @@ impl Flow {
                 self.screen_changed = true;
             }
             self.arm_inactivity(now);
-        }
-    }
-
-    /// A face check ended without a match: the second time in a session,
-    /// the staff's visual check is offered first (when it can be done).
-    fn face_failed(&mut self, now: Duration, reason: FaceFailure) {
-        self.face_failures = self.face_failures.saturating_add(1);
-        let reason = if self.face_failures >= 2 && self.visual_offered() { FaceFailure::FailedTwice } else { reason };
-        self.go(now, State::FaceFailed(reason));
-    }
-
-    fn start_face(&mut self, now: Duration) {
-        self.face_live = types::FaceLive::default();
-        self.actions.push_back(Action::StartFaceCapture);
-        self.go(now, State::Face);
-    }
-
-    /// Stops the face check if it is running.
-    fn stop_face_capture(&mut self) {
-        if matches!(self.state, State::Face) {
-            self.actions.push_back(Action::StopFaceCapture);
         }
     }
 
