@@ -94,6 +94,7 @@ pub fn check(card: &Path, dir: &Path, challenge: Option<Challenge>, fps: u32) ->
             break;
         }
     }
+    engine.forget_looks();
     // The recording ended first: as if the time ran out after its last frame.
     let outcome = outcome.or_else(|| decider.handle_timeout(last + Duration::from_secs(3600)));
     let commonest = guidance.into_iter().max_by_key(|(g, n)| (*n, *g)).map(|(g, _)| g);

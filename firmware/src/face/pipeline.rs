@@ -142,6 +142,20 @@ impl Engine {
         let span = tracing::info_span!("face_check");
         let _guard = span.enter();
         self.forget_looks();
+        let decided = self.decide(quality, &mut decider, reference, source, max_frames, &mut on_look);
+        self.forget_looks();
+        decided
+    }
+
+    fn decide<S: FrameSource>(
+        &mut self,
+        quality: &QualityConfig,
+        decider: &mut Decider,
+        reference: &Embedding,
+        source: &mut S,
+        max_frames: usize,
+        on_look: &mut impl FnMut(&Decider, &mut S),
+    ) -> Result<Outcome, CheckError<S::Error>> {
         for _ in 0..max_frames {
             let frame = source.next_frame().map_err(CheckError::Camera)?;
             let need = if decider.wants_score() { Need::Score } else { Need::Track };
@@ -153,7 +167,7 @@ impl Engine {
                 tracing::info!(outcome = outcome.kind(), "face check decided");
                 return Ok(outcome);
             }
-            on_look(&decider, source);
+            on_look(decider, source);
         }
         Err(CheckError::Face(FaceError::NoDecision))
     }

@@ -205,7 +205,11 @@ impl Worker {
         let _guard = span.enter();
         match self.engine.take() {
             Some(mut engine) => {
+                // The previous look's eye patches are biometric: none is
+                // carried into a check, or kept after it.
+                engine.forget_looks();
                 self.check_with(&mut engine, photo, generation);
+                engine.forget_looks();
                 self.engine = Some(engine);
             }
             None => self.report(generation, Input::FaceDone(Outcome::Inconclusive(InconclusiveReason::NoFrames))),

@@ -113,6 +113,7 @@ fn decision(
     challenge: Option<Challenge>,
 ) -> Result<(usize, Duration, Duration), FaceError> {
     let mut cam = sim::camera(p, Scene::Genuine, 2)?;
+    engine.forget_looks();
     let cfg = ChallengeConfig { enabled: challenge.is_some(), ..ChallengeConfig::default() };
     let mut decider = Decider::with_challenge(PolicyConfig::default(), cfg, challenge.unwrap_or(Challenge::Blink));
     let quality = QualityConfig::default();
