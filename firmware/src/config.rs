@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::face::decision::PolicyConfig;
-use crate::face::thresholds::QualityConfig;
 use crate::flow::types::FlowConfig;
 
+mod face;
 mod keypad;
 mod language;
 mod voice;
+pub use face::FaceConfig;
 pub use keypad::KeypadConfig;
 pub use language::Language;
 pub use voice::VoiceConfig;
@@ -166,18 +166,6 @@ pub struct IdentityConfig {
     /// none = `/var/lib/uketsuke` for the kiosk, an in-memory key for the
     /// simulated kiosk.
     pub state_dir: Option<PathBuf>,
-}
-
-/// Face thresholds.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FaceConfig {
-    /// The quality gate.
-    pub quality: QualityConfig,
-    /// The decision policy.
-    pub policy: PolicyConfig,
-    /// The liveness challenge (`[face.challenge]`).
-    pub challenge: crate::face::liveness::ChallengeConfig,
 }
 
 /// The whole configuration.

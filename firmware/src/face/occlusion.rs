@@ -22,6 +22,7 @@ use opencv::prelude::*;
 use super::FaceError;
 use super::detect::Face;
 use super::embed::Embedder;
+use super::quality::skin_chroma;
 use uketsuke_screen::Guidance;
 
 /// Boxes `[x, y, w, h]` in the 112×112 aligned face.
@@ -56,22 +57,6 @@ mod limits {
     pub const HAT_EYES: f64 = 0.6;
 }
 
-/// Measures of one face.
-#[derive(Clone, Copy, PartialEq)]
-pub struct Regions {
-    /// Eye contrast: the standard deviation of grey in the eye boxes over
-    /// the cheeks' luma (open eyes, iris against white, are contrasted).
-    pub openness: f32,
-    /// What covers the face, as the guidance to give.
-    pub occlusion: Option<Guidance>,
-}
-
-impl std::fmt::Debug for Regions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Regions").field("occlusion", &self.occlusion).finish_non_exhaustive()
-    }
-}
-
 /// One box's mean luma, its coefficient of variation and its skin chroma.
 #[derive(Clone, Copy, Debug)]
 struct Patch {
@@ -86,13 +71,13 @@ fn patch(ycrcb: &Mat, b: [i32; 4]) -> Result<Patch, FaceError> {
     let mut sd = Scalar::default();
     core::mean_std_dev(&roi, &mut mean, &mut sd, &core::no_array())?;
     let luma = mean[0].max(1.0);
-    let skin = ((mean[1] - 128.0) - (mean[2] - 128.0)) / std::f64::consts::SQRT_2;
-    Ok(Patch { luma, variation: sd[0] / luma, chroma: 100.0 * skin / luma })
+    Ok(Patch { luma, variation: sd[0] / luma, chroma: skin_chroma(&mean) })
 }
 
 /// Measures `face` in the colour frame it was found in (BGR): what covers
-/// it, and its patches for comparing with the next look.
-pub fn measure(embedder: &mut Embedder, colour: &Mat, face: &Face) -> Result<(Regions, Patches), FaceError> {
+/// it (as the guidance to give), and its patches for comparing with the
+/// next look.
+pub fn measure(embedder: &mut Embedder, colour: &Mat, face: &Face) -> Result<(Option<Guidance>, Patches), FaceError> {
     let mut aligned = embedder.align(colour, face)?;
     if aligned.rows() < 112 || aligned.cols() < 112 {
         return Err(FaceError::BadImage("aligned face has an unexpected size"));
@@ -101,7 +86,7 @@ pub fn measure(embedder: &mut Embedder, colour: &Mat, face: &Face) -> Result<(Re
     let converted = imgproc::cvt_color(&aligned, &mut ycrcb, imgproc::COLOR_BGR2YCrCb, 0);
     super::pipeline::wipe(&mut aligned);
     converted?;
-    let measured = (|| -> Result<(Regions, Patches), FaceError> {
+    let measured = (|| -> Result<(Option<Guidance>, Patches), FaceError> {
         let eyes = [patch(&ycrcb, LEFT_EYE)?, patch(&ycrcb, RIGHT_EYE)?];
         let (forehead, cheeks, mouth) = (patch(&ycrcb, FOREHEAD)?, patch(&ycrcb, CHEEKS)?, patch(&ycrcb, MOUTH_CHIN)?);
         let patches =
@@ -164,15 +149,13 @@ fn luma_of(ycrcb: &Mat, boxes: &[[i32; 4]]) -> Result<zeroize::Zeroizing<Vec<f32
     Ok(out)
 }
 
-/// The rules, on the boxes' measures.
-fn judge(eyes: [Patch; 2], forehead: Patch, cheeks: Patch, mouth: Patch) -> Regions {
+/// The rules, on the boxes' measures: what covers the face, if anything.
+fn judge(eyes: [Patch; 2], forehead: Patch, cheeks: Patch, mouth: Patch) -> Option<Guidance> {
     use limits::*;
     let eye_luma = (eyes[0].luma + eyes[1].luma) / 2.0;
-    let eye_contrast = (eyes[0].variation * eyes[0].luma + eyes[1].variation * eyes[1].luma) / 2.0;
-    let openness = (eye_contrast / cheeks.luma) as f32;
     let light_mask = forehead.chroma - mouth.chroma > MASK_CHROMA_GAP && mouth.luma >= MASK_BRIGHT * forehead.luma;
     let dark_mask = mouth.luma < MASK_DARK * forehead.luma && mouth.variation < MASK_SMOOTH;
-    let occlusion = if light_mask || dark_mask {
+    if light_mask || dark_mask {
         Some(Guidance::Mask)
     } else if forehead.luma < HAT_FOREHEAD * mouth.luma && eye_luma < HAT_EYES * mouth.luma {
         Some(Guidance::HatShadow)
@@ -182,8 +165,7 @@ fn judge(eyes: [Patch; 2], forehead: Patch, cheeks: Patch, mouth: Patch) -> Regi
         Some(Guidance::Sunglasses)
     } else {
         None
-    };
-    Regions { openness, occlusion }
+    }
 }
 
 #[cfg(test)]
@@ -200,45 +182,40 @@ mod tests {
 
     #[test]
     fn a_bare_face_is_not_occluded_and_its_open_eyes_are_contrasted() {
-        let r = judge([open_eye(); 2], skin(150.0), skin(150.0), skin(140.0));
-        assert_eq!(r.occlusion, None);
-        assert!(r.openness > 0.2, "{}", r.openness);
+        assert_eq!(judge([open_eye(); 2], skin(150.0), skin(150.0), skin(140.0)), None);
         // Deep-set eyes in shade: dark, but an iris against white.
         let shaded = Patch { luma: 55.0, variation: 0.5, chroma: 6.0 };
-        assert_eq!(judge([shaded; 2], skin(150.0), skin(150.0), skin(140.0)).occlusion, None);
-        let closed = Patch { luma: 140.0, variation: 0.06, chroma: 15.0 };
-        assert!(judge([closed; 2], skin(150.0), skin(150.0), skin(140.0)).openness < 0.1);
+        assert_eq!(judge([shaded; 2], skin(150.0), skin(150.0), skin(140.0)), None);
     }
 
     #[test]
     fn a_pale_mask_has_no_skin_colour_below_the_nose() {
         let mask = Patch { luma: 200.0, variation: 0.05, chroma: 1.0 };
-        assert_eq!(judge([open_eye(); 2], skin(150.0), mask, mask).occlusion, Some(Guidance::Mask));
+        assert_eq!(judge([open_eye(); 2], skin(150.0), mask, mask), Some(Guidance::Mask));
     }
 
     #[test]
     fn a_black_mask_is_dark_and_smooth_but_a_beard_is_textured() {
         let black = Patch { luma: 40.0, variation: 0.06, chroma: 0.5 };
-        assert_eq!(judge([open_eye(); 2], skin(150.0), skin(140.0), black).occlusion, Some(Guidance::Mask));
+        assert_eq!(judge([open_eye(); 2], skin(150.0), skin(140.0), black), Some(Guidance::Mask));
         let beard = Patch { luma: 55.0, variation: 0.3, chroma: 6.0 };
-        assert_eq!(judge([open_eye(); 2], skin(150.0), skin(140.0), beard).occlusion, None);
+        assert_eq!(judge([open_eye(); 2], skin(150.0), skin(140.0), beard), None);
     }
 
     #[test]
     fn dark_lenses_are_sunglasses_and_a_shaded_brow_is_a_hat() {
         let lens = Patch { luma: 35.0, variation: 0.1, chroma: 0.0 };
-        assert_eq!(judge([lens; 2], skin(150.0), skin(150.0), skin(140.0)).occlusion, Some(Guidance::Sunglasses));
+        assert_eq!(judge([lens; 2], skin(150.0), skin(150.0), skin(140.0)), Some(Guidance::Sunglasses));
         let glinting = Patch { luma: 60.0, variation: 0.2, chroma: 0.0 };
-        assert_eq!(judge([glinting; 2], skin(150.0), skin(150.0), skin(140.0)).occlusion, Some(Guidance::Sunglasses));
+        assert_eq!(judge([glinting; 2], skin(150.0), skin(150.0), skin(140.0)), Some(Guidance::Sunglasses));
         let shaded_eye = Patch { luma: 50.0, variation: 0.3, chroma: 8.0 };
-        let shaded = judge([shaded_eye; 2], skin(55.0), skin(120.0), skin(140.0));
-        assert_eq!(shaded.occlusion, Some(Guidance::HatShadow));
+        assert_eq!(judge([shaded_eye; 2], skin(55.0), skin(120.0), skin(140.0)), Some(Guidance::HatShadow));
     }
 
     #[test]
     fn a_colourless_face_is_never_read_as_masked() {
         let grey = |luma| Patch { luma, variation: 0.08, chroma: 0.0 };
-        assert_eq!(judge([open_eye(); 2], grey(150.0), grey(150.0), grey(150.0)).occlusion, None);
+        assert_eq!(judge([open_eye(); 2], grey(150.0), grey(150.0), grey(150.0)), None);
     }
 
     #[test]
@@ -255,11 +232,5 @@ mod tests {
         let (e, r) = open.change_from(&open.clone());
         assert!(e < 1e-5 && r < 1e-5);
         assert_eq!(format!("{open:?}"), "Patches(REDACTED)");
-    }
-
-    #[test]
-    fn regions_print_no_measures() {
-        let r = Regions { openness: 0.3, occlusion: None };
-        assert!(!format!("{r:?}").contains("0.3"));
     }
 }

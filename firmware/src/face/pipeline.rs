@@ -6,10 +6,10 @@ use opencv::prelude::*;
 use uketsuke_driver::hal::camera::{Frame, FrameSource, PixelFormat};
 
 use super::FaceError;
-use super::decision::{Decider, FrameResult, Outcome, PolicyConfig};
-use super::detect::{Detector, Face, to_grey_bgr};
+use super::decision::{Decider, FrameResult, Outcome};
+use super::detect::{Detector, to_grey_bgr};
 use super::embed::{Embedder, Embedding};
-use super::liveness::{ChallengeConfig, Observation};
+use super::liveness::Observation;
 use super::models::ModelPaths;
 use super::occlusion;
 use super::quality::{Assessment, QualityConfig, assess_image, assess_placement, face_chroma};
@@ -60,7 +60,7 @@ impl Engine {
     /// Looks at one frame for what the decision needs: placement, then
     /// what covers the face (a mask, sunglasses, a hat's shadow: never
     /// matched on), then for [`Need::Score`] the image's quality and the
-    /// score, for [`Need::Track`] the landmarks and eye openness only.
+    /// score, for [`Need::Track`] the landmarks and what changed since the last look only.
     pub fn analyse_frame(
         &mut self,
         quality: &QualityConfig,
@@ -92,8 +92,8 @@ impl Engine {
             Assessment::Usable(face) => face,
             Assessment::Unusable(g) => return Ok(FrameResult::Unusable(g)),
         };
-        let (regions, patches) = occlusion::measure(&mut self.embedder, colour, &face)?;
-        if let Some(g) = regions.occlusion {
+        let (occluded, patches) = occlusion::measure(&mut self.embedder, colour, &face)?;
+        if let Some(g) = occluded {
             return Ok(FrameResult::Unusable(g));
         }
         let (eye_change, rest_change) = last_look.map_or((0.0, 0.0), |before| patches.change_from(&before));
@@ -116,11 +116,6 @@ impl Engine {
     /// patches are zeroized as they drop).
     pub fn forget_looks(&mut self) {
         self.last_look = None;
-    }
-
-    /// The first face in a BGR image and its measures, for the offline tools.
-    pub fn detect_one(&mut self, bgr: &Mat) -> Result<Option<Face>, FaceError> {
-        Ok(self.detector.detect(bgr)?.into_iter().next())
     }
 
     /// Runs a face check on `source` until the policy decides. Logs carry
@@ -170,20 +165,6 @@ impl Engine {
             on_look(decider, source);
         }
         Err(CheckError::Face(FaceError::NoDecision))
-    }
-
-    /// [`Engine::check`] with the policy alone (no challenge).
-    pub fn check_without_challenge<S: FrameSource>(
-        &mut self,
-        quality: &QualityConfig,
-        policy: &PolicyConfig,
-        reference: &Embedding,
-        source: &mut S,
-        max_frames: usize,
-    ) -> Result<Outcome, CheckError<S::Error>> {
-        let cfg = ChallengeConfig { enabled: false, ..ChallengeConfig::default() };
-        let decider = Decider::with_challenge(policy.clone(), cfg, super::liveness::Challenge::Blink);
-        self.check(quality, decider, reference, source, max_frames, |_, _| {})
     }
 }
 

@@ -136,9 +136,14 @@ pub fn face_chroma(colour_frame: &Mat, face: &Face) -> Result<f64, FaceError> {
     let roi = Mat::roi(colour_frame, Rect::new(x0, y0, x1 - x0, y1 - y0))?;
     let mut ycrcb = Mat::default();
     imgproc::cvt_color(&roi, &mut ycrcb, imgproc::COLOR_BGR2YCrCb, 0)?;
-    let mean = core::mean(&ycrcb, &core::no_array())?;
+    Ok(skin_chroma(&core::mean(&ycrcb, &core::no_array())?))
+}
+
+/// The skin chroma of a mean (Y, Cr, Cb): the (Cr, Cb) offset from neutral
+/// grey on the skin direction (Cr up, Cb down), as a % of the luma.
+pub fn skin_chroma(mean: &Scalar) -> f64 {
     let skin = ((mean[1] - 128.0) - (mean[2] - 128.0)) / std::f64::consts::SQRT_2;
-    Ok(100.0 * skin / mean[0].max(1.0))
+    100.0 * skin / mean[0].max(1.0)
 }
 
 /// Variance of the Laplacian of the face scaled to 112 px wide.
