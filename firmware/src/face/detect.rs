@@ -14,6 +14,13 @@ const STRIDES: [i32; 3] = [8, 16, 32];
 pub const SCORE_THRESHOLD: f32 = 0.6;
 /// IoU above which the weaker of two boxes is suppressed.
 pub const NMS_THRESHOLD: f32 = 0.3;
+/// A width for [`Detector::detect_scaled`] that costs a quarter of a
+/// 640×480 search: a face the quality gate accepts (16 % of the frame)
+/// is still 51 px wide there. Not the kiosk's default: YuNet's landmarks
+/// on a half-size face move by 5–30 % of the eye distance and miss part
+/// of a head's tilt, and the tilt, occlusion and liveness gates are
+/// calibrated on full-frame landmarks (docs/face.md, "Speed").
+pub const DETECTION_WIDTH: i32 = 320;
 
 /// One detected face, in the pixel coordinates of the input image.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -105,6 +112,80 @@ impl Detector {
         }
         Ok(nms(faces))
     }
+
+    /// Detects faces in a camera frame: first on a copy scaled down to at
+    /// most `max_width` pixels wide (see [`DETECTION_WIDTH`]), then, for
+    /// the strongest face, again on the full frame around it only
+    /// ([`REFINE_MARGIN`]): a small face's landmarks miss a tilted head,
+    /// and alignment needs them to the pixel. Boxes and landmarks are in
+    /// the frame's own coordinates; a frame already that narrow is
+    /// searched as it is.
+    pub fn detect_scaled(&mut self, bgr: &Mat, max_width: i32) -> Result<Vec<Face>, FaceError> {
+        if bgr.cols() <= max_width || max_width < 32 {
+            return self.detect(bgr);
+        }
+        let scale = bgr.cols() as f64 / f64::from(max_width);
+        let size = Size::new(max_width, ((bgr.rows() as f64 / scale).round() as i32).max(1));
+        let mut small = Mat::default();
+        imgproc::resize(bgr, &mut small, size, 0.0, 0.0, imgproc::INTER_AREA)?;
+        let found = self.detect(&small);
+        // The small copy is as biometric as the frame.
+        crate::face::pipeline::wipe(&mut small);
+        let (sx, sy) = (bgr.cols() as f32 / size.width as f32, bgr.rows() as f32 / size.height as f32);
+        let mut faces: Vec<Face> = found?.into_iter().map(|f| f.scaled(sx, sy)).collect();
+        if let Some(first) = faces.first_mut()
+            && let Some(sharp) = self.refine(bgr, first)?
+        {
+            *first = sharp;
+        }
+        Ok(faces)
+    }
+
+    /// The face found around `coarse` on the full frame, if any.
+    fn refine(&mut self, bgr: &Mat, coarse: &Face) -> Result<Option<Face>, FaceError> {
+        let [x, y, w, h] = coarse.bbox;
+        let (mx, my) = (w * REFINE_MARGIN, h * REFINE_MARGIN);
+        let left = ((x - mx).floor() as i32).clamp(0, bgr.cols() - 1);
+        let top = ((y - my).floor() as i32).clamp(0, bgr.rows() - 1);
+        let right = ((x + w + mx).ceil() as i32).clamp(left + 1, bgr.cols());
+        let bottom = ((y + h + my).ceil() as i32).clamp(top + 1, bgr.rows());
+        let roi = Mat::roi(bgr, core::Rect::new(left, top, right - left, bottom - top))?;
+        let mut region = roi.try_clone()?;
+        let found = self.detect(&region);
+        crate::face::pipeline::wipe(&mut region);
+        let (cx, cy) = (x + w / 2.0 - left as f32, y + h / 2.0 - top as f32);
+        // The one whose centre is nearest the coarse face's.
+        let nearest = found?.into_iter().min_by(|a, b| a.distance_to(cx, cy).total_cmp(&b.distance_to(cx, cy)));
+        Ok(nearest.filter(|f| f.distance_to(cx, cy) < w / 2.0).map(|f| f.shifted(left as f32, top as f32)))
+    }
+}
+
+/// Around a face found on the small copy, the full frame is searched
+/// again this fraction of the face's size beyond each side.
+pub const REFINE_MARGIN: f32 = 0.25;
+
+impl Face {
+    /// The same face `dx` right and `dy` down.
+    pub fn shifted(self, dx: f32, dy: f32) -> Face {
+        let [x, y, w, h] = self.bbox;
+        Face { bbox: [x + dx, y + dy, w, h], landmarks: self.landmarks.map(|[lx, ly]| [lx + dx, ly + dy]), ..self }
+    }
+
+    /// Distance from the box's centre to (`x`, `y`).
+    fn distance_to(&self, x: f32, y: f32) -> f32 {
+        let [bx, by, bw, bh] = self.bbox;
+        (bx + bw / 2.0 - x).hypot(by + bh / 2.0 - y)
+    }
+
+    /// The same face in an image `sx` times wider and `sy` times taller.
+    pub fn scaled(self, sx: f32, sy: f32) -> Face {
+        let [x, y, w, h] = self.bbox;
+        Face {
+            bbox: [x * sx, y * sy, w * sx, h * sy],
+            landmarks: self.landmarks.map(|[lx, ly]| [lx * sx, ly * sy]),
+            score: self.score,
+        }
+    }
 }
 
 /// Decodes one stride's outputs into faces above [`SCORE_THRESHOLD`].
@@ -191,6 +272,22 @@ mod tests {
         assert!((out[0].score - 0.9).abs() < 1e-6);
         assert_eq!(out[0].bbox, [4.0, -4.0, 8.0, 8.0]);
         assert_eq!(out[0].landmarks[0], [8.0, 0.0]);
+    }
+
+    #[test]
+    fn a_scaled_face_keeps_its_score_and_scales_every_point() {
+        let f = Face { bbox: [10.0, 20.0, 30.0, 40.0], landmarks: [[1.0, 2.0]; 5], score: 0.8 }.scaled(2.0, 3.0);
+        assert_eq!(f.bbox, [20.0, 60.0, 60.0, 120.0]);
+        assert_eq!(f.landmarks, [[2.0, 6.0]; 5]);
+        assert_eq!(f.score, 0.8);
+    }
+
+    #[test]
+    fn a_shifted_face_moves_its_box_and_landmarks_alike() {
+        let f = Face { bbox: [10.0, 20.0, 30.0, 40.0], landmarks: [[1.0, 2.0]; 5], score: 0.8 }.shifted(5.0, -2.0);
+        assert_eq!(f.bbox, [15.0, 18.0, 30.0, 40.0]);
+        assert_eq!(f.landmarks, [[6.0, 0.0]; 5]);
+        assert_eq!(f.distance_to(30.0, 38.0), 0.0);
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub mod occlusion;
 #[cfg(feature = "kiosk")]
 pub mod offline;
 #[cfg(feature = "kiosk")]
+pub mod overlap;
+#[cfg(feature = "kiosk")]
 pub mod pipeline;
 #[cfg(feature = "kiosk")]
 pub mod quality;

@@ -7,13 +7,15 @@ use uketsuke_driver::hal::camera::{Frame, FrameSource, PixelFormat};
 
 use super::FaceError;
 use super::decision::{Decider, FrameResult, Outcome};
-use super::detect::{Detector, to_grey_bgr};
+use super::detect::{Detector, Face, to_grey_bgr};
 use super::embed::{Embedder, Embedding};
 use super::liveness::Observation;
 use super::models::ModelPaths;
 use super::occlusion;
+use super::overlap::{self, Feed, Stopped};
 use super::quality::{Assessment, QualityConfig, assess_image, assess_placement, face_chroma};
 use super::reference::reference_embedding;
+use std::ops::ControlFlow;
 
 /// What the decision needs from the next frame ([`Decider::wants_score`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,14 +34,22 @@ pub struct Engine {
     /// Face recogniser.
     pub embedder: Embedder,
     /// The previous look's eyes and face, to see what changed (a blink).
-    last_look: Option<occlusion::Patches>,
+    pub(super) last_look: Option<occlusion::Patches>,
+    /// Frames wider than this are searched on a smaller copy first
+    /// ([`Detector::detect_scaled`]); 0 (the default) searches the whole frame.
+    pub detection_width: i32,
 }
 
 impl Engine {
     /// Verifies and loads both models.
     pub fn load(models: &ModelPaths) -> Result<Self, FaceError> {
         models.verify()?;
-        Ok(Self { detector: Detector::new(&models.yunet)?, embedder: Embedder::new(&models.sface)?, last_look: None })
+        Ok(Self {
+            detector: Detector::new(&models.yunet)?,
+            embedder: Embedder::new(&models.sface)?,
+            last_look: None,
+            detection_width: 0,
+        })
     }
 
     /// The reference embedding from the chip's photo.
@@ -68,48 +78,8 @@ impl Engine {
         frame: &Frame,
         need: Need,
     ) -> Result<FrameResult, FaceError> {
-        let mut colour = frame_to_mat(frame)?;
-        let mut grey = to_grey_bgr(&colour)?;
-        let result = self.analyse(quality, reference, &colour, &grey, need);
-        // Frames are biometric: clear our copies before OpenCV frees them.
-        wipe(&mut colour);
-        wipe(&mut grey);
-        result
-    }
-
-    fn analyse(
-        &mut self,
-        quality: &QualityConfig,
-        reference: &Embedding,
-        colour: &Mat,
-        grey: &Mat,
-        need: Need,
-    ) -> Result<FrameResult, FaceError> {
-        let faces = self.detector.detect(grey)?;
-        // Only consecutive looks at one face are compared.
-        let last_look = self.last_look.take();
-        let face = match assess_placement(quality, grey, &faces)? {
-            Assessment::Usable(face) => face,
-            Assessment::Unusable(g) => return Ok(FrameResult::Unusable(g)),
-        };
-        let (occluded, patches) = occlusion::measure(&mut self.embedder, colour, &face)?;
-        if let Some(g) = occluded {
-            return Ok(FrameResult::Unusable(g));
-        }
-        let (eye_change, rest_change) = last_look.map_or((0.0, 0.0), |before| patches.change_from(&before));
-        self.last_look = Some(patches);
-        let look = Observation { landmarks: face.landmarks, eye_change, rest_change };
-        if need == Need::Track {
-            return Ok(FrameResult::Tracked(look));
-        }
-        if let Assessment::Unusable(g) = assess_image(quality, grey, &face)? {
-            return Ok(FrameResult::Unusable(g));
-        }
-        Ok(FrameResult::Scored {
-            similarity: reference.cosine(&self.embedder.embed(grey, &face)?),
-            chroma: face_chroma(colour, &face)?,
-            look,
-        })
+        let located = locate(&mut self.detector, frame, self.detection_width)?;
+        finish(&mut self.embedder, &mut self.last_look, quality, reference, &located, need)
     }
 
     /// Forgets the previous look (a new check, or the end of one: the
@@ -137,35 +107,121 @@ impl Engine {
         let span = tracing::info_span!("face_check");
         let _guard = span.enter();
         self.forget_looks();
-        let decided = self.decide(quality, &mut decider, reference, source, max_frames, &mut on_look);
+        let mut feed = CheckFeed { decider: &mut decider, source, on_look: &mut on_look, left: max_frames };
+        let decided = overlap::run(self, quality, reference, &mut feed);
         self.forget_looks();
-        decided
+        match decided {
+            Ok(Some(outcome)) => Ok(outcome),
+            Ok(None) => Err(CheckError::Face(FaceError::NoDecision)),
+            Err(Stopped::Source(e)) => Err(CheckError::Camera(e)),
+            Err(Stopped::Face(e)) => Err(CheckError::Face(e)),
+        }
+    }
+}
+
+/// [`Engine::check`]'s frames and decisions.
+struct CheckFeed<'a, S, L> {
+    decider: &'a mut Decider,
+    source: &'a mut S,
+    on_look: &'a mut L,
+    left: usize,
+}
+
+impl<S: FrameSource, L: FnMut(&Decider, &mut S)> Feed for CheckFeed<'_, S, L> {
+    type Error = S::Error;
+    type Done = Outcome;
+
+    fn next_frame(&mut self) -> Option<Result<Frame, S::Error>> {
+        self.left = self.left.checked_sub(1)?;
+        Some(self.source.next_frame())
     }
 
-    fn decide<S: FrameSource>(
-        &mut self,
-        quality: &QualityConfig,
-        decider: &mut Decider,
-        reference: &Embedding,
-        source: &mut S,
-        max_frames: usize,
-        on_look: &mut impl FnMut(&Decider, &mut S),
-    ) -> Result<Outcome, CheckError<S::Error>> {
-        for _ in 0..max_frames {
-            let frame = source.next_frame().map_err(CheckError::Camera)?;
-            let need = if decider.wants_score() { Need::Score } else { Need::Track };
-            let result = self.analyse_frame(quality, reference, &frame, need).map_err(CheckError::Face)?;
-            if let FrameResult::Unusable(g) = result {
-                tracing::trace!(guidance = ?g, "frame unusable");
-            }
-            if let Some(outcome) = decider.push(frame.timestamp, result) {
-                tracing::info!(outcome = outcome.kind(), "face check decided");
-                return Ok(outcome);
-            }
-            on_look(decider, source);
-        }
-        Err(CheckError::Face(FaceError::NoDecision))
+    fn need(&self) -> Need {
+        if self.decider.wants_score() { Need::Score } else { Need::Track }
     }
+
+    fn take(&mut self, at: std::time::Duration, result: FrameResult) -> ControlFlow<Outcome> {
+        if let FrameResult::Unusable(g) = result {
+            tracing::trace!(guidance = ?g, "frame unusable");
+        }
+        if let Some(outcome) = self.decider.push(at, result) {
+            tracing::info!(outcome = outcome.kind(), "face check decided");
+            return ControlFlow::Break(outcome);
+        }
+        (self.on_look)(self.decider, self.source);
+        ControlFlow::Continue(())
+    }
+}
+
+/// A frame after detection (the first stage): its colour and greyscale
+/// copies and the faces found, strongest first. The copies are wiped when
+/// it drops.
+pub struct Located {
+    colour: Mat,
+    grey: Mat,
+    faces: Vec<Face>,
+}
+
+impl Drop for Located {
+    fn drop(&mut self) {
+        // Frames are biometric: clear our copies before OpenCV frees them.
+        wipe(&mut self.colour);
+        wipe(&mut self.grey);
+    }
+}
+
+/// The first stage: the frame in greyscale, searched for faces (on a
+/// copy `detection_width` wide first if that is narrower, see
+/// [`Engine::detection_width`]; the positions are the full frame's).
+pub fn locate(detector: &mut Detector, frame: &Frame, detection_width: i32) -> Result<Located, FaceError> {
+    let colour = frame_to_mat(frame)?;
+    let mut located = Located { grey: Mat::default(), colour, faces: Vec::new() };
+    located.grey = to_grey_bgr(&located.colour)?;
+    located.faces = if detection_width > 0 {
+        detector.detect_scaled(&located.grey, detection_width)?
+    } else {
+        detector.detect(&located.grey)?
+    };
+    Ok(located)
+}
+
+/// The second stage, on the full frame: placement, occlusion, then the
+/// movement since the previous look (`last_look`, replaced by this one)
+/// and, for [`Need::Score`], the image's quality and the score. Only a
+/// frame the gates accept is embedded.
+pub fn finish(
+    embedder: &mut Embedder,
+    last_look: &mut Option<occlusion::Patches>,
+    quality: &QualityConfig,
+    reference: &Embedding,
+    located: &Located,
+    need: Need,
+) -> Result<FrameResult, FaceError> {
+    let Located { colour, grey, faces } = located;
+    // Only consecutive looks at one face are compared.
+    let before = last_look.take();
+    let face = match assess_placement(quality, grey, faces)? {
+        Assessment::Usable(face) => face,
+        Assessment::Unusable(g) => return Ok(FrameResult::Unusable(g)),
+    };
+    let (occluded, patches) = occlusion::measure(embedder, colour, &face)?;
+    if let Some(g) = occluded {
+        return Ok(FrameResult::Unusable(g));
+    }
+    let (eye_change, rest_change) = before.map_or((0.0, 0.0), |b| patches.change_from(&b));
+    *last_look = Some(patches);
+    let look = Observation { landmarks: face.landmarks, eye_change, rest_change };
+    if need == Need::Track {
+        return Ok(FrameResult::Tracked(look));
+    }
+    if let Assessment::Unusable(g) = assess_image(quality, grey, &face)? {
+        return Ok(FrameResult::Unusable(g));
+    }
+    Ok(FrameResult::Scored {
+        similarity: reference.cosine(&embedder.embed(grey, &face)?),
+        chroma: face_chroma(colour, &face)?,
+        look,
+    })
 }
 
 /// A face check failed before it could decide.

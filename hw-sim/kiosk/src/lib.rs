@@ -9,7 +9,8 @@
 //! - [`script`] and [`transcript`]: scripted patients and what they saw.
 //! - [`panel`]: the developer's control panel window.
 //! - [`face_sim`] and [`face_bench`]: the face check on virtual-camera
-//!   scenes, for `uketsuke-face scene` and `bench`.
+//!   scenes, for `uketsuke-face scene` and `bench`; [`face_versus`]: the
+//!   bench's side-by-side run against OpenCV's Python path.
 //!
 //! Binaries: `uketsuke-sim-kiosk` (what `scripts/kiosk` runs) and `uketsuke-face`.
 
@@ -24,6 +25,7 @@ pub use generated::{ControlPanel, SimControl};
 pub mod devices;
 pub mod face_bench;
 pub mod face_sim;
+pub mod face_versus;
 pub mod memory_reader;
 pub mod pad_eval;
 pub mod panel;

@@ -2,7 +2,7 @@
 //!
 //! - `uketsuke-face verify --card CARD_PHOTO --probe IMAGE [--json]`
 //! - `uketsuke-face eval DIR [--json]`
-//! - `uketsuke-face bench [--json]`
+//! - `uketsuke-face bench [--json] [--no-python]` (per stage, then side by side with OpenCV's Python path)
 //! - `uketsuke-face scene --persona ID --scene SCENE [--challenge C] [--seed N]`
 //! - `uketsuke-face pad-eval [--runs N] [--scene SCENE …] [--json]`
 //! - `uketsuke-face check --card CHIP.jp2 --frames DIR [--challenge C] [--fps N] --json`
@@ -24,7 +24,7 @@ use uketsuke_firmware::face::pipeline::Engine;
 use uketsuke_firmware::face::quality::{Assessment, QualityConfig, assess};
 use uketsuke_firmware::face::reference::decode_grey;
 use uketsuke_hw_sim::camera::Scene;
-use uketsuke_sim_kiosk::{face_bench as bench, face_sim as sim, pad_eval};
+use uketsuke_sim_kiosk::{face_bench as bench, face_sim as sim, face_versus, pad_eval};
 
 #[derive(Parser)]
 #[command(name = "uketsuke-face", version, about = "Uketsuke face pipeline (YuNet + SFace on OpenCV)")]
@@ -122,6 +122,9 @@ enum Command {
         /// Iterations per stage.
         #[arg(long, default_value_t = 30)]
         iterations: usize,
+        /// Skip the side-by-side run against OpenCV's Python path.
+        #[arg(long)]
+        no_python: bool,
     },
 }
 
@@ -246,12 +249,21 @@ fn run(cli: Cli) -> Result<(), FaceError> {
             }
             Ok(())
         }
-        Command::Bench { json, iterations } => {
+        Command::Bench { json, iterations, no_python } => {
             let figures = bench::run(iterations.max(1))?;
+            let versus = if no_python {
+                None
+            } else {
+                Some(face_versus::run("adult-registered", &face_versus::SCENES, face_versus::PASSES)?)
+            };
             if json {
-                println!("{}", serde_json::to_string_pretty(&figures).unwrap_or_default());
+                let both = serde_json::json!({ "stages": figures, "versus_python": versus });
+                println!("{}", serde_json::to_string_pretty(&both).unwrap_or_default());
             } else {
                 bench::print(&figures);
+                if let Some(v) = &versus {
+                    face_versus::print(v);
+                }
             }
             Ok(())
         }
