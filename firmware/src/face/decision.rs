@@ -249,8 +249,11 @@ impl Decider {
     /// Starts, feeds or ends the challenge with this look.
     fn follow_challenge(&mut self, now: Duration, look: Option<Observation>) -> Option<Outcome> {
         let min = self.cfg.min_frames.max(1);
+        // Only a face that would match is asked to move: a different
+        // person or a print is refused on its scores alone, sooner.
         if let Liveness::Pending(challenge) = self.liveness
             && self.scores.len() + 1 >= min
+            && self.would_match()
             && let Some(look) = look
         {
             let mut tracker = ChallengeTracker::new(self.challenge_cfg.clone(), challenge, now);
@@ -284,14 +287,16 @@ impl Decider {
     /// after it) are in.
     fn decide(&self) -> Option<Outcome> {
         let frames = self.scores.len();
-        let challenge = match self.liveness {
-            Liveness::Off => None,
-            Liveness::Passed { challenge, scored_before, .. } if frames > scored_before => Some(challenge),
-            _ => return None,
-        };
         if frames < self.cfg.min_frames.max(1) {
             return None;
         }
+        let challenge = match self.liveness {
+            Liveness::Off => None,
+            Liveness::Passed { challenge, scored_before, .. } if frames > scored_before => Some(challenge),
+            // Not asked yet because the face would not match: refused now.
+            Liveness::Pending(_) if !self.would_match() => None,
+            _ => return None,
+        };
         let score = median(&self.scores);
         let colour_frames = frames - self.colourless;
         Some(if !presentation_check_passed(frames, colour_frames) {
@@ -301,6 +306,15 @@ impl Decider {
         } else {
             Outcome::NoMatch { score, frames, reason: NoMatchReason::DifferentPerson }
         })
+    }
+
+    /// Whether the scores so far would match: over the threshold, and the
+    /// presentation check not failed.
+    fn would_match(&self) -> bool {
+        let frames = self.scores.len();
+        !self.scores.is_empty()
+            && median(&self.scores) >= self.cfg.threshold
+            && presentation_check_passed(frames, frames - self.colourless)
     }
 
     /// Drops what was gathered on a face that is no longer in view; the

@@ -7,7 +7,7 @@ fn ms(n: u64) -> Duration {
 /// A frontal face's landmarks (eye distance 80 px), shifted by `dx`.
 fn frontal(dx: f32) -> Observation {
     let l = [[280.0, 200.0], [360.0, 200.0], [320.0, 245.0], [290.0, 285.0], [350.0, 285.0]];
-    Observation { landmarks: l.map(|[x, y]| [x + dx, y]), eye_change: 0.0, rest_change: 0.0 }
+    Observation { landmarks: l.map(|[x, y]| [x + dx, y]), eye_change: 0.0, rest_change: 0.0, tracked: None }
 }
 
 /// The same face turned to the patient's left by `t` eye distances.
@@ -201,4 +201,24 @@ fn the_chip_photo_held_up_is_refused_before_any_challenge() {
     let mut d = challenged(Challenge::Blink);
     let out = d.push(ms(0), live(0.95));
     assert!(matches!(out, Some(Outcome::NoMatch { reason: NoMatchReason::PresentationAttack, .. })));
+}
+
+#[test]
+fn someone_else_is_refused_on_the_scores_without_being_asked_to_move() {
+    let mut d = challenged(Challenge::TurnLeft);
+    assert_eq!(d.push(ms(0), live(0.15)), None);
+    assert_eq!(d.push(ms(66), live(0.2)), None);
+    assert_eq!(d.challenge(), None, "a face that would not match is not asked for a movement");
+    let out = d.push(ms(133), live(0.1));
+    assert!(matches!(out, Some(Outcome::NoMatch { reason: NoMatchReason::DifferentPerson, .. })), "{out:?}");
+}
+
+#[test]
+fn a_face_that_comes_to_match_is_asked_to_move_once_its_scores_would_match() {
+    let mut d = challenged(Challenge::TurnRight);
+    d.push(ms(0), live(0.3));
+    d.push(ms(66), live(0.45));
+    assert_eq!(d.challenge(), None, "the median (0.375) is under the threshold (0.40)");
+    assert_eq!(d.push(ms(133), live(0.7)), None);
+    assert_eq!(d.challenge(), Some(Challenge::TurnRight));
 }

@@ -13,7 +13,13 @@
 //!   goes where that homography puts it. We fit the homography that
 //!   carries the eyes and mouth corners from the first frame of the
 //!   challenge to the current one and measure where the nose is against
-//!   where it puts it (in eye distances, along the eyes' line).
+//!   where it puts it (in eye distances, along the eyes' line). The points
+//!   are the patches of skin under the first look's landmarks, found again
+//!   in each frame (`face::track`, [`Observation::tracked`]): YuNet's own
+//!   landmarks jitter by several percent and its nose lags a turn, so a
+//!   swung print measured up to ±0.10 through them and a live turn only
+//!   0.075–0.10; through the patches a print stays under 0.01 and a turn
+//!   reaches 0.1–0.4.
 //! - **Blinking.** The pipeline compares each look's eyes, and the rest of
 //!   the face, with the previous look's (on the aligned face, see
 //!   `occlusion::Patches`): closing the eyes changes the eyes alone, and so
@@ -47,6 +53,10 @@ pub struct Observation {
     pub eye_change: f32,
     /// How much the rest of the face (cheeks, nose) changed since then.
     pub rest_change: f32,
+    /// Where the patches of skin under the challenge's first look's
+    /// landmarks are in this frame (`face::track`): sharper than the
+    /// landmarks for the turn. `None` when they were not all found.
+    pub tracked: Option<Landmarks>,
 }
 
 impl std::fmt::Debug for Observation {
@@ -64,11 +74,8 @@ pub struct ChallengeConfig {
     /// visual check to a challenge leaves this off; the evidence then says
     /// no challenge was made and the terminal's policy decides.
     ///
-    /// Off by default for now: on the simulator's faces the landmark turn
-    /// measure does not yet separate a real turn from a print swung in the
-    /// hand, nor the eye-change measure a blink from landmark jitter,
-    /// with the margins `uketsuke-face pad-eval` must show (docs/face.md,
-    /// "Liveness challenge").
+    /// On by default: `uketsuke-face pad-eval` measures it (docs/face.md,
+    /// "Attack rates").
     pub enabled: bool,
     /// The movements drawn from, at random. Blink is left out by default:
     /// its measure (the eyes changing alone between two looks) is not yet
@@ -78,10 +85,12 @@ pub struct ChallengeConfig {
     #[serde(with = "crate::config::secs")]
     pub time_limit: Duration,
     /// The nose's move against the eyes and mouth, in eye distances, that
-    /// counts as a turn (the simulator's turn measures 0.075–0.10 through
-    /// YuNet; the landmark noise of a still face stays under 0.035).
+    /// counts as a turn (through the followed patches the simulator's
+    /// turns measure 0.1–0.4 and a still face or a swung print under 0.01;
+    /// through YuNet's landmarks alone, 0.075–0.10 against ±0.035 of noise).
     pub min_turn: f32,
-    /// Looks in a row the turn must be held for.
+    /// Looks in a row the turn must be held for (a look whose patches
+    /// were lost in the turn neither counts nor breaks the row).
     pub hold_looks: usize,
     /// An eye change from one look to the next over this (while the rest
     /// of the face changes under `max_rest_change`) is the eyes closing or
@@ -105,11 +114,11 @@ pub struct ChallengeConfig {
 impl Default for ChallengeConfig {
     fn default() -> Self {
         Self {
-            enabled: false,
+            enabled: true,
             kinds: vec![Challenge::TurnLeft, Challenge::TurnRight],
             time_limit: Duration::from_secs(3),
             min_turn: 0.07,
-            hold_looks: 3,
+            hold_looks: 2,
             eye_change: 0.3,
             max_rest_change: 0.2,
             blink_within: Duration::from_millis(1200),
@@ -142,6 +151,10 @@ pub enum ChallengeFailure {
     /// back; a replay does not know the side).
     WrongDirection,
 }
+
+/// YuNet's landmarks showing at least this turn (eye distances) the other
+/// way than the followed patches: the patches are not trusted for that look.
+const DISAGREEING_LANDMARKS: f32 = 0.02;
 
 /// A running challenge.
 #[derive(Clone, Debug)]
@@ -210,6 +223,12 @@ impl ChallengeTracker {
             self.restart(obs);
             return self.handle_timeout(now);
         };
+        if base.tracked.is_none() && obs.tracked.is_some() {
+            // The first look with followed patches (the challenge starts on
+            // the last scored look, which has none) is the one to measure from.
+            self.restart(obs);
+            return self.handle_timeout(now);
+        }
         let passed = match self.challenge {
             Challenge::TurnLeft | Challenge::TurnRight => self.turned(&base, &obs),
             Challenge::Blink => self.blinked(now, &base, &obs),
@@ -247,9 +266,27 @@ impl ChallengeTracker {
     }
 
     fn turned(&mut self, base: &Observation, obs: &Observation) -> bool {
-        let Some((turn, rigid)) = nose_residual(&base.landmarks, &obs.landmarks) else {
+        // The followed patches when both looks have them, else the landmarks.
+        let (from, to) = match (base.tracked, obs.tracked) {
+            (Some(a), Some(b)) => (a, b),
+            // Patches lost in a wide turn: this look neither counts nor
+            // breaks the hold (the landmarks would understate the turn).
+            (Some(_), None) => return false,
+            _ => (base.landmarks, obs.landmarks),
+        };
+        let Some((turn, rigid)) = nose_residual(&from, &to) else {
             return false;
         };
+        // A patch that lost its way in a wide turn (locked onto the cheek
+        // beside the nose) shows a turn the other way than the landmarks:
+        // such a look neither counts nor breaks the hold.
+        if obs.tracked.is_some()
+            && let Some((rough, _)) = nose_residual(&base.landmarks, &obs.landmarks)
+            && rough * turn < 0.0
+            && rough.abs() >= DISAGREEING_LANDMARKS
+        {
+            return false;
+        }
         self.rigid_motion = self.rigid_motion.max(rigid);
         // The patient's left is the camera image's right (+x).
         let toward = if self.challenge == Challenge::TurnLeft { turn } else { -turn };

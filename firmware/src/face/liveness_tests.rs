@@ -11,7 +11,7 @@ fn frontal() -> Landmarks {
 
 /// A look whose eyes changed by `eye_change` since the previous one.
 fn obs(landmarks: Landmarks, eye_change: f32) -> Observation {
-    Observation { landmarks, eye_change, rest_change: 0.02 }
+    Observation { landmarks, eye_change, rest_change: 0.02, tracked: None }
 }
 
 /// The same points under an affine map (a flat photo moved, turned, tilted).
@@ -163,7 +163,7 @@ fn the_opening_must_follow_the_closing_within_the_blink_time() {
 #[test]
 fn a_cut_between_photos_changes_more_than_the_eyes_and_is_not_a_blink() {
     let mut t = ChallengeTracker::new(ChallengeConfig::default(), Challenge::Blink, ms(0));
-    let cut = Observation { landmarks: frontal(), eye_change: 0.7, rest_change: 0.6 };
+    let cut = Observation { landmarks: frontal(), eye_change: 0.7, rest_change: 0.6, tracked: None };
     let looks = [obs(frontal(), 0.0), cut, cut, obs(frontal(), 0.0)];
     assert_eq!(run(&mut t, &looks), Progress::Waiting);
     // The same place, another expression: the mouth wider, the nose lower.
@@ -207,4 +207,51 @@ fn the_challenge_is_drawn_from_the_configured_kinds() {
     assert!((0..20).all(|n| cfg.draw(n) != Challenge::Blink));
     let every = ChallengeConfig { kinds: Vec::new(), ..cfg };
     assert_eq!((0..3).map(|n| every.draw(n)).collect::<Vec<_>>(), Challenge::ALL);
+}
+
+/// A look whose followed patches are `tracked` (the landmarks stay frontal:
+/// YuNet's lagging nose).
+fn followed(tracked: Option<Landmarks>) -> Observation {
+    Observation { landmarks: frontal(), eye_change: 0.0, rest_change: 0.02, tracked }
+}
+
+#[test]
+fn the_turn_is_measured_on_the_followed_patches_from_the_first_look_that_has_them() {
+    let mut t = ChallengeTracker::new(ChallengeConfig::default(), Challenge::TurnLeft, ms(0));
+    // The challenge starts on a scored look (no patches), then the patches
+    // are kept; YuNet's landmarks never show the turn, the patches do.
+    let looks = [
+        obs(frontal(), 0.0),
+        followed(Some(frontal())),
+        followed(Some(head_turned(0.15))),
+        followed(Some(head_turned(0.2))),
+    ];
+    assert_eq!(run(&mut t, &looks), Progress::Passed);
+}
+
+#[test]
+fn a_look_whose_patches_were_lost_neither_counts_nor_breaks_the_hold() {
+    let cfg = ChallengeConfig { hold_looks: 3, ..ChallengeConfig::default() };
+    let mut t = ChallengeTracker::new(cfg, Challenge::TurnLeft, ms(0));
+    let looks = [
+        followed(Some(frontal())),
+        followed(Some(head_turned(0.15))),
+        followed(None),
+        followed(Some(head_turned(0.2))),
+        followed(None),
+    ];
+    for (i, o) in looks.iter().enumerate() {
+        assert_eq!(t.observe(ms(66 * i as u64), *o), Progress::Waiting, "look {i}");
+    }
+    assert_eq!(t.observe(ms(66 * 5), followed(Some(head_turned(0.2)))), Progress::Passed);
+}
+
+#[test]
+fn followed_patches_of_a_flat_picture_never_pass_however_it_is_swung() {
+    let h = [0.9, 0.05, 20.0, -0.02, 1.0, 5.0, 0.0006, 0.0002, 1.0];
+    let mut t = ChallengeTracker::new(ChallengeConfig::default(), Challenge::TurnRight, ms(0));
+    let mut looks = vec![followed(Some(frontal()))];
+    // Swung one way and back for longer than the time limit.
+    looks.extend((0..50).map(|i| followed(Some(if i % 10 < 5 { perspective(frontal(), h) } else { frontal() }))));
+    assert!(matches!(run(&mut t, &looks), Progress::Failed(_)));
 }

@@ -26,6 +26,8 @@ pub mod quality;
 pub mod reference;
 pub mod thresholds;
 #[cfg(feature = "kiosk")]
+pub mod track;
+#[cfg(feature = "kiosk")]
 pub mod v4l2;
 
 /// A face check looks at no more than one camera frame in this time (15 a

@@ -54,7 +54,7 @@ pub fn run<F: Feed>(
     reference: &Embedding,
     feed: &mut F,
 ) -> Result<Option<F::Done>, Stopped<F::Error>> {
-    let Engine { detector, embedder, last_look, detection_width } = engine;
+    let Engine { detector, embedder, last_look, points, detection_width } = engine;
     let detection_width = *detection_width;
     std::thread::scope(|scope| {
         let (to_detect, frames) = mpsc::sync_channel::<Frame>(QUEUE);
@@ -93,7 +93,8 @@ pub fn run<F: Feed>(
             };
             in_flight -= 1;
             let (at, frame) = next.map_err(Stopped::Face)?;
-            let result = finish(embedder, last_look, quality, reference, &frame, feed.need()).map_err(Stopped::Face)?;
+            let result = finish(embedder, (&mut *last_look, &mut *points), quality, reference, &frame, feed.need())
+                .map_err(Stopped::Face)?;
             drop(frame);
             if let ControlFlow::Break(done) = feed.take(at, result) {
                 return Ok(Some(done));

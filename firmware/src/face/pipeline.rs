@@ -15,6 +15,7 @@ use super::occlusion;
 use super::overlap::{self, Feed, Stopped};
 use super::quality::{Assessment, QualityConfig, assess_image, assess_placement, face_chroma};
 use super::reference::reference_embedding;
+use super::track::PointTracker;
 use std::ops::ControlFlow;
 
 /// What the decision needs from the next frame ([`Decider::wants_score`]).
@@ -35,6 +36,8 @@ pub struct Engine {
     pub embedder: Embedder,
     /// The previous look's eyes and face, to see what changed (a blink).
     pub(super) last_look: Option<occlusion::Patches>,
+    /// The challenge's first look's patches, followed through its frames.
+    pub(super) points: PointTracker,
     /// Frames wider than this are searched on a smaller copy first
     /// ([`Detector::detect_scaled`]); 0 (the default) searches the whole frame.
     pub detection_width: i32,
@@ -48,6 +51,7 @@ impl Engine {
             detector: Detector::new(&models.yunet)?,
             embedder: Embedder::new(&models.sface)?,
             last_look: None,
+            points: PointTracker::default(),
             detection_width: 0,
         })
     }
@@ -79,13 +83,14 @@ impl Engine {
         need: Need,
     ) -> Result<FrameResult, FaceError> {
         let located = locate(&mut self.detector, frame, self.detection_width)?;
-        finish(&mut self.embedder, &mut self.last_look, quality, reference, &located, need)
+        finish(&mut self.embedder, (&mut self.last_look, &mut self.points), quality, reference, &located, need)
     }
 
     /// Forgets the previous look (a new check, or the end of one: the
     /// patches are zeroized as they drop).
     pub fn forget_looks(&mut self) {
         self.last_look = None;
+        self.points.forget();
     }
 
     /// Runs a face check on `source` until the policy decides. Logs carry
@@ -186,12 +191,13 @@ pub fn locate(detector: &mut Detector, frame: &Frame, detection_width: i32) -> R
 }
 
 /// The second stage, on the full frame: placement, occlusion, then the
-/// movement since the previous look (`last_look`, replaced by this one)
-/// and, for [`Need::Score`], the image's quality and the score. Only a
-/// frame the gates accept is embedded.
+/// movement since the previous look (`looks.0`, replaced by this one) and
+/// for [`Need::Track`] the challenge's patches followed (`looks.1`, kept
+/// from the first tracked look on), for [`Need::Score`] the image's
+/// quality and the score. Only a frame the gates accept is embedded.
 pub fn finish(
     embedder: &mut Embedder,
-    last_look: &mut Option<occlusion::Patches>,
+    (last_look, points): (&mut Option<occlusion::Patches>, &mut PointTracker),
     quality: &QualityConfig,
     reference: &Embedding,
     located: &Located,
@@ -210,8 +216,13 @@ pub fn finish(
     }
     let (eye_change, rest_change) = before.map_or((0.0, 0.0), |b| patches.change_from(&b));
     *last_look = Some(patches);
-    let look = Observation { landmarks: face.landmarks, eye_change, rest_change };
+    let mut look = Observation { landmarks: face.landmarks, eye_change, rest_change, tracked: None };
     if need == Need::Track {
+        look.tracked = if points.started() {
+            points.follow(grey, &face.landmarks)?
+        } else {
+            points.start(grey, &face.landmarks)?.then_some(face.landmarks)
+        };
         return Ok(FrameResult::Tracked(look));
     }
     if let Assessment::Unusable(g) = assess_image(quality, grey, &face)? {
