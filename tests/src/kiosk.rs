@@ -111,7 +111,12 @@ pub fn sim_parts(
         staff_token: uketsuke_firmware::host::staff::StaffToken::new(STAFF_TOKEN)?,
         models: uketsuke_firmware::face::models::ModelPaths::default_location(),
         preview: None,
-        status_panel: None,
+        // The simulated patient reads the screens and makes the movement
+        // the liveness challenge asks for, as in the simulated kiosk.
+        status_panel: Some(Box::new(uketsuke_sim_kiosk::status_panel::PatientEyes {
+            panel: uketsuke_sim_kiosk::status_panel::SimStatusPanel::default(),
+            stage: Arc::clone(&devices.stage),
+        })),
     })
 }
 
