@@ -21,19 +21,16 @@ use uketsuke_hw_sim::persona::{self, CardImages};
 use uketsuke_panel::{PanelError, PanelState, StatusPanel};
 use uketsuke_screen::{ConsentQuestion, Method, ResultView, Screen, Touch, View};
 use uketsuke_sim_kiosk::devices::SimDevices;
-use uketsuke_sim_kiosk::status_panel::{PatientEyes, SimStatusPanel};
+use uketsuke_sim_kiosk::status_panel::PatientEyes;
 use uketsuke_tests::terminal::TerminalServer;
 
 const READER: &str = "Vendor In-Memory Reader 00";
 
 /// A vendor's status panel that records what it was asked to show.
-/// The panel's states, recorded; the simulated patient reads the same
-/// screens (and makes the movement the liveness challenge asks for).
-struct RecordingPanel(Arc<Mutex<Vec<PanelState>>>, PatientEyes);
+struct RecordingPanel(Arc<Mutex<Vec<PanelState>>>);
 
 impl StatusPanel for RecordingPanel {
     fn show(&mut self, screen: &Screen) -> Result<(), PanelError> {
-        self.1.show(screen)?;
         let state = PanelState::from(screen);
         let mut shown = self.0.lock().unwrap();
         if shown.last() != Some(&state) {
@@ -125,8 +122,10 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
 
     let panel = Arc::new(Mutex::new(Vec::new()));
     let mut parts = uketsuke_tests::kiosk::sim_parts(Arc::new(reader), &devices, &terminal).unwrap();
-    let eyes = PatientEyes { panel: SimStatusPanel::default(), stage: Arc::clone(&devices.stage) };
-    parts.status_panel = Some(Box::new(RecordingPanel(Arc::clone(&panel), eyes)));
+    // The simulated patient reads the same screens (and makes the movement
+    // the liveness challenge asks for) in front of the recording panel.
+    let recording = RecordingPanel(Arc::clone(&panel));
+    parts.status_panel = Some(Box::new(PatientEyes { panel: recording, stage: Arc::clone(&devices.stage) }));
     let mut kiosk = runtime::start(parts).unwrap();
 
     events.send(ReaderEvent::ReaderAdded { reader: READER.into() }).unwrap();

@@ -49,15 +49,15 @@ impl StatusPanel for SimStatusPanel {
 /// The simulated patient's eyes on the kiosk: every screen the kiosk
 /// shows reaches the stage (the movement the liveness challenge asks for,
 /// which the virtual camera's card holder then makes), and the status
-/// panel behind it.
-pub struct PatientEyes {
+/// panel behind it (the simulator's own, or a test's).
+pub struct PatientEyes<P = SimStatusPanel> {
     /// The panel the screens go on to.
-    pub panel: SimStatusPanel,
+    pub panel: P,
     /// The stage the patient stands on.
     pub stage: Arc<Mutex<crate::devices::SimStage>>,
 }
 
-impl StatusPanel for PatientEyes {
+impl<P: StatusPanel> StatusPanel for PatientEyes<P> {
     fn show(&mut self, screen: &Screen) -> Result<(), PanelError> {
         let movement = match &screen.view {
             uketsuke_screen::View::FaceCapture { challenge: Some(c), .. } => Some(crate::face_sim::movement(*c)),
