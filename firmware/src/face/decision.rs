@@ -219,7 +219,7 @@ impl Decider {
         if let Some(look) = look {
             let jumped = self
                 .last_look
-                .is_some_and(|last| !super::liveness::continuous(&last, &look, self.challenge_cfg.max_jump));
+                .is_some_and(|last| !super::geometry::continuous(&last, &look, self.challenge_cfg.max_jump));
             if jumped {
                 self.break_track();
             }

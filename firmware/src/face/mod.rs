@@ -9,6 +9,7 @@ pub mod detect;
 pub mod embed;
 #[cfg(feature = "kiosk")]
 pub mod eval;
+mod geometry;
 pub mod liveness;
 #[cfg(feature = "kiosk")]
 pub mod models;

@@ -16,6 +16,7 @@ use opencv::imgproc;
 use opencv::prelude::*;
 
 use super::FaceError;
+use super::geometry::eye_distance;
 use super::liveness::Landmarks;
 use super::pipeline::wipe;
 
@@ -123,10 +124,6 @@ impl PointTracker {
         self.patches.clear();
         self.last = None;
     }
-}
-
-fn eye_distance(l: &Landmarks) -> f32 {
-    (l[1][0] - l[0][0]).hypot(l[1][1] - l[0][1])
 }
 
 fn patch_side(l: &Landmarks) -> i32 {
