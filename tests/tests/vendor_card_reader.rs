@@ -100,6 +100,17 @@ async fn expect(kiosk: &mut Kiosk, want: impl Fn(&View) -> bool, what: &str) -> 
     }
 }
 
+/// Waits (up to 10 s) until the recording panel has shown `state`.
+async fn wait_for_panel(panel: &Mutex<Vec<PanelState>>, state: PanelState) {
+    for _ in 0..500 {
+        if panel.lock().unwrap().contains(&state) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the panel never showed {state:?}: {:?}", panel.lock().unwrap());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
     let persona = persona::by_id("adult-registered").unwrap();
@@ -143,6 +154,7 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
     let read = apdus.load(Ordering::Relaxed);
     assert!(read > 0, "the card was read through the vendor's reader");
 
+    wait_for_panel(&panel, PanelState::Select).await;
     kiosk.inputs.send(Input::User(Touch::Face)).unwrap();
     expect(&mut kiosk, |v| matches!(v, View::FaceCapture { .. }), "the face screen").await;
     for (number, question) in
@@ -152,6 +164,12 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
     {
         let want = View::Consent { question, number: number + 1, of: 3 };
         expect(&mut kiosk, |v| *v == want, "the next consent question").await;
+        if number == 0 {
+            // The panel redraws on its own thread and may skip a state that
+            // lasts less than one redraw; the patient reads the first
+            // question as long as it takes the panel to show it.
+            wait_for_panel(&panel, PanelState::Consent).await;
+        }
         kiosk.inputs.send(Input::User(Touch::Agree)).unwrap();
     }
     let done = View::Result(ResultView::Done { method: Method::Face });
@@ -163,12 +181,13 @@ async fn a_whole_face_session_runs_through_a_vendor_reader_that_is_not_pcsc() {
     assert_eq!(consents.len(), 1, "{records}");
     assert!(consents[0]["answers"].as_array().unwrap().iter().all(|a| a["agree"] == true), "{records}");
 
+    wait_for_panel(&panel, PanelState::Done).await;
     *slot.lock().unwrap() = None;
     events.send(ReaderEvent::CardRemoved { reader: READER.into() }).unwrap();
     expect(&mut kiosk, |v| *v == View::Idle, "idle after the card is taken").await;
 
-    // The panel followed the session (it may skip a state that lasted less
-    // than one redraw, never reorder them) and is back at idle.
+    // The panel followed the session in order (each state was held until
+    // the panel showed it) and is back at idle.
     let wanted = [PanelState::Select, PanelState::Face, PanelState::Consent, PanelState::Done, PanelState::Idle];
     let mut shown = Vec::new();
     for _ in 0..100 {
