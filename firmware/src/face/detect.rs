@@ -14,13 +14,6 @@ const STRIDES: [i32; 3] = [8, 16, 32];
 pub const SCORE_THRESHOLD: f32 = 0.6;
 /// IoU above which the weaker of two boxes is suppressed.
 pub const NMS_THRESHOLD: f32 = 0.3;
-/// A width for [`Detector::detect_scaled`] that costs a quarter of a
-/// 640×480 search: a face the quality gate accepts (16 % of the frame)
-/// is still 51 px wide there. Not the kiosk's default: YuNet's landmarks
-/// on a half-size face move by 5–30 % of the eye distance and miss part
-/// of a head's tilt, and the tilt, occlusion and liveness gates are
-/// calibrated on full-frame landmarks (docs/face.md, "Speed").
-pub const DETECTION_WIDTH: i32 = 320;
 
 /// One detected face, in the pixel coordinates of the input image.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,10 +51,15 @@ impl Face {
     }
 }
 
-/// The YuNet detector.
+/// The YuNet detector. Two copies of the network: one for whole images
+/// (and the small copy), one for the windows around a face, so neither
+/// has to be laid out again for a new input size every frame.
 pub struct Detector {
     net: dnn::Net,
-    out_names: Vector<String>,
+    pub(super) window_net: dnn::Net,
+    pub(super) out_names: Vector<String>,
+    /// The face followed from frame to frame ([`Detector::follow`]).
+    pub(super) followed: Option<super::search::Followed>,
 }
 
 impl Detector {
@@ -69,100 +67,21 @@ impl Detector {
     pub fn new(path: &std::path::Path) -> Result<Self, FaceError> {
         let path_str = path.to_str().ok_or(FaceError::BadImage("model path is not UTF-8"))?;
         let net = dnn::read_net_from_onnx(path_str)?;
+        let window_net = dnn::read_net_from_onnx(path_str)?;
         let mut out_names = Vector::new();
         for kind in ["cls", "obj", "bbox", "kps"] {
             for s in STRIDES {
                 out_names.push(format!("{kind}_{s}").as_str());
             }
         }
-        Ok(Self { net, out_names })
+        Ok(Self { net, window_net, out_names, followed: None })
     }
 
     /// Detects faces in a BGR image, strongest first.
     pub fn detect(&mut self, bgr: &Mat) -> Result<Vec<Face>, FaceError> {
-        if bgr.empty() || bgr.channels() != 3 {
-            return Err(FaceError::BadImage("detector input must be a 3-channel image"));
-        }
-        let (w, h) = (bgr.cols(), bgr.rows());
-        // The network needs sides divisible by 32: pad right and bottom.
-        let pw = (w + 31) / 32 * 32;
-        let ph = (h + 31) / 32 * 32;
-        let mut padded = Mat::default();
-        core::copy_make_border(bgr, &mut padded, 0, ph - h, 0, pw - w, core::BORDER_CONSTANT, Scalar::all(0.0))?;
-        let blob = dnn::blob_from_image(&padded, 1.0, Size::new(pw, ph), Scalar::all(0.0), false, false, core::CV_32F)?;
-        self.net.set_input(&blob, "", 1.0, Scalar::default())?;
-        let mut outs: Vector<Mat> = Vector::new();
-        self.net.forward(&mut outs, &self.out_names)?;
-        let mut faces = Vec::new();
-        for (i, stride) in STRIDES.iter().enumerate() {
-            let get = |k: usize| -> Result<Mat, FaceError> { Ok(outs.get(k * 3 + i)?) };
-            let (cls, obj, bbox, kps) = (get(0)?, get(1)?, get(2)?, get(3)?);
-            decode(
-                (
-                    cls.data_typed::<f32>()?,
-                    obj.data_typed::<f32>()?,
-                    bbox.data_typed::<f32>()?,
-                    kps.data_typed::<f32>()?,
-                ),
-                pw / stride,
-                ph / stride,
-                *stride as f32,
-                &mut faces,
-            )?;
-        }
-        Ok(nms(faces))
-    }
-
-    /// Detects faces in a camera frame: first on a copy scaled down to at
-    /// most `max_width` pixels wide (see [`DETECTION_WIDTH`]), then, for
-    /// the strongest face, again on the full frame around it only
-    /// ([`REFINE_MARGIN`]): a small face's landmarks miss a tilted head,
-    /// and alignment needs them to the pixel. Boxes and landmarks are in
-    /// the frame's own coordinates; a frame already that narrow is
-    /// searched as it is.
-    pub fn detect_scaled(&mut self, bgr: &Mat, max_width: i32) -> Result<Vec<Face>, FaceError> {
-        if bgr.cols() <= max_width || max_width < 32 {
-            return self.detect(bgr);
-        }
-        let scale = bgr.cols() as f64 / f64::from(max_width);
-        let size = Size::new(max_width, ((bgr.rows() as f64 / scale).round() as i32).max(1));
-        let mut small = Mat::default();
-        imgproc::resize(bgr, &mut small, size, 0.0, 0.0, imgproc::INTER_AREA)?;
-        let found = self.detect(&small);
-        // The small copy is as biometric as the frame.
-        crate::face::pipeline::wipe(&mut small);
-        let (sx, sy) = (bgr.cols() as f32 / size.width as f32, bgr.rows() as f32 / size.height as f32);
-        let mut faces: Vec<Face> = found?.into_iter().map(|f| f.scaled(sx, sy)).collect();
-        if let Some(first) = faces.first_mut()
-            && let Some(sharp) = self.refine(bgr, first)?
-        {
-            *first = sharp;
-        }
-        Ok(faces)
-    }
-
-    /// The face found around `coarse` on the full frame, if any.
-    fn refine(&mut self, bgr: &Mat, coarse: &Face) -> Result<Option<Face>, FaceError> {
-        let [x, y, w, h] = coarse.bbox;
-        let (mx, my) = (w * REFINE_MARGIN, h * REFINE_MARGIN);
-        let left = ((x - mx).floor() as i32).clamp(0, bgr.cols() - 1);
-        let top = ((y - my).floor() as i32).clamp(0, bgr.rows() - 1);
-        let right = ((x + w + mx).ceil() as i32).clamp(left + 1, bgr.cols());
-        let bottom = ((y + h + my).ceil() as i32).clamp(top + 1, bgr.rows());
-        let roi = Mat::roi(bgr, core::Rect::new(left, top, right - left, bottom - top))?;
-        let mut region = roi.try_clone()?;
-        let found = self.detect(&region);
-        crate::face::pipeline::wipe(&mut region);
-        let (cx, cy) = (x + w / 2.0 - left as f32, y + h / 2.0 - top as f32);
-        // The one whose centre is nearest the coarse face's.
-        let nearest = found?.into_iter().min_by(|a, b| a.distance_to(cx, cy).total_cmp(&b.distance_to(cx, cy)));
-        Ok(nearest.filter(|f| f.distance_to(cx, cy) < w / 2.0).map(|f| f.shifted(left as f32, top as f32)))
+        run(&mut self.net, &self.out_names, bgr)
     }
 }
-
-/// Around a face found on the small copy, the full frame is searched
-/// again this fraction of the face's size beyond each side.
-pub const REFINE_MARGIN: f32 = 0.25;
 
 impl Face {
     /// The same face `dx` right and `dy` down.
@@ -172,7 +91,7 @@ impl Face {
     }
 
     /// Distance from the box's centre to (`x`, `y`).
-    fn distance_to(&self, x: f32, y: f32) -> f32 {
+    pub(super) fn distance_to(&self, x: f32, y: f32) -> f32 {
         let [bx, by, bw, bh] = self.bbox;
         (bx + bw / 2.0 - x).hypot(by + bh / 2.0 - y)
     }
@@ -186,6 +105,36 @@ impl Face {
             score: self.score,
         }
     }
+}
+
+/// Runs YuNet on `bgr` and decodes its outputs, strongest face first.
+pub(super) fn run(net: &mut dnn::Net, out_names: &Vector<String>, bgr: &Mat) -> Result<Vec<Face>, FaceError> {
+    if bgr.empty() || bgr.channels() != 3 {
+        return Err(FaceError::BadImage("detector input must be a 3-channel image"));
+    }
+    let (w, h) = (bgr.cols(), bgr.rows());
+    // The network needs sides divisible by 32: pad right and bottom.
+    let pw = (w + 31) / 32 * 32;
+    let ph = (h + 31) / 32 * 32;
+    let mut padded = Mat::default();
+    core::copy_make_border(bgr, &mut padded, 0, ph - h, 0, pw - w, core::BORDER_CONSTANT, Scalar::all(0.0))?;
+    let blob = dnn::blob_from_image(&padded, 1.0, Size::new(pw, ph), Scalar::all(0.0), false, false, core::CV_32F)?;
+    net.set_input(&blob, "", 1.0, Scalar::default())?;
+    let mut outs: Vector<Mat> = Vector::new();
+    net.forward(&mut outs, out_names)?;
+    let mut faces = Vec::new();
+    for (i, stride) in STRIDES.iter().enumerate() {
+        let get = |k: usize| -> Result<Mat, FaceError> { Ok(outs.get(k * 3 + i)?) };
+        let (cls, obj, bbox, kps) = (get(0)?, get(1)?, get(2)?, get(3)?);
+        decode(
+            (cls.data_typed::<f32>()?, obj.data_typed::<f32>()?, bbox.data_typed::<f32>()?, kps.data_typed::<f32>()?),
+            pw / stride,
+            ph / stride,
+            *stride as f32,
+            &mut faces,
+        )?;
+    }
+    Ok(nms(faces))
 }
 
 /// Decodes one stride's outputs into faces above [`SCORE_THRESHOLD`].

@@ -25,6 +25,8 @@ pub mod pipeline;
 pub mod quality;
 #[cfg(feature = "kiosk")]
 pub mod reference;
+#[cfg(feature = "kiosk")]
+pub mod search;
 pub mod thresholds;
 #[cfg(feature = "kiosk")]
 pub mod track;

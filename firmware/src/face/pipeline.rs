@@ -15,6 +15,7 @@ use super::occlusion;
 use super::overlap::{self, Feed, Stopped};
 use super::quality::{Assessment, QualityConfig, assess_image, assess_placement, face_chroma};
 use super::reference::reference_embedding;
+use super::search::DETECTION_WIDTH;
 use super::track::PointTracker;
 use std::ops::ControlFlow;
 
@@ -38,8 +39,10 @@ pub struct Engine {
     pub(super) last_look: Option<occlusion::Patches>,
     /// The challenge's first look's patches, followed through its frames.
     pub(super) points: PointTracker,
-    /// Frames wider than this are searched on a smaller copy first
-    /// ([`Detector::detect_scaled`]); 0 (the default) searches the whole frame.
+    /// Frames wider than this are searched on a copy this wide, and the
+    /// face then in a window of the full frame, followed from frame to
+    /// frame ([`Detector::follow`], [`DETECTION_WIDTH`] by default); 0
+    /// searches every whole frame as OpenCV's own path does.
     pub detection_width: i32,
 }
 
@@ -52,7 +55,7 @@ impl Engine {
             embedder: Embedder::new(&models.sface)?,
             last_look: None,
             points: PointTracker::default(),
-            detection_width: 0,
+            detection_width: DETECTION_WIDTH,
         })
     }
 
@@ -86,9 +89,10 @@ impl Engine {
         finish(&mut self.embedder, (&mut self.last_look, &mut self.points), quality, reference, &located, need)
     }
 
-    /// Forgets the previous look (a new check, or the end of one: the
-    /// patches are zeroized as they drop).
+    /// Forgets the previous look and the followed face (a new check, or
+    /// the end of one: the patches are zeroized as they drop).
     pub fn forget_looks(&mut self) {
+        self.detector.forget();
         self.last_look = None;
         self.points.forget();
     }
@@ -175,15 +179,16 @@ impl Drop for Located {
     }
 }
 
-/// The first stage: the frame in greyscale, searched for faces (on a
-/// copy `detection_width` wide first if that is narrower, see
-/// [`Engine::detection_width`]; the positions are the full frame's).
+/// The first stage: the frame in greyscale, searched for faces (the face
+/// followed from the last frame, on a copy `detection_width` wide if that
+/// is narrower, see [`Engine::detection_width`]; the positions are the
+/// full frame's).
 pub fn locate(detector: &mut Detector, frame: &Frame, detection_width: i32) -> Result<Located, FaceError> {
     let colour = frame_to_mat(frame)?;
     let mut located = Located { grey: Mat::default(), colour, faces: Vec::new() };
     located.grey = to_grey_bgr(&located.colour)?;
     located.faces = if detection_width > 0 {
-        detector.detect_scaled(&located.grey, detection_width)?
+        detector.follow(&located.grey, detection_width)?
     } else {
         detector.detect(&located.grey)?
     };
