@@ -77,9 +77,8 @@ pub struct ChallengeConfig {
     /// visual check to a challenge leaves this off; the evidence then says
     /// no challenge was made and the terminal's policy decides.
     ///
-    /// Off by default for now: with it on, about 4 % of the simulator's
-    /// live patients fail it (`uketsuke-face pad-eval`, docs/face.md), which
-    /// makes every simulated face session a coin toss for the tests.
+    /// On by default: `uketsuke-face pad-eval` measures it (docs/face.md,
+    /// "Attack rates").
     pub enabled: bool,
     /// The movements drawn from, at random. Blink is left out by default:
     /// its measure (the eyes changing alone between two looks) is not yet
@@ -118,7 +117,7 @@ pub struct ChallengeConfig {
 impl Default for ChallengeConfig {
     fn default() -> Self {
         Self {
-            enabled: false,
+            enabled: true,
             kinds: vec![Challenge::TurnLeft, Challenge::TurnRight],
             time_limit: Duration::from_secs(3),
             min_turn: 0.07,

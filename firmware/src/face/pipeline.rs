@@ -211,7 +211,9 @@ pub fn finish(
     let Located { colour, grey, faces } = located;
     // Only consecutive looks at one face are compared.
     let before = last_look.take();
-    let face = match assess_placement(quality, grey, faces)? {
+    // A head turning for the challenge looks narrower than it is.
+    let placement = if need == Need::Track { &quality.while_turning() } else { quality };
+    let face = match assess_placement(placement, grey, faces)? {
         Assessment::Usable(face) => face,
         Assessment::Unusable(g) => return Ok(FrameResult::Unusable(g)),
     };

@@ -52,3 +52,32 @@ impl Default for QualityConfig {
         }
     }
 }
+
+/// While the liveness challenge follows a face already scored, a turned
+/// head's box is this much narrower than the face's: a patient standing
+/// near [`QualityConfig::min_face_width`] would otherwise read as too far
+/// in the middle of the turn asked for, and the turn go unseen.
+pub const TURNED_WIDTH: f32 = 0.8;
+
+impl QualityConfig {
+    /// The placement thresholds while the challenge follows the face:
+    /// the same, but a face down to [`TURNED_WIDTH`] of the minimum width
+    /// is near enough.
+    #[must_use]
+    pub fn while_turning(&self) -> Self {
+        Self { min_face_width: self.min_face_width * TURNED_WIDTH, ..self.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn while_turning_only_the_minimum_width_is_relaxed() {
+        let q = QualityConfig::default();
+        let turning = q.while_turning();
+        assert!(turning.min_face_width < q.min_face_width);
+        assert_eq!(QualityConfig { min_face_width: q.min_face_width, ..turning }, q);
+    }
+}
