@@ -11,12 +11,15 @@ and cv2.dnn.NMSBoxes (OpenCV 4.6's FaceDetectorYN cannot run YuNet
 and the cosine against the reference feature.
 
 Reads from stdin one JSON line {"width", "height", "count", "threads",
-"repeat", "yunet", "sface", "photo_width", "photo_height"}, the decoded
-chip photo (raw greyscale BGR; its reference feature is made as the kiosk
-makes it: upscaled 3x, detected, aligned, embedded) and then `count` raw
-BGR frames; writes one JSON line {"ms_per_frame", "frame_ms", "scores"}
-(the median over `repeat` passes of the time per frame, each frame's
-median, and each frame's cosine or null when no face was found). Nothing is written to disk.
+"yunet", "sface", "photo_width", "photo_height"}, the decoded chip photo
+(raw greyscale BGR; its reference feature is made as the kiosk makes it:
+upscaled 3x, detected, aligned, embedded) and then `count` raw BGR
+frames; analyses every frame once (the warm-up) and writes one JSON line
+{"scores"} (each frame's cosine, or null when no face was found). Then,
+for every line "pass" on stdin, times one pass over the frames and writes
+one JSON line {"ms_per_frame", "frame_ms"}, so the caller can alternate
+its own passes with these (the machine's speed drifts). Ends at the end
+of stdin. Nothing is written to disk.
 """
 import json
 import sys
@@ -99,19 +102,18 @@ def main():
         return float(rec.match(ref, feature, cv2.FaceRecognizerSF_FR_COSINE))
 
     scores = [analyse(f) for f in frames]  # warm-up, and the scores
-    passes = []
-    frame_ms = [[] for _ in frames]
-    for _ in range(header["repeat"]):
+    print(json.dumps({"scores": scores}), flush=True)
+    while line := sys.stdin.buffer.readline():
+        if line.strip() != b"pass":
+            sys.exit("face_reference: expected 'pass'")
+        frame_ms = []
         start = time.perf_counter()
-        for f, ms in zip(frames, frame_ms):
+        for f in frames:
             t = time.perf_counter()
             analyse(f)
-            ms.append((time.perf_counter() - t) * 1e3)
-        passes.append((time.perf_counter() - start) * 1e3 / n)
-    passes.sort()
-    medians = [sorted(ms)[len(ms) // 2] for ms in frame_ms]
-    print(json.dumps({"ms_per_frame": passes[len(passes) // 2], "frame_ms": medians, "scores": scores}))
-
+            frame_ms.append((time.perf_counter() - t) * 1e3)
+        ms = (time.perf_counter() - start) * 1e3 / n
+        print(json.dumps({"ms_per_frame": ms, "frame_ms": frame_ms}), flush=True)
 
 if __name__ == "__main__":
     main()
