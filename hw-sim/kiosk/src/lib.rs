@@ -24,6 +24,7 @@ pub use generated::{ControlPanel, SimControl};
 
 pub mod devices;
 pub mod face_bench;
+mod face_python;
 pub mod face_sim;
 pub mod face_versus;
 pub mod memory_reader;
